@@ -1,0 +1,423 @@
+#include "seed/seed_engine.h"
+
+#include <algorithm>
+
+#include "seed/file_names.h"
+#include "seed/record_codec.h"
+#include "wal/client_id.h"
+
+namespace wal::seed {
+namespace {
+
+std::string parent_of(const std::string& path) {
+  const size_t slash = path.find_last_of('/');
+  if (slash == std::string::npos) return ".";
+  return slash == 0 ? "/" : path.substr(0, slash);
+}
+
+}  // namespace
+
+SeedEngine::SeedEngine(std::shared_ptr<StateInterpreter> interpreter,
+                       std::shared_ptr<Storage> storage, WriteAheadLogOptions options)
+    : interpreter_(std::move(interpreter)),
+      storage_(std::move(storage)),
+      options_(std::move(options)) {}
+
+Result<std::unique_ptr<WriteAheadLog::Engine>> SeedEngine::open(
+    std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
+    WriteAheadLogOptions options) {
+  std::unique_ptr<SeedEngine> engine(
+      new SeedEngine(std::move(interpreter), std::move(storage), std::move(options)));
+  WAL_RETURN_IF_ERROR(engine->recover());
+  return std::unique_ptr<WriteAheadLog::Engine>(std::move(engine));
+}
+
+// ---- start-up -------------------------------------------------------------
+
+Status SeedEngine::create_base_dir() {
+  // mkdir -p, syncing the parent of every folder we create so it survives.
+  const std::string& base = options_.base_dir;
+  for (size_t end = base.find('/', 1);; end = base.find('/', end + 1)) {
+    const std::string prefix = end == std::string::npos ? base : base.substr(0, end);
+    if (!prefix.empty() && prefix.back() != '/') {
+      WAL_ASSIGN_OR_RETURN(bool created, storage_->create_dir(prefix));
+      if (created) WAL_RETURN_IF_ERROR(storage_->sync_dir(parent_of(prefix)));
+    }
+    if (end == std::string::npos) return Status::ok();
+  }
+}
+
+Status SeedEngine::remove_tree(const std::string& path) {
+  WAL_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, storage_->list_dir(path));
+  for (const DirEntry& entry : entries) {
+    const std::string child = join_path(path, entry.name);
+    WAL_RETURN_IF_ERROR(entry.type == DirEntry::Type::kDirectory ? remove_tree(child)
+                                                                  : storage_->remove_file(child));
+  }
+  return storage_->remove_dir(path);
+}
+
+Status SeedEngine::empty_trash() {
+  // A clear renames the client folder into .trash before deleting it, so
+  // anything here belongs to a clear that was already durable.
+  const std::string trash = join_path(options_.base_dir, kTrashDirName);
+  WAL_ASSIGN_OR_RETURN(bool created, storage_->create_dir(trash));
+  if (created) return storage_->sync_dir(options_.base_dir);
+  WAL_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, storage_->list_dir(trash));
+  for (const DirEntry& entry : entries) {
+    const std::string path = join_path(trash, entry.name);
+    WAL_RETURN_IF_ERROR(entry.type == DirEntry::Type::kDirectory ? remove_tree(path)
+                                                                  : storage_->remove_file(path));
+    note(path, "removed", "left by an interrupted clear");
+  }
+  return Status::ok();
+}
+
+Status SeedEngine::recover() {
+  WAL_RETURN_IF_ERROR(create_base_dir());
+  WAL_ASSIGN_OR_RETURN(lock_,
+                       storage_->lock_file(join_path(options_.base_dir, kLockFileName)));
+  WAL_RETURN_IF_ERROR(empty_trash());
+  WAL_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, storage_->list_dir(options_.base_dir));
+  std::sort(entries.begin(), entries.end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  for (const DirEntry& entry : entries) {
+    if (entry.name.front() == '.') continue;  // ours (lock, trash) or hidden
+    const std::string path = join_path(options_.base_dir, entry.name);
+    if (entry.type != DirEntry::Type::kDirectory) {
+      note(path, "ignored", "not a client folder");
+      continue;
+    }
+    if (Status valid = validate_client_id(entry.name); !valid.is_ok()) {
+      note(path, "ignored", "folder name is not a valid client id: " + valid.message());
+      continue;
+    }
+    WAL_RETURN_IF_ERROR(recover_client(entry.name));
+  }
+  return Status::ok();
+}
+
+Status SeedEngine::recover_client(const std::string& client_id) {
+  const std::string dir = client_dir(client_id);
+  WAL_ASSIGN_OR_RETURN(ClientScan scan, scan_client(*storage_, dir, client_id));
+  auto client = std::make_shared<Client>();
+  client->folder_exists = true;
+  client->last_timestamp = scan.newest_timestamp;
+  client->max_message_id = scan.max_message_id;
+  ++report_.clients;
+
+  if (!scan.damage.is_ok()) {
+    client->damage = scan.damage.with_context(
+        "client \"" + client_id +
+        "\" has a damaged file and refuses calls; run `walctl verify` for details");
+    report_.damaged_clients.push_back(client->damage);
+    warn(client->damage);
+    for (const ScannedFile& file : scan.files) {
+      if (file.disposition == Disposition::kDamaged) {
+        note(join_path(dir, file.name), "ignored", file.problem.to_string());
+      }
+    }
+    clients_.emplace(client_id, std::move(client));
+    return Status::ok();
+  }
+
+  if (scan.checkpoint) {
+    const ScannedFile& file = scan.file(*scan.checkpoint);
+    client->checkpoint = CheckpointRef{file.name, file.timestamp};
+    ++report_.checkpoints;
+    const bool replaces_files =
+        std::any_of(scan.files.begin(), scan.files.end(), [](const ScannedFile& f) {
+          return f.disposition == Disposition::kCovered || f.disposition == Disposition::kSuperseded;
+        });
+    if (replaces_files) {
+      // The original never synced its checkpoints: make this one durable
+      // before removing the files it replaces.
+      WAL_RETURN_IF_ERROR(storage_->sync_file(join_path(dir, file.name)));
+      WAL_RETURN_IF_ERROR(storage_->sync_dir(dir));
+    }
+  }
+  for (size_t index : scan.live_logs) {
+    client->logs.push_back(LogRef{scan.file(index).name, scan.file(index).message_id});
+  }
+  report_.logs += client->logs.size();
+
+  for (const ScannedFile& file : scan.files) {
+    const std::string path = join_path(dir, file.name);
+    if (is_removable(file.disposition)) {
+      Status removed = storage_->remove_file(path);
+      if (removed.is_ok()) {
+        note(path, "removed", disposition_name(file.disposition));
+      } else {
+        warn(removed.with_context("could not remove " + std::string(disposition_name(file.disposition))));
+      }
+    } else if (file.disposition == Disposition::kDuplicate ||
+               file.disposition == Disposition::kForeign) {
+      note(path, "ignored", disposition_name(file.disposition));
+    }
+  }
+  clients_.emplace(client_id, std::move(client));
+  return Status::ok();
+}
+
+// ---- clients ----------------------------------------------------------------
+
+std::string SeedEngine::client_dir(std::string_view client_id) const {
+  return join_path(options_.base_dir, client_id);
+}
+
+std::shared_ptr<SeedEngine::Client> SeedEngine::find_client(std::string_view client_id) const {
+  std::lock_guard lock(clients_mutex_);
+  auto it = clients_.find(client_id);
+  return it == clients_.end() ? nullptr : it->second;
+}
+
+std::shared_ptr<SeedEngine::Client> SeedEngine::find_or_add_client(std::string_view client_id) {
+  std::lock_guard lock(clients_mutex_);
+  auto it = clients_.find(client_id);
+  if (it == clients_.end()) {
+    it = clients_.emplace(std::string(client_id), std::make_shared<Client>()).first;
+  }
+  return it->second;
+}
+
+Result<std::vector<ClientSummary>> SeedEngine::clients() {
+  std::vector<std::pair<std::string, std::shared_ptr<Client>>> all;
+  {
+    std::lock_guard lock(clients_mutex_);
+    all.assign(clients_.begin(), clients_.end());
+  }
+  std::vector<ClientSummary> summaries;
+  for (const auto& [client_id, client] : all) {
+    std::lock_guard lock(client->mutex);
+    if (client->max_message_id || !client->damage.is_ok()) {
+      summaries.push_back(ClientSummary{client_id, client->max_message_id});
+    }
+  }
+  return summaries;  // the map keeps them sorted by id
+}
+
+// ---- writing ----------------------------------------------------------------
+
+Status SeedEngine::check_writable() const {
+  if (!failed_.load(std::memory_order_acquire)) return Status::ok();
+  std::lock_guard lock(failure_mutex_);
+  return failure_;
+}
+
+Status SeedEngine::fail(const Status& cause) {
+  std::lock_guard lock(failure_mutex_);
+  if (!failed_.load(std::memory_order_relaxed)) {
+    // After a failed sync the kernel may have dropped the dirty pages and
+    // cleared the error; a retry could report success for lost data.
+    failure_ = Status::failed(cause.to_string() +
+                              "; this instance refuses writes until it is reopened");
+    failed_.store(true, std::memory_order_release);
+  }
+  return failure_;
+}
+
+Status SeedEngine::health() const { return check_writable(); }
+
+void SeedEngine::warn(const Status& status) const {
+  if (options_.on_warning) options_.on_warning(status);
+}
+
+void SeedEngine::note(const std::string& path, const std::string& action,
+                      const std::string& reason) {
+  report_.events.push_back(RecoveryReport::Event{path, action, reason});
+}
+
+Status SeedEngine::ensure_client_folder(Client& client, const std::string& dir) {
+  if (client.folder_exists) return Status::ok();
+  WAL_ASSIGN_OR_RETURN(bool created, storage_->create_dir(dir));
+  if (created) {
+    if (Status synced = storage_->sync_dir(options_.base_dir); !synced.is_ok()) return fail(synced);
+  }
+  client.folder_exists = true;
+  return Status::ok();
+}
+
+Status SeedEngine::write_file_durably(const std::string& dir, const std::string& name,
+                                      const std::string& contents) {
+  // Written whole under a temporary name, synced, then renamed: a crash never
+  // leaves a partial file under a name the reader trusts.
+  const std::string temp_path = join_path(dir, temp_file_name(name));
+  const auto discard_temp = [&] { storage_->remove_file(temp_path).ignore_error(); };
+  WAL_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,
+                       storage_->new_writable_file(temp_path));
+  if (Status appended = file->append(contents); !appended.is_ok()) {
+    file->close().ignore_error();
+    discard_temp();
+    return appended;  // nothing was promised: the next write may succeed
+  }
+  if (Status synced = file->sync(); !synced.is_ok()) {
+    file->close().ignore_error();
+    discard_temp();
+    return fail(synced);
+  }
+  if (Status closed = file->close(); !closed.is_ok()) {
+    discard_temp();
+    return fail(closed);
+  }
+  if (Status renamed = storage_->rename_file(temp_path, join_path(dir, name)); !renamed.is_ok()) {
+    discard_temp();
+    return renamed;
+  }
+  if (Status synced = storage_->sync_dir(dir); !synced.is_ok()) return fail(synced);
+  return Status::ok();
+}
+
+Result<PersistOutcome> SeedEngine::persist(std::string_view client_id, const Json& data,
+                                           uint64_t message_id) {
+  WAL_RETURN_IF_ERROR(validate_client_id(client_id));
+  WAL_ASSIGN_OR_RETURN(Json record, interpreter_->format_data(data));
+  if (!record.is_object() || !record.contains("_metadata") || !record["_metadata"].is_object()) {
+    return Status::invalid_argument("interpreter \"" + interpreter_->name() +
+                                    "\" returned a record without a \"_metadata\" object");
+  }
+  // "_metadata" goes last: the checksum field closes the file.
+  Json metadata = std::move(record["_metadata"]);
+  record.erase("_metadata");
+
+  std::shared_ptr<Client> client = find_or_add_client(client_id);
+  std::lock_guard lock(client->mutex);
+  WAL_RETURN_IF_ERROR(check_writable());
+  WAL_RETURN_IF_ERROR(client->damage);
+  if (client->max_message_id && message_id <= *client->max_message_id) {
+    return PersistOutcome::kDuplicate;
+  }
+  const uint64_t timestamp = std::max(storage_->now_millis(), client->last_timestamp);
+  metadata["timestamp"] = std::to_string(timestamp);
+  metadata["message_id"] = message_id;
+  metadata.erase("crc32c");
+  record["_metadata"] = std::move(metadata);
+  const std::string contents = encode_completed_file(record);
+  if (contents.size() > options_.max_record_bytes) {
+    return Status::invalid_argument("message of " + std::to_string(contents.size()) +
+                                    " bytes exceeds max_record_bytes (" +
+                                    std::to_string(options_.max_record_bytes) + ")");
+  }
+  const std::string dir = client_dir(client_id);
+  WAL_RETURN_IF_ERROR(ensure_client_folder(*client, dir));
+  const std::string name = log_file_name(timestamp, message_id);
+  WAL_RETURN_IF_ERROR(write_file_durably(dir, name, contents));
+  client->last_timestamp = timestamp;
+  client->logs.push_back(LogRef{name, message_id});
+  client->max_message_id = message_id;
+
+  if (client->logs.size() >= options_.checkpoint_threshold) {
+    if (Status made = checkpoint(dir, *client); !made.is_ok()) {
+      // The message is durable; the checkpoint is retried at the next persist.
+      warn(made.with_context("checkpoint of client \"" + std::string(client_id) +
+                             "\" failed and will be retried"));
+    }
+  }
+  return PersistOutcome::kWritten;
+}
+
+Status SeedEngine::checkpoint(const std::string& dir, Client& client) {
+  WAL_ASSIGN_OR_RETURN(Json state, load_state(dir, client));
+  WAL_ASSIGN_OR_RETURN(Json body, interpreter_->format_checkpoint(state));
+  if (!body.is_object() || body.contains("_metadata")) {
+    return Status::invalid_argument("interpreter \"" + interpreter_->name() +
+                                    "\" made a checkpoint that is not an object without "
+                                    "\"_metadata\"");
+  }
+  // Strictly newer than every checkpoint name present, whatever the clock says.
+  const uint64_t timestamp = std::max(storage_->now_millis(), client.last_timestamp + 1);
+  Json metadata = Json::object();
+  metadata["timestamp"] = std::to_string(timestamp);
+  metadata["max_message_id"] =
+      client.max_message_id ? Json(*client.max_message_id) : Json(nullptr);
+  body["_metadata"] = std::move(metadata);
+  const std::string name = checkpoint_file_name(timestamp);
+  WAL_RETURN_IF_ERROR(write_file_durably(dir, name, encode_completed_file(body)));
+  client.last_timestamp = timestamp;
+
+  // The new checkpoint is durable, file and directory entry: only now may the
+  // files it replaces go. Should a removal be lost in a crash, the file is
+  // covered by the checkpoint and removed at the next start.
+  std::vector<std::string> replaced;
+  for (const LogRef& log : client.logs) replaced.push_back(log.name);
+  if (client.checkpoint) replaced.push_back(client.checkpoint->name);
+  client.checkpoint = CheckpointRef{name, timestamp};
+  client.logs.clear();
+  for (const std::string& old_name : replaced) {
+    if (Status removed = storage_->remove_file(join_path(dir, old_name)); !removed.is_ok()) {
+      warn(removed.with_context("could not remove a file the checkpoint replaced"));
+    }
+  }
+  return Status::ok();
+}
+
+// ---- reading ----------------------------------------------------------------
+
+Result<Json> SeedEngine::read_record(const std::string& path) const {
+  WAL_ASSIGN_OR_RETURN(std::string contents, storage_->read_file(path));
+  WAL_ASSIGN_OR_RETURN(DecodedFile decoded, decode_file(contents, path));
+  if (decoded.state != DecodedFile::State::kCompleted) {
+    return Status::corruption(path, 0, "was a whole record at start-up and is not any more");
+  }
+  return std::move(decoded.body);
+}
+
+Result<Json> SeedEngine::load_state(const std::string& dir, const Client& client) const {
+  Json state = interpreter_->empty_state();
+  if (client.checkpoint) {
+    const std::string path = join_path(dir, client.checkpoint->name);
+    WAL_ASSIGN_OR_RETURN(Json body, read_record(path));
+    body.erase("_metadata");
+    auto parsed = interpreter_->parse_checkpoint(body);
+    if (!parsed.is_ok()) return Status::corruption(path, 0, parsed.status().message());
+    state = std::move(parsed).value();
+  }
+  std::vector<LogEntry> entries;
+  entries.reserve(client.logs.size());
+  for (const LogRef& log : client.logs) {
+    const std::string path = join_path(dir, log.name);
+    WAL_ASSIGN_OR_RETURN(Json record, read_record(path));
+    auto data = interpreter_->parse_data(record);
+    if (!data.is_ok()) return Status::corruption(path, 0, data.status().message());
+    entries.push_back(LogEntry{log.message_id, std::move(data).value()});
+  }
+  return interpreter_->merge_data(std::move(state), entries);
+}
+
+Result<Json> SeedEngine::retrieve(std::string_view client_id) {
+  WAL_RETURN_IF_ERROR(validate_client_id(client_id));
+  std::shared_ptr<Client> client = find_client(client_id);
+  if (!client) return interpreter_->empty_state();  // creates nothing on disk
+  std::lock_guard lock(client->mutex);
+  WAL_RETURN_IF_ERROR(client->damage);
+  return load_state(client_dir(client_id), *client);
+}
+
+// ---- clear --------------------------------------------------------------------
+
+Status SeedEngine::clear(std::string_view client_id) {
+  WAL_RETURN_IF_ERROR(validate_client_id(client_id));
+  std::shared_ptr<Client> client = find_or_add_client(client_id);
+  std::lock_guard lock(client->mutex);
+  WAL_RETURN_IF_ERROR(check_writable());
+  if (client->folder_exists) {
+    // One rename takes the whole folder away, so a crash leaves all of the
+    // client or none of it; the files are deleted afterwards at leisure.
+    const std::string trash = join_path(options_.base_dir, kTrashDirName);
+    const std::string doomed =
+        join_path(trash, std::to_string(++cleared_folders_) + "-" + std::string(client_id));
+    WAL_RETURN_IF_ERROR(storage_->rename_file(client_dir(client_id), doomed));
+    if (Status synced = storage_->sync_dir(options_.base_dir); !synced.is_ok()) return fail(synced);
+    if (Status synced = storage_->sync_dir(trash); !synced.is_ok()) return fail(synced);
+    if (Status removed = remove_tree(doomed); !removed.is_ok()) {
+      warn(removed.with_context("cleared folder left in .trash until the next start"));
+    }
+  }
+  client->max_message_id.reset();
+  client->checkpoint.reset();
+  client->logs.clear();
+  client->folder_exists = false;
+  client->damage = Status::ok();
+  return Status::ok();
+}
+
+}  // namespace wal::seed

@@ -1,0 +1,92 @@
+// The seed layout engine: one folder per client, one file per message.
+// docs/format.md describes the bytes; this file says how they are written.
+#pragma once
+
+#include <atomic>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "engine.h"
+#include "seed/client_scan.h"
+
+namespace wal::seed {
+
+class SeedEngine final : public WriteAheadLog::Engine {
+ public:
+  static Result<std::unique_ptr<WriteAheadLog::Engine>> open(
+      std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
+      WriteAheadLogOptions options);
+
+  Result<PersistOutcome> persist(std::string_view client_id, const Json& data,
+                                 uint64_t message_id) override;
+  Result<Json> retrieve(std::string_view client_id) override;
+  Status clear(std::string_view client_id) override;
+  Result<std::vector<ClientSummary>> clients() override;
+  const RecoveryReport& recovery_report() const override { return report_; }
+  Status health() const override;
+
+ private:
+  struct LogRef {
+    std::string name;
+    uint64_t message_id = 0;
+  };
+  struct CheckpointRef {
+    std::string name;
+    uint64_t timestamp = 0;
+  };
+  // What we know of a client folder; guarded by `mutex`.
+  struct Client {
+    std::mutex mutex;
+    std::optional<uint64_t> max_message_id;
+    std::optional<CheckpointRef> checkpoint;
+    std::vector<LogRef> logs;  // ascending ids, all above the checkpoint's
+    uint64_t last_timestamp = 0;  // no new name goes below it: clocks step back
+    bool folder_exists = false;
+    Status damage;  // refuses every call until the client is cleared or repaired
+  };
+
+  SeedEngine(std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
+             WriteAheadLogOptions options);
+
+  Status recover();
+  Status create_base_dir();
+  Status empty_trash();
+  Status recover_client(const std::string& client_id);
+  Status remove_tree(const std::string& path);
+
+  std::shared_ptr<Client> find_client(std::string_view client_id) const;
+  std::shared_ptr<Client> find_or_add_client(std::string_view client_id);
+  std::string client_dir(std::string_view client_id) const;
+
+  Status ensure_client_folder(Client& client, const std::string& dir);
+  Status write_file_durably(const std::string& dir, const std::string& name,
+                            const std::string& contents);
+  Result<Json> read_record(const std::string& path) const;
+  Result<Json> load_state(const std::string& dir, const Client& client) const;
+  Status checkpoint(const std::string& dir, Client& client);
+
+  Status check_writable() const;
+  Status fail(const Status& cause);
+  void warn(const Status& status) const;
+  void note(const std::string& path, const std::string& action, const std::string& reason);
+
+  const std::shared_ptr<StateInterpreter> interpreter_;
+  const std::shared_ptr<Storage> storage_;
+  const WriteAheadLogOptions options_;
+  std::unique_ptr<FileLock> lock_;
+  RecoveryReport report_;
+
+  mutable std::mutex clients_mutex_;
+  std::map<std::string, std::shared_ptr<Client>, std::less<>> clients_;
+  std::atomic<uint64_t> cleared_folders_{0};
+
+  mutable std::mutex failure_mutex_;
+  std::atomic<bool> failed_{false};
+  Status failure_;
+};
+
+}  // namespace wal::seed

@@ -1,0 +1,47 @@
+#include "wal/write_ahead_log.h"
+
+#include "engine.h"
+#include "seed/seed_engine.h"
+
+namespace wal {
+
+const char* outcome_name(PersistOutcome outcome) {
+  return outcome == PersistOutcome::kWritten ? "written" : "duplicate";
+}
+
+Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open(
+    std::shared_ptr<StateInterpreter> state_interpreter, std::shared_ptr<Storage> storage,
+    WriteAheadLogOptions options) {
+  if (!state_interpreter) return Status::invalid_argument("state_interpreter is null");
+  if (!storage) return Status::invalid_argument("storage is null");
+  if (options.base_dir.empty()) return Status::invalid_argument("base_dir is empty");
+  if (options.checkpoint_threshold == 0) {
+    return Status::invalid_argument("checkpoint_threshold must be at least 1");
+  }
+  WAL_ASSIGN_OR_RETURN(
+      std::unique_ptr<Engine> engine,
+      seed::SeedEngine::open(std::move(state_interpreter), std::move(storage), std::move(options)));
+  return std::unique_ptr<WriteAheadLog>(new WriteAheadLog(std::move(engine)));
+}
+
+WriteAheadLog::WriteAheadLog(std::unique_ptr<Engine> engine) : engine_(std::move(engine)) {}
+WriteAheadLog::~WriteAheadLog() = default;
+
+Result<PersistOutcome> WriteAheadLog::persist(std::string_view client_id, const Json& data,
+                                              uint64_t message_id) {
+  return engine_->persist(client_id, data, message_id);
+}
+
+Result<Json> WriteAheadLog::retrieve(std::string_view client_id) {
+  return engine_->retrieve(client_id);
+}
+
+Status WriteAheadLog::clear(std::string_view client_id) { return engine_->clear(client_id); }
+
+Result<std::vector<ClientSummary>> WriteAheadLog::clients() { return engine_->clients(); }
+
+const RecoveryReport& WriteAheadLog::recovery_report() const { return engine_->recovery_report(); }
+
+Status WriteAheadLog::health() const { return engine_->health(); }
+
+}  // namespace wal
