@@ -1,0 +1,161 @@
+// A Storage double that forwards to a real one and fails chosen calls.
+//
+// Counting every call lets a test stop the world after call k ("the process
+// died here"): every later call fails, and the test reopens the directory
+// with a fresh storage to see what a restarted process would find.
+#pragma once
+
+#include <cerrno>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "wal/storage.h"
+
+namespace wal::testing {
+
+enum class Op { kCreate, kAppend, kSync, kClose, kRead, kSyncFile, kRename, kRemove, kCreateDir,
+                kRemoveDir, kSyncDir, kList, kLock };
+
+class FaultInjectionStorage final : public Storage {
+ public:
+  explicit FaultInjectionStorage(std::shared_ptr<Storage> base) : base_(std::move(base)) {}
+
+  // Fails the nth call of `op` counted from now (1 = the next one) with
+  // `error`; with `persistent`, every later call of `op` too.
+  void fail(Op op, int nth, int error, bool persistent = false) {
+    std::lock_guard lock(mutex_);
+    faults_[op] = Fault{seen_[op] + nth, error, persistent};
+  }
+
+  // Lets `calls` more calls through, then fails every call: a crash.
+  void crash_after(int calls) {
+    std::lock_guard lock(mutex_);
+    crash_at_ = total_ + calls;
+  }
+
+  int calls() const {
+    std::lock_guard lock(mutex_);
+    return total_;
+  }
+
+  void set_clock(uint64_t millis, int64_t step) {
+    std::lock_guard lock(mutex_);
+    clock_ = millis;
+    clock_step_ = step;
+    fixed_clock_ = true;
+  }
+
+  Result<std::unique_ptr<WritableFile>> new_writable_file(const std::string& path) override;
+  Result<std::string> read_file(const std::string& path) override {
+    WAL_RETURN_IF_ERROR(check(Op::kRead, path));
+    return base_->read_file(path);
+  }
+  Status sync_file(const std::string& path) override {
+    WAL_RETURN_IF_ERROR(check(Op::kSyncFile, path));
+    return base_->sync_file(path);
+  }
+  Status rename_file(const std::string& from, const std::string& to) override {
+    WAL_RETURN_IF_ERROR(check(Op::kRename, from));
+    return base_->rename_file(from, to);
+  }
+  Status remove_file(const std::string& path) override {
+    WAL_RETURN_IF_ERROR(check(Op::kRemove, path));
+    return base_->remove_file(path);
+  }
+  Result<bool> create_dir(const std::string& path) override {
+    WAL_RETURN_IF_ERROR(check(Op::kCreateDir, path));
+    return base_->create_dir(path);
+  }
+  Status remove_dir(const std::string& path) override {
+    WAL_RETURN_IF_ERROR(check(Op::kRemoveDir, path));
+    return base_->remove_dir(path);
+  }
+  Status sync_dir(const std::string& path) override {
+    WAL_RETURN_IF_ERROR(check(Op::kSyncDir, path));
+    return base_->sync_dir(path);
+  }
+  Result<std::vector<DirEntry>> list_dir(const std::string& path) override {
+    WAL_RETURN_IF_ERROR(check(Op::kList, path));
+    return base_->list_dir(path);
+  }
+  Result<std::unique_ptr<FileLock>> lock_file(const std::string& path) override {
+    WAL_RETURN_IF_ERROR(check(Op::kLock, path));
+    return base_->lock_file(path);
+  }
+  uint64_t now_millis() override {
+    std::lock_guard lock(mutex_);
+    if (!fixed_clock_) return base_->now_millis();
+    const uint64_t now = clock_;
+    clock_ = static_cast<uint64_t>(static_cast<int64_t>(clock_) + clock_step_);
+    return now;
+  }
+
+  // Counts one call of `op` and says whether it fails.
+  Status check(Op op, const std::string& path) {
+    std::lock_guard lock(mutex_);
+    ++total_;
+    const int seen = ++seen_[op];
+    if (crash_at_ >= 0 && total_ > crash_at_) return Status::io_error("crashed", path, EIO);
+    auto fault = faults_.find(op);
+    if (fault != faults_.end() &&
+        (seen == fault->second.nth || (fault->second.persistent && seen > fault->second.nth))) {
+      return Status::io_error("injected fault", path, fault->second.error);
+    }
+    return Status::ok();
+  }
+
+ private:
+  struct Fault {
+    int nth = 0;
+    int error = EIO;
+    bool persistent = false;
+  };
+
+  std::shared_ptr<Storage> base_;
+  mutable std::mutex mutex_;
+  std::map<Op, Fault> faults_;
+  std::map<Op, int> seen_;
+  int total_ = 0;
+  int crash_at_ = -1;
+  bool fixed_clock_ = false;
+  uint64_t clock_ = 0;
+  int64_t clock_step_ = 0;
+};
+
+// A file whose calls go through the storage's fault checks.
+class FaultInjectionFile final : public WritableFile {
+ public:
+  FaultInjectionFile(FaultInjectionStorage* storage, std::string path,
+                     std::unique_ptr<WritableFile> base)
+      : storage_(storage), path_(std::move(path)), base_(std::move(base)) {}
+  Status append(std::string_view data) override {
+    WAL_RETURN_IF_ERROR(storage_->check(Op::kAppend, path_));
+    return base_->append(data);
+  }
+  Status sync() override {
+    WAL_RETURN_IF_ERROR(storage_->check(Op::kSync, path_));
+    return base_->sync();
+  }
+  Status close() override {
+    WAL_RETURN_IF_ERROR(storage_->check(Op::kClose, path_));
+    return base_->close();
+  }
+
+ private:
+  FaultInjectionStorage* storage_;
+  std::string path_;
+  std::unique_ptr<WritableFile> base_;
+};
+
+inline Result<std::unique_ptr<WritableFile>> FaultInjectionStorage::new_writable_file(
+    const std::string& path) {
+  WAL_RETURN_IF_ERROR(check(Op::kCreate, path));
+  WAL_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, base_->new_writable_file(path));
+  return std::unique_ptr<WritableFile>(
+      std::make_unique<FaultInjectionFile>(this, path, std::move(file)));
+}
+
+}  // namespace wal::testing
