@@ -16,8 +16,21 @@
 
 namespace wal::testing {
 
-enum class Op { kCreate, kAppend, kSync, kClose, kRead, kSyncFile, kRename, kRemove, kCreateDir,
-                kRemoveDir, kSyncDir, kList, kLock };
+enum class Op {
+  kCreate,
+  kAppend,
+  kSync,
+  kClose,
+  kRead,
+  kSyncFile,
+  kRename,
+  kRemove,
+  kCreateDir,
+  kRemoveDir,
+  kSyncDir,
+  kList,
+  kLock
+};
 
 class FaultInjectionStorage final : public Storage {
  public:

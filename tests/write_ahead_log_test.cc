@@ -118,9 +118,9 @@ TEST_F(WriteAheadLogTest, CheckpointThresholdIsConfigurable) {
 }
 
 TEST_F(WriteAheadLogTest, ZeroThresholdIsRefused) {
-  auto log = WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(),
-                                 std::make_shared<FileSystemStorage>(),
-                                 options_for(dir_.path(), 0));
+  auto log =
+      WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(),
+                          std::make_shared<FileSystemStorage>(), options_for(dir_.path(), 0));
   EXPECT_EQ(log.status().code(), Code::kInvalidArgument);
 }
 
@@ -165,9 +165,9 @@ TEST_F(WriteAheadLogTest, ClientsListsHighestIds) {
 
 TEST_F(WriteAheadLogTest, SecondInstanceOnTheSameDirectoryIsRefused) {
   auto log = open();
-  auto second = WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(),
-                                    std::make_shared<FileSystemStorage>(),
-                                    options_for(dir_.path() / "data"));
+  auto second =
+      WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(),
+                          std::make_shared<FileSystemStorage>(), options_for(dir_.path() / "data"));
   ASSERT_FALSE(second.is_ok());
   EXPECT_EQ(second.status().code(), Code::kLocked);
   EXPECT_NE(second.status().to_string().find(".wal.lock"), std::string::npos);
@@ -206,7 +206,8 @@ TEST_F(WriteAheadLogTest, RecordAboveTheSizeLimitIsRefused) {
 }
 
 TEST_F(WriteAheadLogTest, PayloadWithNulNewlineAndMarkersRoundTrips) {
-  const std::string tricky = std::string("a\0b", 3) + "\nCOMPLETED\nPROCESSING\n}}\"crc32c\": \"0\"";
+  const std::string tricky =
+      std::string("a\0b", 3) + "\nCOMPLETED\nPROCESSING\n}}\"crc32c\": \"0\"";
   {
     auto log = open(2);
     ASSERT_TRUE(log->persist("c", Json{{"content", tricky}}, 1).is_ok());

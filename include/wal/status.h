@@ -71,7 +71,7 @@ class [[nodiscard]] Status {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : state_(std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : state_(std::move(value)) {}        // NOLINT: implicit by design
   Result(Status status) : state_(std::move(status)) {  // NOLINT: implicit by design
     if (std::get<Status>(state_).is_ok()) {
       state_ = Status::failed("internal error: Result built from an OK status without a value");
@@ -92,7 +92,10 @@ class [[nodiscard]] Result {
   T* operator->() { return &value(); }
 
   // OK when a value is present.
-  Status status() const { return is_ok() ? Status::ok() : std::get<Status>(state_); }
+  const Status& status() const {
+    static const Status kOk;
+    return is_ok() ? kOk : std::get<Status>(state_);
+  }
 
  private:
   std::variant<T, Status> state_;
@@ -101,9 +104,9 @@ class [[nodiscard]] Result {
 }  // namespace wal
 
 // Returns early from the enclosing function when `expr` is not OK.
-#define WAL_RETURN_IF_ERROR(expr)            \
-  do {                                       \
-    ::wal::Status wal_status_ = (expr);      \
+#define WAL_RETURN_IF_ERROR(expr)                 \
+  do {                                            \
+    ::wal::Status wal_status_ = (expr);           \
     if (!wal_status_.is_ok()) return wal_status_; \
   } while (0)
 

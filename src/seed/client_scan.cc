@@ -8,15 +8,24 @@ namespace wal::seed {
 
 const char* disposition_name(Disposition disposition) {
   switch (disposition) {
-    case Disposition::kCheckpoint: return "checkpoint";
-    case Disposition::kLive: return "live";
-    case Disposition::kCovered: return "covered by checkpoint";
-    case Disposition::kSuperseded: return "superseded checkpoint";
-    case Disposition::kIncomplete: return "interrupted write";
-    case Disposition::kTemp: return "temporary file";
-    case Disposition::kDuplicate: return "duplicate id";
-    case Disposition::kDamaged: return "damaged";
-    case Disposition::kForeign: return "not a wal file";
+    case Disposition::kCheckpoint:
+      return "checkpoint";
+    case Disposition::kLive:
+      return "live";
+    case Disposition::kCovered:
+      return "covered by checkpoint";
+    case Disposition::kSuperseded:
+      return "superseded checkpoint";
+    case Disposition::kIncomplete:
+      return "interrupted write";
+    case Disposition::kTemp:
+      return "temporary file";
+    case Disposition::kDuplicate:
+      return "duplicate id";
+    case Disposition::kDamaged:
+      return "damaged";
+    case Disposition::kForeign:
+      return "not a wal file";
   }
   return "unknown";
 }
@@ -42,8 +51,8 @@ Result<std::optional<uint64_t>> recorded_message_id(const Json& body, const std:
   if (id.is_string() && parse_u64(id.get<std::string>(), &value)) {
     return std::optional<uint64_t>(value);  // legacy files wrote ids as strings
   }
-  return Status::corruption(path, 0, "\"" + key + "\" is " + id.dump() +
-                                         ", not an unsigned 64-bit integer");
+  return Status::corruption(path, 0,
+                            "\"" + key + "\" is " + id.dump() + ", not an unsigned 64-bit integer");
 }
 
 namespace {
@@ -105,8 +114,8 @@ Status choose_checkpoint(Storage& storage, ClientScan& scan) {
       continue;
     }
     if (!decoded) continue;  // interrupted: look at the next older one
-    auto max_id = recorded_message_id(decoded->body, "max_message_id",
-                                      join_path(scan.dir, file.name));
+    auto max_id =
+        recorded_message_id(decoded->body, "max_message_id", join_path(scan.dir, file.name));
     if (!max_id.is_ok()) {
       mark_damaged(file, max_id.status());
       scan.damage = file.problem;
@@ -153,22 +162,24 @@ Status classify_logs(Storage& storage, ClientScan& scan) {
     auto decoded = read_record(storage, scan, file, &io_error);
     WAL_RETURN_IF_ERROR(io_error);
     if (!decoded) {
-      if (file.disposition == Disposition::kDamaged && scan.damage.is_ok()) scan.damage = file.problem;
+      if (file.disposition == Disposition::kDamaged && scan.damage.is_ok())
+        scan.damage = file.problem;
       continue;
     }
     const std::string path = join_path(scan.dir, file.name);
     auto recorded = recorded_message_id(decoded->body, "message_id", path);
     if (recorded.is_ok() && *recorded && **recorded != file.message_id) {
-      recorded = Status::corruption(path, 0, "the record says message id " +
-                                                 std::to_string(**recorded) + ", its name says " +
-                                                 std::to_string(file.message_id));
+      recorded = Status::corruption(path, 0,
+                                    "the record says message id " + std::to_string(**recorded) +
+                                        ", its name says " + std::to_string(file.message_id));
     }
     if (!recorded.is_ok()) {
       mark_damaged(file, recorded.status());
       if (scan.damage.is_ok()) scan.damage = file.problem;
       continue;
     }
-    if (!scan.live_logs.empty() && scan.files[scan.live_logs.back()].message_id == file.message_id) {
+    if (!scan.live_logs.empty() &&
+        scan.files[scan.live_logs.back()].message_id == file.message_id) {
       file.disposition = Disposition::kDuplicate;
       continue;
     }

@@ -47,7 +47,7 @@ struct ScannedFile {
 struct ClientScan {
   std::string client_id;
   std::string dir;
-  std::vector<ScannedFile> files;  // sorted by name
+  std::vector<ScannedFile> files;    // sorted by name
   std::optional<size_t> checkpoint;  // index into files
   std::vector<size_t> live_logs;     // indexes into files, ascending message id
   std::optional<uint64_t> max_message_id;

@@ -61,7 +61,8 @@ ParsedFileName parse_file_name(std::string_view name) {
   }
   if (consume_prefix(&rest, kLogPrefix)) {
     const size_t separator = rest.find('_');
-    if (separator != std::string_view::npos && parse_u64(rest.substr(0, separator), &parsed.timestamp) &&
+    if (separator != std::string_view::npos &&
+        parse_u64(rest.substr(0, separator), &parsed.timestamp) &&
         parse_u64(rest.substr(separator + 1), &parsed.message_id)) {
       parsed.kind = FileKind::kLog;
     }

@@ -12,7 +12,8 @@ namespace {
 constexpr std::string_view kChecksumOpen = ", \"crc32c\": \"";
 constexpr std::string_view kClosing = "}}";
 constexpr size_t kChecksumHexDigits = 8;
-constexpr size_t kChecksumSuffixBytes = kChecksumOpen.size() + kChecksumHexDigits + 1 + kClosing.size();
+constexpr size_t kChecksumSuffixBytes =
+    kChecksumOpen.size() + kChecksumHexDigits + 1 + kClosing.size();
 
 std::string hex32(uint32_t value) {
   char text[kChecksumHexDigits + 1];
@@ -70,8 +71,9 @@ Result<DecodedFile> decode_file(std::string_view contents, const std::string& pa
   const std::string_view status = contents.substr(0, newline);
   if (status == kProcessing) return decoded;
   if (status != kCompleted) {
-    return Status::corruption(path, 0, "unknown status line \"" + std::string(status.substr(0, 32)) +
-                                           "\" (expected COMPLETED or PROCESSING)");
+    return Status::corruption(path, 0,
+                              "unknown status line \"" + std::string(status.substr(0, 32)) +
+                                  "\" (expected COMPLETED or PROCESSING)");
   }
   const size_t json_offset = newline + 1;
   std::string_view stored_hex;
@@ -85,7 +87,7 @@ Result<DecodedFile> decode_file(std::string_view contents, const std::string& pa
                                     ", its contents give " + hex32(computed));
     }
   }
-  auto parsed = parse_json(contents.substr(json_offset), path);
+  auto parsed = parse_json(contents.substr(json_offset), "the record after the status line");
   if (!parsed.is_ok()) {
     return Status::corruption(path, json_offset, parsed.status().message());
   }
@@ -99,8 +101,8 @@ Result<DecodedFile> decode_file(std::string_view contents, const std::string& pa
       return Status::corruption(path, json_offset, "\"_metadata\" is not a JSON object");
     }
     if (metadata->contains("crc32c") != decoded.checksummed) {
-      return Status::corruption(path, json_offset,
-                                "the \"crc32c\" field is not where wal writes it (end of the file)");
+      return Status::corruption(
+          path, json_offset, "the \"crc32c\" field is not where wal writes it (end of the file)");
     }
     metadata->erase("crc32c");
   } else if (decoded.checksummed) {

@@ -1,6 +1,7 @@
 // The contents of a seed-layout file: a status line, '\n', one line of JSON.
 //
-//   COMPLETED\n{"data": {...}, "_metadata": {"timestamp": "T", "message_id": 5, "crc32c": "0a1b2c3d"}}
+//   COMPLETED\n{"data": {...}, "_metadata": {"timestamp": "T", "message_id": 5, "crc32c":
+//   "0a1b2c3d"}}
 //
 // We only ever write COMPLETED files (under a temporary name first), and add
 // a "crc32c" field as the last key of "_metadata": the CRC-32C, as eight

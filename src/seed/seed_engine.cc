@@ -52,7 +52,7 @@ Status SeedEngine::remove_tree(const std::string& path) {
   for (const DirEntry& entry : entries) {
     const std::string child = join_path(path, entry.name);
     WAL_RETURN_IF_ERROR(entry.type == DirEntry::Type::kDirectory ? remove_tree(child)
-                                                                  : storage_->remove_file(child));
+                                                                 : storage_->remove_file(child));
   }
   return storage_->remove_dir(path);
 }
@@ -67,7 +67,7 @@ Status SeedEngine::empty_trash() {
   for (const DirEntry& entry : entries) {
     const std::string path = join_path(trash, entry.name);
     WAL_RETURN_IF_ERROR(entry.type == DirEntry::Type::kDirectory ? remove_tree(path)
-                                                                  : storage_->remove_file(path));
+                                                                 : storage_->remove_file(path));
     note(path, "removed", "left by an interrupted clear");
   }
   return Status::ok();
@@ -75,8 +75,7 @@ Status SeedEngine::empty_trash() {
 
 Status SeedEngine::recover() {
   WAL_RETURN_IF_ERROR(create_base_dir());
-  WAL_ASSIGN_OR_RETURN(lock_,
-                       storage_->lock_file(join_path(options_.base_dir, kLockFileName)));
+  WAL_ASSIGN_OR_RETURN(lock_, storage_->lock_file(join_path(options_.base_dir, kLockFileName)));
   WAL_RETURN_IF_ERROR(empty_trash());
   WAL_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, storage_->list_dir(options_.base_dir));
   std::sort(entries.begin(), entries.end(),
@@ -127,7 +126,8 @@ Status SeedEngine::recover_client(const std::string& client_id) {
     ++report_.checkpoints;
     const bool replaces_files =
         std::any_of(scan.files.begin(), scan.files.end(), [](const ScannedFile& f) {
-          return f.disposition == Disposition::kCovered || f.disposition == Disposition::kSuperseded;
+          return f.disposition == Disposition::kCovered ||
+                 f.disposition == Disposition::kSuperseded;
         });
     if (replaces_files) {
       // The original never synced its checkpoints: make this one durable
@@ -148,7 +148,8 @@ Status SeedEngine::recover_client(const std::string& client_id) {
       if (removed.is_ok()) {
         note(path, "removed", disposition_name(file.disposition));
       } else {
-        warn(removed.with_context("could not remove " + std::string(disposition_name(file.disposition))));
+        warn(removed.with_context("could not remove " +
+                                  std::string(disposition_name(file.disposition))));
       }
     } else if (file.disposition == Disposition::kDuplicate ||
                file.disposition == Disposition::kForeign) {
@@ -209,8 +210,8 @@ Status SeedEngine::fail(const Status& cause) {
   if (!failed_.load(std::memory_order_relaxed)) {
     // After a failed sync the kernel may have dropped the dirty pages and
     // cleared the error; a retry could report success for lost data.
-    failure_ = Status::failed(cause.to_string() +
-                              "; this instance refuses writes until it is reopened");
+    failure_ =
+        Status::failed(cause.to_string() + "; this instance refuses writes until it is reopened");
     failed_.store(true, std::memory_order_release);
   }
   return failure_;
@@ -243,8 +244,7 @@ Status SeedEngine::write_file_durably(const std::string& dir, const std::string&
   // leaves a partial file under a name the reader trusts.
   const std::string temp_path = join_path(dir, temp_file_name(name));
   const auto discard_temp = [&] { storage_->remove_file(temp_path).ignore_error(); };
-  WAL_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file,
-                       storage_->new_writable_file(temp_path));
+  WAL_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, storage_->new_writable_file(temp_path));
   if (Status appended = file->append(contents); !appended.is_ok()) {
     file->close().ignore_error();
     discard_temp();
@@ -327,8 +327,7 @@ Status SeedEngine::checkpoint(const std::string& dir, Client& client) {
   const uint64_t timestamp = std::max(storage_->now_millis(), client.last_timestamp + 1);
   Json metadata = Json::object();
   metadata["timestamp"] = std::to_string(timestamp);
-  metadata["max_message_id"] =
-      client.max_message_id ? Json(*client.max_message_id) : Json(nullptr);
+  metadata["max_message_id"] = client.max_message_id ? Json(*client.max_message_id) : Json(nullptr);
   body["_metadata"] = std::move(metadata);
   const std::string name = checkpoint_file_name(timestamp);
   WAL_RETURN_IF_ERROR(write_file_durably(dir, name, encode_completed_file(body)));

@@ -43,7 +43,7 @@ class SeedEngine final : public WriteAheadLog::Engine {
     std::mutex mutex;
     std::optional<uint64_t> max_message_id;
     std::optional<CheckpointRef> checkpoint;
-    std::vector<LogRef> logs;  // ascending ids, all above the checkpoint's
+    std::vector<LogRef> logs;     // ascending ids, all above the checkpoint's
     uint64_t last_timestamp = 0;  // no new name goes below it: clocks step back
     bool folder_exists = false;
     Status damage;  // refuses every call until the client is cleared or repaired

@@ -32,7 +32,8 @@ class PosixWritableFile final : public WritableFile {
   Status append(std::string_view data) override {
     if (fd_ < 0) return Status::failed("append to closed file " + path_);
     while (!data.empty()) {
-      const ssize_t written = retry_on_eintr([&] { return ::write(fd_, data.data(), data.size()); });
+      const ssize_t written =
+          retry_on_eintr([&] { return ::write(fd_, data.data(), data.size()); });
       if (written < 0) return Status::io_error("write", path_, errno);
       data.remove_prefix(static_cast<size_t>(written));  // a short write continues the loop
     }
@@ -84,7 +85,8 @@ Status open_and_sync(const std::string& path, int flags, const char* operation) 
 
 }  // namespace
 
-Result<std::unique_ptr<WritableFile>> FileSystemStorage::new_writable_file(const std::string& path) {
+Result<std::unique_ptr<WritableFile>> FileSystemStorage::new_writable_file(
+    const std::string& path) {
   const int fd = retry_on_eintr(
       [&] { return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); });
   if (fd < 0) return Status::io_error("open for writing", path, errno);
@@ -96,7 +98,8 @@ Result<std::string> FileSystemStorage::read_file(const std::string& path) {
   if (fd < 0) return Status::io_error("open for reading", path, errno);
   std::string contents;
   struct stat info {};
-  if (::fstat(fd, &info) == 0 && info.st_size > 0) contents.reserve(static_cast<size_t>(info.st_size));
+  if (::fstat(fd, &info) == 0 && info.st_size > 0)
+    contents.reserve(static_cast<size_t>(info.st_size));
   char buffer[64 * 1024];
   while (true) {
     const ssize_t got = retry_on_eintr([&] { return ::read(fd, buffer, sizeof buffer); });
@@ -185,8 +188,8 @@ Result<std::unique_ptr<FileLock>> FileSystemStorage::lock_file(const std::string
     if (error == EWOULDBLOCK) {
       auto holder = read_file(path);
       std::string pid = holder.is_ok() && !holder->empty() ? " (pid " + *holder + ")" : "";
-      return Status::locked(path, "another wal instance" + pid +
-                                      " has the directory open; close it first");
+      return Status::locked(
+          path, "another wal instance" + pid + " has the directory open; close it first");
     }
     return Status::io_error("flock", path, error);
   }

@@ -7,14 +7,22 @@ namespace wal {
 
 const char* code_name(Code code) {
   switch (code) {
-    case Code::kOk: return "ok";
-    case Code::kInvalidArgument: return "invalid argument";
-    case Code::kCorruption: return "corruption";
-    case Code::kIOError: return "I/O error";
-    case Code::kNoSpace: return "no space";
-    case Code::kLocked: return "locked";
-    case Code::kFailed: return "failed, reopen required";
-    case Code::kNotFound: return "not found";
+    case Code::kOk:
+      return "ok";
+    case Code::kInvalidArgument:
+      return "invalid argument";
+    case Code::kCorruption:
+      return "corruption";
+    case Code::kIOError:
+      return "I/O error";
+    case Code::kNoSpace:
+      return "no space";
+    case Code::kLocked:
+      return "locked";
+    case Code::kFailed:
+      return "failed, reopen required";
+    case Code::kNotFound:
+      return "not found";
   }
   return "unknown";
 }

@@ -1,0 +1,292 @@
+// What survives a crash or an I/O error, one test per anomaly.
+//
+// A "crash after call k" lets k storage calls through and fails every later
+// one, then reopens the directory with a fresh storage: what a restarted
+// process finds after a kill at that instant (the page cache survives; power
+// cuts that drop unsynced data are a harder test of their own).
+#include "fault_injection_storage.h"
+#include "test_util.h"
+
+namespace wal::testing {
+namespace {
+
+class DurabilityTest : public ::testing::Test {
+ protected:
+  fs::path data() const { return dir_->path() / "data"; }
+  fs::path folder(const std::string& client) const { return data() / client; }
+
+  // A log whose storage injects faults.
+  std::unique_ptr<WriteAheadLog> open_faulty(uint32_t threshold = 3) {
+    faulty_ = std::make_shared<FaultInjectionStorage>(std::make_shared<FileSystemStorage>());
+    auto options = options_for(data(), threshold);
+    options.on_warning = [this](const Status& status) { warnings_.push_back(status); };
+    return open_log(options, faulty_);
+  }
+  std::unique_ptr<WriteAheadLog> reopen(uint32_t threshold = 3) {
+    return open_log(options_for(data(), threshold));
+  }
+  void fresh_directory() { dir_ = std::make_unique<TempDir>(); }
+
+  // No temporary or interrupted file is left anywhere under the base directory.
+  void expect_no_debris() {
+    for (const auto& entry : fs::recursive_directory_iterator(data())) {
+      const std::string name = entry.path().filename();
+      EXPECT_EQ(name.find(".tmp"), std::string::npos) << entry.path();
+      if (entry.path().parent_path().filename() == ".trash") ADD_FAILURE() << entry.path();
+    }
+  }
+
+  std::unique_ptr<TempDir> dir_ = std::make_unique<TempDir>();
+  std::shared_ptr<FaultInjectionStorage> faulty_;
+  std::vector<Status> warnings_;
+};
+
+// Persists 1..count for client "c".
+void persist_sentences(WriteAheadLog& log, uint64_t first, uint64_t last) {
+  for (uint64_t id = first; id <= last; ++id) {
+    auto outcome = log.persist("c", sentence(id), id);
+    ASSERT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+  }
+}
+
+TEST_F(DurabilityTest, CrashAtEveryCallOfPersistKeepsWhatWasAcknowledged) {
+  // Message 6 makes the second checkpoint, so the calls cover a log write,
+  // a checkpoint write and the removal of the files it replaces.
+  int crash_points = 0;
+  for (int k = 0;; ++k) {
+    fresh_directory();
+    auto log = open_faulty();
+    persist_sentences(*log, 1, 5);
+    faulty_->crash_after(k);
+    const int calls_before = faulty_->calls();
+    const bool acknowledged = log->persist("c", sentence(6), 6).is_ok();
+    const bool finished = faulty_->calls() - calls_before <= k;
+    log.reset();
+
+    auto recovered = reopen();
+    ASSERT_NE(recovered, nullptr) << "crash after call " << k;
+    const std::string content = (*recovered->retrieve("c"))["content"];
+    if (acknowledged) {
+      EXPECT_EQ(content, sentences(1, 6)) << "crash after call " << k;
+    } else {
+      // Never acknowledged: it may be there whole, or not at all.
+      EXPECT_TRUE(content == sentences(1, 5) || content == sentences(1, 6)) << content;
+    }
+    const bool present = content == sentences(1, 6);
+    EXPECT_EQ(*recovered->persist("c", sentence(6), 6),
+              present ? PersistOutcome::kDuplicate : PersistOutcome::kWritten);
+    EXPECT_EQ((*recovered->retrieve("c"))["content"], sentences(1, 6));
+    expect_no_debris();
+    ++crash_points;
+    if (finished) break;
+  }
+  EXPECT_GE(crash_points, 12);
+}
+
+TEST_F(DurabilityTest, CrashAtEveryCallOfClearLeavesAllOrNothing) {
+  for (int k = 0;; ++k) {
+    fresh_directory();
+    auto log = open_faulty();
+    persist_sentences(*log, 1, 4);
+    faulty_->crash_after(k);
+    const int calls_before = faulty_->calls();
+    const bool acknowledged = log->clear("c").is_ok();
+    const bool finished = faulty_->calls() - calls_before <= k;
+    log.reset();
+
+    auto recovered = reopen();
+    ASSERT_NE(recovered, nullptr);
+    const std::string content = (*recovered->retrieve("c"))["content"];
+    if (acknowledged) {
+      EXPECT_EQ(content, "") << "crash after call " << k;
+    } else {
+      EXPECT_TRUE(content.empty() || content == sentences(1, 4)) << content;
+    }
+    expect_no_debris();
+    if (finished) break;
+  }
+}
+
+TEST_F(DurabilityTest, CrashAtEveryCallOfStartUpThenStartUpAgain) {
+  // Debris of every kind, then start-ups that die after k calls.
+  const auto make_debris = [&] {
+    auto log = reopen();
+    persist_sentences(*log, 1, 4);
+    log.reset();
+    write_bytes(folder("c") / "log_1_9.log.tmp", "COMPLETED\n{\"da");
+    write_bytes(folder("c") / "log_1_8.log", "PROCESSING\n{\"data\": {}}");
+    write_bytes(folder("c") / "log_1_2.log",
+                "COMPLETED\n{\"data\": {\"content\": \"Sentence 2.\"}, \"_metadata\": "
+                "{\"timestamp\": \"1\", \"message_id\": 2}}");
+    write_bytes(folder("c") / "checkpoint_1.log",
+                "COMPLETED\n{\"content\": \"old\", \"_metadata\": {\"timestamp\": \"1\", "
+                "\"max_message_id\": 1}}");
+  };
+  for (int k = 0;; ++k) {
+    fresh_directory();
+    make_debris();
+    faulty_ = std::make_shared<FaultInjectionStorage>(std::make_shared<FileSystemStorage>());
+    faulty_->crash_after(k);
+    auto crashed = WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(), faulty_,
+                                       options_for(data()));
+    const bool finished = crashed.is_ok() && faulty_->calls() <= k;
+    crashed = Status::failed("closed");  // releases the lock
+
+    auto recovered = reopen();
+    ASSERT_NE(recovered, nullptr) << "crash after call " << k;
+    EXPECT_EQ((*recovered->retrieve("c"))["content"], sentences(1, 4)) << "crash after call " << k;
+    EXPECT_EQ(names_with_prefix(folder("c"), "checkpoint_").size(), 1u);
+    expect_no_debris();
+    if (finished) break;
+  }
+}
+
+TEST_F(DurabilityTest, FailedFileSyncIsStickyUntilReopened) {
+  auto log = open_faulty();
+  persist_sentences(*log, 1, 1);
+  faulty_->fail(Op::kSync, 1, EIO);
+  auto outcome = log->persist("c", sentence(2), 2);
+  EXPECT_EQ(outcome.status().code(), Code::kFailed);
+  EXPECT_NE(outcome.status().message().find("until it is reopened"), std::string::npos);
+  EXPECT_EQ(log->health().code(), Code::kFailed);
+  // The fault is gone, but the instance does not trust the kernel any more.
+  EXPECT_EQ(log->persist("c", sentence(3), 3).status().code(), Code::kFailed);
+  EXPECT_EQ(log->clear("c").code(), Code::kFailed);
+  log.reset();
+
+  auto reopened = reopen();
+  EXPECT_TRUE(reopened->health().is_ok());
+  EXPECT_EQ((*reopened->retrieve("c"))["content"], "Sentence 1.");
+  EXPECT_EQ(*reopened->persist("c", sentence(2), 2), PersistOutcome::kWritten);
+  expect_no_debris();
+}
+
+TEST_F(DurabilityTest, FailedDirectorySyncIsSticky) {
+  auto log = open_faulty();
+  faulty_->fail(Op::kSyncDir, 1, EIO);
+  EXPECT_EQ(log->persist("c", sentence(1), 1).status().code(), Code::kFailed);
+  EXPECT_EQ(log->persist("c", sentence(2), 2).status().code(), Code::kFailed);
+}
+
+TEST_F(DurabilityTest, FullDiskIsReportedAndWritingResumes) {
+  auto log = open_faulty();
+  persist_sentences(*log, 1, 1);
+  faulty_->fail(Op::kAppend, 1, ENOSPC);
+  auto outcome = log->persist("c", sentence(2), 2);
+  EXPECT_EQ(outcome.status().code(), Code::kNoSpace);
+  EXPECT_TRUE(log->health().is_ok());
+  expect_no_debris();
+  EXPECT_EQ(*log->persist("c", sentence(2), 2), PersistOutcome::kWritten);
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 2));
+}
+
+TEST_F(DurabilityTest, FailedRenameLeavesNoDebrisAndIsNotSticky) {
+  auto log = open_faulty();
+  faulty_->fail(Op::kRename, 1, EACCES);
+  EXPECT_EQ(log->persist("c", sentence(1), 1).status().code(), Code::kIOError);
+  expect_no_debris();
+  EXPECT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
+}
+
+TEST_F(DurabilityTest, FailedFolderCreationIsReported) {
+  auto log = open_faulty();
+  faulty_->fail(Op::kCreateDir, 1, EACCES);
+  auto outcome = log->persist("c", sentence(1), 1);
+  EXPECT_EQ(outcome.status().code(), Code::kIOError);
+  EXPECT_EQ(outcome.status().error_number(), EACCES);
+  EXPECT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
+}
+
+TEST_F(DurabilityTest, FailedCheckpointIsReportedAndRetried) {
+  auto log = open_faulty();
+  persist_sentences(*log, 1, 2);
+  faulty_->fail(Op::kCreate, 2, ENOSPC);  // the 3rd log is create #1, its checkpoint #2
+  EXPECT_EQ(*log->persist("c", sentence(3), 3), PersistOutcome::kWritten);
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_EQ(warnings_[0].code(), Code::kNoSpace);
+  EXPECT_NE(warnings_[0].message().find("will be retried"), std::string::npos);
+  EXPECT_EQ(names_with_prefix(folder("c"), "log_").size(), 3u);
+  EXPECT_TRUE(names_with_prefix(folder("c"), "checkpoint_").empty());
+
+  EXPECT_EQ(*log->persist("c", sentence(4), 4), PersistOutcome::kWritten);
+  EXPECT_TRUE(names_with_prefix(folder("c"), "log_").empty());
+  EXPECT_EQ(names_with_prefix(folder("c"), "checkpoint_").size(), 1u);
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 4));
+}
+
+TEST_F(DurabilityTest, FrozenClockStillGivesUniqueCheckpointNames) {
+  auto log = open_faulty();
+  faulty_->set_clock(1795558512484, 0);
+  persist_sentences(*log, 1, 9);
+  EXPECT_EQ(names_with_prefix(folder("c"), "checkpoint_").size(), 1u);
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 9));
+  log.reset();
+  EXPECT_EQ((*reopen()->retrieve("c"))["content"], sentences(1, 9));
+}
+
+TEST_F(DurabilityTest, ClockSteppingBackKeepsNewerCheckpointsSortingLast) {
+  auto log = open_faulty();
+  faulty_->set_clock(1795558512484, -1000);
+  persist_sentences(*log, 1, 6);
+  log.reset();
+  // A checkpoint that an older clock reading would have named first stays
+  // older: start-up keeps the newest, which holds everything.
+  write_bytes(folder("c") / "checkpoint_1795558000000.log",
+              "COMPLETED\n{\"content\": \"stale\", \"_metadata\": {\"timestamp\": "
+              "\"1795558000000\", \"max_message_id\": 1}}");
+  auto reopened = reopen();
+  EXPECT_EQ((*reopened->retrieve("c"))["content"], sentences(1, 6));
+  const auto checkpoints = names_with_prefix(folder("c"), "checkpoint_");
+  ASSERT_EQ(checkpoints.size(), 1u);
+  EXPECT_GT(checkpoints[0], "checkpoint_1795558512484.log");
+}
+
+TEST_F(DurabilityTest, DamagedLogIsReportedNeverReturned) {
+  {
+    auto log = reopen(10);
+    persist_sentences(*log, 1, 2);
+    ASSERT_TRUE(log->persist("other", sentence(1), 1).is_ok());
+  }
+  const std::string log_name = names_with_prefix(folder("c"), "log_")[1];
+  std::string bytes = read_bytes(folder("c") / log_name);
+  bytes[bytes.find("Sentence 2") + 9] = '7';
+  write_bytes(folder("c") / log_name, bytes);
+
+  auto log = reopen(10);
+  ASSERT_EQ(log->recovery_report().damaged_clients.size(), 1u);
+  auto state = log->retrieve("c");
+  ASSERT_EQ(state.status().code(), Code::kCorruption);
+  EXPECT_NE(state.status().to_string().find(log_name), std::string::npos);
+  EXPECT_NE(state.status().to_string().find("crc32c mismatch"), std::string::npos);
+  EXPECT_EQ(log->persist("c", sentence(3), 3).status().code(), Code::kCorruption);
+  EXPECT_TRUE(fs::exists(folder("c") / log_name));  // never deleted silently
+  EXPECT_EQ((*log->retrieve("other"))["content"], "Sentence 1.");
+  // Clearing the client is the operator's way out.
+  ASSERT_TRUE(log->clear("c").is_ok());
+  EXPECT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
+}
+
+TEST_F(DurabilityTest, LogWhoseNameAndRecordDisagreeIsDamage) {
+  {
+    auto log = reopen(10);
+    persist_sentences(*log, 1, 1);
+  }
+  const std::string name = names_with_prefix(folder("c"), "log_")[0];
+  fs::rename(folder("c") / name, folder("c") / "log_1_5.log");
+  auto log = reopen(10);
+  auto state = log->retrieve("c");
+  EXPECT_EQ(state.status().code(), Code::kCorruption);
+  EXPECT_NE(state.status().message().find("its name says 5"), std::string::npos);
+}
+
+TEST_F(DurabilityTest, TemporaryFilesAreRemovedAtStartUp) {
+  write_bytes(folder("c") / "log_5_5.log.tmp", "COMPLETED\n{\"data\"");
+  write_bytes(folder("c") / "checkpoint_5.log.tmp", "COMPLE");
+  auto log = reopen();
+  EXPECT_TRUE(list_names(folder("c")).empty());
+  EXPECT_EQ(log->recovery_report().events.size(), 2u);
+  EXPECT_EQ(*log->persist("c", sentence(5), 5), PersistOutcome::kWritten);
+}
+
+}  // namespace
+}  // namespace wal::testing
