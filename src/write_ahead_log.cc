@@ -1,5 +1,7 @@
 #include "wal/write_ahead_log.h"
 
+#include <cstdio>
+
 #include "engine.h"
 #include "seed/seed_engine.h"
 
@@ -17,6 +19,12 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open(
   if (options.base_dir.empty()) return Status::invalid_argument("base_dir is empty");
   if (options.checkpoint_threshold == 0) {
     return Status::invalid_argument("checkpoint_threshold must be at least 1");
+  }
+  if (!options.on_warning) {
+    // Never swallowed: without a handler, warnings go where operators look.
+    options.on_warning = [service = options.service_name](const Status& status) {
+      std::fprintf(stderr, "wal[%s]: warning: %s\n", service.c_str(), status.to_string().c_str());
+    };
   }
   WAL_ASSIGN_OR_RETURN(
       std::unique_ptr<Engine> engine,

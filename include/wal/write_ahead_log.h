@@ -43,6 +43,7 @@ struct WriteAheadLogOptions {
   size_t max_record_bytes = 16u << 20;
   // Told of problems that do not fail the call: a checkpoint that failed and
   // will be retried, damage found at start-up. May be called from any thread.
+  // When empty, warnings are printed to stderr.
   std::function<void(const Status&)> on_warning;
 };
 

@@ -120,9 +120,9 @@ Status SeedEngine::recover_client(const std::string& client_id) {
     return Status::ok();
   }
 
+  client->files = state_files(scan);
   if (scan.checkpoint) {
     const ScannedFile& file = scan.file(*scan.checkpoint);
-    client->checkpoint = CheckpointRef{file.name, file.timestamp};
     ++report_.checkpoints;
     const bool replaces_files =
         std::any_of(scan.files.begin(), scan.files.end(), [](const ScannedFile& f) {
@@ -136,10 +136,7 @@ Status SeedEngine::recover_client(const std::string& client_id) {
       WAL_RETURN_IF_ERROR(storage_->sync_dir(dir));
     }
   }
-  for (size_t index : scan.live_logs) {
-    client->logs.push_back(LogRef{scan.file(index).name, scan.file(index).message_id});
-  }
-  report_.logs += client->logs.size();
+  report_.logs += client->files.logs.size();
 
   for (const ScannedFile& file : scan.files) {
     const std::string path = join_path(dir, file.name);
@@ -302,10 +299,10 @@ Result<PersistOutcome> SeedEngine::persist(std::string_view client_id, const Jso
   const std::string name = log_file_name(timestamp, message_id);
   WAL_RETURN_IF_ERROR(write_file_durably(dir, name, contents));
   client->last_timestamp = timestamp;
-  client->logs.push_back(LogRef{name, message_id});
+  client->files.logs.push_back(LogRef{name, message_id});
   client->max_message_id = message_id;
 
-  if (client->logs.size() >= options_.checkpoint_threshold) {
+  if (client->files.logs.size() >= options_.checkpoint_threshold) {
     if (Status made = checkpoint(dir, *client); !made.is_ok()) {
       // The message is durable; the checkpoint is retried at the next persist.
       warn(made.with_context("checkpoint of client \"" + std::string(client_id) +
@@ -316,7 +313,7 @@ Result<PersistOutcome> SeedEngine::persist(std::string_view client_id, const Jso
 }
 
 Status SeedEngine::checkpoint(const std::string& dir, Client& client) {
-  WAL_ASSIGN_OR_RETURN(Json state, load_state(dir, client));
+  WAL_ASSIGN_OR_RETURN(Json state, load_state(*storage_, *interpreter_, dir, client.files));
   WAL_ASSIGN_OR_RETURN(Json body, interpreter_->format_checkpoint(state));
   if (!body.is_object() || body.contains("_metadata")) {
     return Status::invalid_argument("interpreter \"" + interpreter_->name() +
@@ -337,10 +334,9 @@ Status SeedEngine::checkpoint(const std::string& dir, Client& client) {
   // files it replaces go. Should a removal be lost in a crash, the file is
   // covered by the checkpoint and removed at the next start.
   std::vector<std::string> replaced;
-  for (const LogRef& log : client.logs) replaced.push_back(log.name);
-  if (client.checkpoint) replaced.push_back(client.checkpoint->name);
-  client.checkpoint = CheckpointRef{name, timestamp};
-  client.logs.clear();
+  for (const LogRef& log : client.files.logs) replaced.push_back(log.name);
+  if (client.files.checkpoint) replaced.push_back(*client.files.checkpoint);
+  client.files = StateFiles{name, {}};
   for (const std::string& old_name : replaced) {
     if (Status removed = storage_->remove_file(join_path(dir, old_name)); !removed.is_ok()) {
       warn(removed.with_context("could not remove a file the checkpoint replaced"));
@@ -351,44 +347,13 @@ Status SeedEngine::checkpoint(const std::string& dir, Client& client) {
 
 // ---- reading ----------------------------------------------------------------
 
-Result<Json> SeedEngine::read_record(const std::string& path) const {
-  WAL_ASSIGN_OR_RETURN(std::string contents, storage_->read_file(path));
-  WAL_ASSIGN_OR_RETURN(DecodedFile decoded, decode_file(contents, path));
-  if (decoded.state != DecodedFile::State::kCompleted) {
-    return Status::corruption(path, 0, "was a whole record at start-up and is not any more");
-  }
-  return std::move(decoded.body);
-}
-
-Result<Json> SeedEngine::load_state(const std::string& dir, const Client& client) const {
-  Json state = interpreter_->empty_state();
-  if (client.checkpoint) {
-    const std::string path = join_path(dir, client.checkpoint->name);
-    WAL_ASSIGN_OR_RETURN(Json body, read_record(path));
-    body.erase("_metadata");
-    auto parsed = interpreter_->parse_checkpoint(body);
-    if (!parsed.is_ok()) return Status::corruption(path, 0, parsed.status().message());
-    state = std::move(parsed).value();
-  }
-  std::vector<LogEntry> entries;
-  entries.reserve(client.logs.size());
-  for (const LogRef& log : client.logs) {
-    const std::string path = join_path(dir, log.name);
-    WAL_ASSIGN_OR_RETURN(Json record, read_record(path));
-    auto data = interpreter_->parse_data(record);
-    if (!data.is_ok()) return Status::corruption(path, 0, data.status().message());
-    entries.push_back(LogEntry{log.message_id, std::move(data).value()});
-  }
-  return interpreter_->merge_data(std::move(state), entries);
-}
-
 Result<Json> SeedEngine::retrieve(std::string_view client_id) {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
   std::shared_ptr<Client> client = find_client(client_id);
   if (!client) return interpreter_->empty_state();  // creates nothing on disk
   std::lock_guard lock(client->mutex);
   WAL_RETURN_IF_ERROR(client->damage);
-  return load_state(client_dir(client_id), *client);
+  return load_state(*storage_, *interpreter_, client_dir(client_id), client->files);
 }
 
 // ---- clear --------------------------------------------------------------------
@@ -412,8 +377,7 @@ Status SeedEngine::clear(std::string_view client_id) {
     }
   }
   client->max_message_id.reset();
-  client->checkpoint.reset();
-  client->logs.clear();
+  client->files = StateFiles{};
   client->folder_exists = false;
   client->damage = Status::ok();
   return Status::ok();

@@ -12,6 +12,7 @@
 
 #include "engine.h"
 #include "seed/client_scan.h"
+#include "seed/state_loader.h"
 
 namespace wal::seed {
 
@@ -30,20 +31,11 @@ class SeedEngine final : public WriteAheadLog::Engine {
   Status health() const override;
 
  private:
-  struct LogRef {
-    std::string name;
-    uint64_t message_id = 0;
-  };
-  struct CheckpointRef {
-    std::string name;
-    uint64_t timestamp = 0;
-  };
   // What we know of a client folder; guarded by `mutex`.
   struct Client {
     std::mutex mutex;
     std::optional<uint64_t> max_message_id;
-    std::optional<CheckpointRef> checkpoint;
-    std::vector<LogRef> logs;     // ascending ids, all above the checkpoint's
+    StateFiles files;
     uint64_t last_timestamp = 0;  // no new name goes below it: clocks step back
     bool folder_exists = false;
     Status damage;  // refuses every call until the client is cleared or repaired
@@ -65,8 +57,6 @@ class SeedEngine final : public WriteAheadLog::Engine {
   Status ensure_client_folder(Client& client, const std::string& dir);
   Status write_file_durably(const std::string& dir, const std::string& name,
                             const std::string& contents);
-  Result<Json> read_record(const std::string& path) const;
-  Result<Json> load_state(const std::string& dir, const Client& client) const;
   Status checkpoint(const std::string& dir, Client& client);
 
   Status check_writable() const;

@@ -1,0 +1,49 @@
+#include "seed/state_loader.h"
+
+#include "seed/file_names.h"
+#include "seed/record_codec.h"
+
+namespace wal::seed {
+
+StateFiles state_files(const ClientScan& scan) {
+  StateFiles files;
+  if (scan.checkpoint) files.checkpoint = scan.file(*scan.checkpoint).name;
+  for (size_t index : scan.live_logs) {
+    files.logs.push_back(LogRef{scan.file(index).name, scan.file(index).message_id});
+  }
+  return files;
+}
+
+Result<Json> read_record(Storage& storage, const std::string& path) {
+  WAL_ASSIGN_OR_RETURN(std::string contents, storage.read_file(path));
+  WAL_ASSIGN_OR_RETURN(DecodedFile decoded, decode_file(contents, path));
+  if (decoded.state != DecodedFile::State::kCompleted) {
+    return Status::corruption(path, 0, "was a whole record at start-up and is not any more");
+  }
+  return std::move(decoded.body);
+}
+
+Result<Json> load_state(Storage& storage, const StateInterpreter& interpreter,
+                        const std::string& dir, const StateFiles& files) {
+  Json state = interpreter.empty_state();
+  if (files.checkpoint) {
+    const std::string path = join_path(dir, *files.checkpoint);
+    WAL_ASSIGN_OR_RETURN(Json body, read_record(storage, path));
+    body.erase("_metadata");
+    auto parsed = interpreter.parse_checkpoint(body);
+    if (!parsed.is_ok()) return Status::corruption(path, 0, parsed.status().message());
+    state = std::move(parsed).value();
+  }
+  std::vector<LogEntry> entries;
+  entries.reserve(files.logs.size());
+  for (const LogRef& log : files.logs) {
+    const std::string path = join_path(dir, log.name);
+    WAL_ASSIGN_OR_RETURN(Json record, read_record(storage, path));
+    auto data = interpreter.parse_data(record);
+    if (!data.is_ok()) return Status::corruption(path, 0, data.status().message());
+    entries.push_back(LogEntry{log.message_id, std::move(data).value()});
+  }
+  return interpreter.merge_data(std::move(state), entries);
+}
+
+}  // namespace wal::seed
