@@ -41,8 +41,8 @@ TEST_F(Example1ReadmeUsage, LogFileHasTheOriginalBytesPlusACrc32c) {
   const std::string timestamp = timestamp_in_name(name);
   EXPECT_EQ(name, "log_" + timestamp + "_5.log");
   const std::string original = original_file(
-      "COMPLETED", original_log_json(R"({"content": "some important business data"})", timestamp,
-                                     "5"));
+      "COMPLETED",
+      original_log_json(R"({"content": "some important business data"})", timestamp, "5"));
   EXPECT_EQ(read_bytes(client_dir("client123") / name), with_crc32c(original));
 }
 
@@ -50,7 +50,9 @@ TEST_F(Example1ReadmeUsage, LogFileHasTheOriginalBytesPlusACrc32c) {
 
 class Example2ThresholdDedupRestart : public DataDirTest {
  protected:
-  std::string only_checkpoint() const { return only_file_with_prefix(client_dir("c1"), "checkpoint_"); }
+  std::string only_checkpoint() const {
+    return only_file_with_prefix(client_dir("c1"), "checkpoint_");
+  }
 };
 
 // Original: the same file without "batch" and "crc32c".
@@ -126,7 +128,8 @@ TEST_F(Example2ThresholdDedupRestart, SecondCheckpointReplacesTheFirstAndItsLogs
   const std::string second_checkpoint = only_checkpoint();
   EXPECT_NE(second_checkpoint, first_checkpoint);
   EXPECT_EQ(list_names(client_dir("c1")), std::vector<std::string>{second_checkpoint});
-  EXPECT_EQ(*log->retrieve("c1"), parse(R"({"content": ")" + sentences(1, 6) + R"(", "batch": 6})"));
+  EXPECT_EQ(*log->retrieve("c1"),
+            parse(R"({"content": ")" + sentences(1, 6) + R"(", "batch": 6})"));
   EXPECT_EQ(mark_of(*log, "c1"), 6u);
 }
 
@@ -171,7 +174,9 @@ TEST_F(Example3DataWithoutBatch, DataWithoutContentKeepsItsKeysAndTheLatestIdWin
 // Original: the checkpoint was {"content": ""} and retrieve returned None.
 TEST_F(Example3DataWithoutBatch, DataWithoutContentSurvivesTheCheckpoint) {
   auto log = open(3);
-  for (uint64_t id = 1; id <= 3; ++id) ASSERT_TRUE(log->persist("c", Json{{"count", id}}, id).is_ok());
+  for (uint64_t id = 1; id <= 3; ++id) {
+    ASSERT_TRUE(log->persist("c", Json{{"count", id}}, id).is_ok());
+  }
   ASSERT_EQ(names_with_prefix(client_dir("c"), "log_").size(), 0u);
   EXPECT_EQ(*log->retrieve("c"), parse(R"({"content": "", "count": 3})"));
 }
@@ -237,14 +242,6 @@ class Example5CrashWindows : public DataDirTest {
     write_original_sentence_log(dir(), "COMPLETED", kT2, 2, "Two.");
     write_original_sentence_log(dir(), "COMPLETED", kT3, 3, "Three.");
   }
-
-  bool reported(const fs::path& path, const std::string& action,
-                const RecoveryReport& report) const {
-    for (const RecoveryReport::Event& event : report.events) {
-      if (event.path == path.string() && event.action == action) return true;
-    }
-    return false;
-  }
 };
 
 // 5a. Original: kept the PROCESSING log forever, and counted it towards the threshold.
@@ -254,7 +251,7 @@ TEST_F(Example5CrashWindows, InterruptedLogIsRemovedAtOpen) {
       write_original_sentence_log(dir(), "PROCESSING", kT2, 2, "Sentence 2.");
   auto log = open(3);
   EXPECT_EQ(list_names(dir()), std::vector<std::string>{done.filename().string()});
-  EXPECT_TRUE(reported(interrupted, "removed", log->recovery_report()));
+  EXPECT_TRUE(reported(log->recovery_report(), interrupted, "removed"));
 }
 
 // 5a. Original: ignored it in retrieve and in id recovery too.
@@ -301,6 +298,18 @@ TEST_F(Example5CrashWindows, CheckpointAndTheLogsItCoversAreNotJoinedTwice) {
   EXPECT_EQ(*log->retrieve("c"), parse(R"({"content": "One. Two. Three."})"));
 }
 
+// 5b, later in the same window: the logs are gone, the old checkpoint not yet.
+// Original: deleted it at start-up too.
+TEST_F(Example5CrashWindows, OlderCheckpointBesideANewerOneIsRemovedAtOpen) {
+  const fs::path older = write_original_checkpoint(dir(), "COMPLETED", kT1, "One.", "1");
+  const fs::path newer =
+      write_original_checkpoint(dir(), "COMPLETED", kT4, "One. Two. Three.", "3");
+  auto log = open(3);
+  EXPECT_EQ(list_names(dir()), std::vector<std::string>{newer.filename().string()});
+  EXPECT_TRUE(reported(log->recovery_report(), older, "removed"));
+  EXPECT_EQ(content_of(*log, "c"), "One. Two. Three.");
+}
+
 // 5c. Original: deleted it at start-up too.
 TEST_F(Example5CrashWindows, InterruptedCheckpointIsRemovedAndItsLogsKept) {
   write_logs_one_two_three();
@@ -309,7 +318,7 @@ TEST_F(Example5CrashWindows, InterruptedCheckpointIsRemovedAndItsLogsKept) {
   auto log = open(3);
   EXPECT_FALSE(fs::exists(checkpoint));
   EXPECT_EQ(names_with_prefix(dir(), "log_").size(), 3u);
-  EXPECT_TRUE(reported(checkpoint, "removed", log->recovery_report()));
+  EXPECT_TRUE(reported(log->recovery_report(), checkpoint, "removed"));
 }
 
 // 5c. Original: 'One. Two. Three.' too.

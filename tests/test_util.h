@@ -192,12 +192,19 @@ inline std::string timestamp_in_name(const std::string& name) {
   return match[1].matched ? match[1].str() : match[2].str();
 }
 
-// The one file in `dir` whose name starts with `prefix`; fails the test unless there is exactly
-// one.
+// The one file in `dir` whose name starts with `prefix`; fails the test if there are more or none.
 inline std::string only_file_with_prefix(const fs::path& dir, const std::string& prefix) {
   const std::vector<std::string> names = names_with_prefix(dir, prefix);
   EXPECT_EQ(names.size(), 1u) << ::testing::PrintToString(list_names(dir));
   return names.empty() ? std::string() : names.front();
+}
+
+// True when the report has an event with `action` ("removed", "ignored") for `path`.
+inline bool reported(const RecoveryReport& report, const fs::path& path,
+                     const std::string& action) {
+  return std::any_of(report.events.begin(), report.events.end(), [&](const auto& event) {
+    return event.path == path.string() && event.action == action;
+  });
 }
 
 // The "content" string of the client's state; fails the test if retrieve fails.

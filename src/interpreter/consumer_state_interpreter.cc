@@ -58,6 +58,7 @@ Result<Json> ConsumerStateInterpreter::merge_data(Json state,
   }
   std::string content = state[kContent].get<std::string>();
   for (const LogEntry& entry : entries) {
+    if (entry.data.is_null()) continue;  // the original wrote null data and skipped it in merge
     if (entry.data.is_string()) {
       append_content(content, entry.data.get<std::string>());
       continue;

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "seed/record_codec.h"
+#include "wal/client_id.h"
 
 namespace wal::seed {
 
@@ -33,6 +34,25 @@ const char* disposition_name(Disposition disposition) {
 bool is_removable(Disposition disposition) {
   return disposition == Disposition::kCovered || disposition == Disposition::kSuperseded ||
          disposition == Disposition::kIncomplete || disposition == Disposition::kTemp;
+}
+
+Result<BaseDirListing> list_base_dir(Storage& storage, const std::string& base_dir) {
+  WAL_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, storage.list_dir(base_dir));
+  std::sort(entries.begin(), entries.end(),
+            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
+  BaseDirListing listing;
+  for (const DirEntry& entry : entries) {
+    if (entry.name == kLockFileName || entry.name == kTrashDirName) continue;
+    if (entry.type != DirEntry::Type::kDirectory) {
+      listing.ignored.push_back({entry.name, "not a client folder"});
+    } else if (Status valid = validate_client_id(entry.name); !valid.is_ok()) {
+      listing.ignored.push_back(
+          {entry.name, "folder name is not a valid client id: " + valid.message()});
+    } else {
+      listing.clients.push_back(entry.name);
+    }
+  }
+  return listing;
 }
 
 Result<std::optional<uint64_t>> recorded_message_id(const Json& body, const std::string& key,

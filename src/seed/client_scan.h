@@ -57,6 +57,19 @@ struct ClientScan {
   const ScannedFile& file(size_t index) const { return files[index]; }
 };
 
+// What the base directory holds: the client folders, and entries that are not
+// (files, hidden names, folders whose name is not a valid client id).
+struct BaseDirListing {
+  struct Ignored {
+    std::string name;
+    std::string reason;
+  };
+  std::vector<std::string> clients;  // sorted
+  std::vector<Ignored> ignored;      // sorted by name; wal's own hidden entries are not listed
+};
+
+Result<BaseDirListing> list_base_dir(Storage& storage, const std::string& base_dir);
+
 // Reads `dir` (the folder of `client_id`). Fails only when the folder cannot
 // be listed or a file cannot be read; damage is reported in the scan.
 Result<ClientScan> scan_client(Storage& storage, const std::string& dir,

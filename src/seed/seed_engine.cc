@@ -77,21 +77,12 @@ Status SeedEngine::recover() {
   WAL_RETURN_IF_ERROR(create_base_dir());
   WAL_ASSIGN_OR_RETURN(lock_, storage_->lock_file(join_path(options_.base_dir, kLockFileName)));
   WAL_RETURN_IF_ERROR(empty_trash());
-  WAL_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, storage_->list_dir(options_.base_dir));
-  std::sort(entries.begin(), entries.end(),
-            [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
-  for (const DirEntry& entry : entries) {
-    if (entry.name.front() == '.') continue;  // ours (lock, trash) or hidden
-    const std::string path = join_path(options_.base_dir, entry.name);
-    if (entry.type != DirEntry::Type::kDirectory) {
-      note(path, "ignored", "not a client folder");
-      continue;
-    }
-    if (Status valid = validate_client_id(entry.name); !valid.is_ok()) {
-      note(path, "ignored", "folder name is not a valid client id: " + valid.message());
-      continue;
-    }
-    WAL_RETURN_IF_ERROR(recover_client(entry.name));
+  WAL_ASSIGN_OR_RETURN(BaseDirListing listing, list_base_dir(*storage_, options_.base_dir));
+  for (const BaseDirListing::Ignored& entry : listing.ignored) {
+    note(join_path(options_.base_dir, entry.name), "ignored", entry.reason);
+  }
+  for (const std::string& client_id : listing.clients) {
+    WAL_RETURN_IF_ERROR(recover_client(client_id));
   }
   return Status::ok();
 }
