@@ -1,0 +1,129 @@
+#include "commands.h"
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+#include <iterator>
+
+#include "data_dir_report.h"
+#include "ingest_line.h"
+#include "wal/consumer_state_interpreter.h"
+#include "wal/file_system_storage.h"
+#include "wal/json.h"
+
+namespace walctl {
+namespace {
+
+void print_line(const wal::Json& value) { std::cout << value.dump() << '\n' << std::flush; }
+
+wal::Status ensure_layout(const GlobalOptions& options) {
+  if (options.layout != "seed") {
+    return wal::Status::invalid_argument("unknown layout \"" + options.layout +
+                                         "\"; the layouts are: seed");
+  }
+  return wal::Status::ok();
+}
+
+wal::Result<std::string> read_stdin() {
+  std::string text((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
+  if (std::cin.bad()) return wal::Status::io_error("read", "standard input", errno);
+  return text;
+}
+
+}  // namespace
+
+ExitCode report_error(const wal::Status& status) {
+  std::cerr << "walctl: " << status.to_string() << std::endl;
+  return exit_code_for(status);
+}
+
+wal::Result<std::unique_ptr<wal::WriteAheadLog>> open_log(const GlobalOptions& options) {
+  WAL_RETURN_IF_ERROR(ensure_layout(options));
+  wal::WriteAheadLogOptions log_options;
+  log_options.service_name = options.service_name;
+  log_options.base_dir = options.dir;
+  log_options.checkpoint_threshold = options.checkpoint_threshold;
+  log_options.on_warning = [](const wal::Status& warning) {
+    std::cerr << "walctl: warning: " << warning.to_string() << std::endl;
+  };
+  return wal::WriteAheadLog::open(std::make_shared<wal::ConsumerStateInterpreter>(),
+                                  std::make_shared<wal::FileSystemStorage>(), log_options);
+}
+
+ExitCode run_persist(const GlobalOptions& options, const std::string& client,
+                     const std::string& id_text, const std::optional<std::string>& json_text) {
+  auto id = parse_message_id(id_text);
+  if (!id.is_ok()) return report_error(id.status());
+  std::string text;
+  if (json_text) {
+    text = *json_text;
+  } else {
+    auto input = read_stdin();
+    if (!input.is_ok()) return report_error(input.status());
+    text = std::move(input).value();
+  }
+  auto data = wal::parse_json(text, json_text ? "the JSON argument" : "standard input");
+  if (!data.is_ok()) return report_error(data.status());
+  auto log = open_log(options);
+  if (!log.is_ok()) return report_error(log.status());
+  auto outcome = (*log)->persist(client, *data, *id);
+  if (!outcome.is_ok()) return report_error(outcome.status());
+  print_line({{"outcome", wal::outcome_name(*outcome)}});
+  return kExitOk;
+}
+
+ExitCode run_retrieve(const GlobalOptions& options, const std::string& client) {
+  auto log = open_log(options);
+  if (!log.is_ok()) return report_error(log.status());
+  auto state = (*log)->retrieve(client);
+  if (!state.is_ok()) return report_error(state.status());
+  print_line(*state);
+  return kExitOk;
+}
+
+ExitCode run_clear(const GlobalOptions& options, const std::string& client) {
+  auto log = open_log(options);
+  if (!log.is_ok()) return report_error(log.status());
+  if (wal::Status cleared = (*log)->clear(client); !cleared.is_ok()) return report_error(cleared);
+  print_line({{"cleared", client}});
+  return kExitOk;
+}
+
+ExitCode run_clients(const GlobalOptions& options) {
+  auto log = open_log(options);
+  if (!log.is_ok()) return report_error(log.status());
+  auto clients = (*log)->clients();
+  if (!clients.is_ok()) return report_error(clients.status());
+  for (const wal::ClientSummary& client : *clients) {
+    wal::Json line = wal::Json::object();
+    line["client"] = client.client_id;
+    line["max_message_id"] =
+        client.max_message_id ? wal::Json(*client.max_message_id) : wal::Json(nullptr);
+    print_line(line);
+  }
+  return kExitOk;
+}
+
+ExitCode run_inspect(const GlobalOptions& options, const std::optional<std::string>& client) {
+  if (wal::Status layout = ensure_layout(options); !layout.is_ok()) return report_error(layout);
+  wal::FileSystemStorage storage;
+  wal::Status inspected = inspect_data_dir(storage, {options.dir, client}, print_line);
+  return inspected.is_ok() ? kExitOk : report_error(inspected);
+}
+
+ExitCode run_verify(const GlobalOptions& options, const std::optional<std::string>& client) {
+  if (wal::Status layout = ensure_layout(options); !layout.is_ok()) return report_error(layout);
+  wal::FileSystemStorage storage;
+  wal::ConsumerStateInterpreter interpreter;
+  auto damaged = verify_data_dir(storage, interpreter, {options.dir, client}, print_line);
+  if (!damaged.is_ok()) return report_error(damaged.status());
+  if (*damaged > 0) {
+    std::cerr << "walctl: verify found damage in " << *damaged << " client(s) of " << options.dir
+              << "; see \"problems\" and \"what_to_do\" above" << std::endl;
+    return kExitDamage;
+  }
+  return kExitOk;
+}
+
+}  // namespace walctl

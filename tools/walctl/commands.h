@@ -1,0 +1,37 @@
+// walctl's commands. Each prints JSON on stdout, one error line on stderr,
+// and returns the exit code documented in README.md.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "exit_code.h"
+#include "wal/write_ahead_log.h"
+
+namespace walctl {
+
+struct GlobalOptions {
+  std::string dir;
+  std::string layout = "seed";
+  std::string service_name = "walctl";
+  uint32_t checkpoint_threshold = 3;
+};
+
+// Prints "walctl: <what>" on stderr and returns the status's exit code.
+ExitCode report_error(const wal::Status& status);
+
+// Opens the data directory for writing (takes its lock, recovers).
+wal::Result<std::unique_ptr<wal::WriteAheadLog>> open_log(const GlobalOptions& options);
+
+ExitCode run_persist(const GlobalOptions& options, const std::string& client,
+                     const std::string& id_text, const std::optional<std::string>& json_text);
+ExitCode run_retrieve(const GlobalOptions& options, const std::string& client);
+ExitCode run_clear(const GlobalOptions& options, const std::string& client);
+ExitCode run_clients(const GlobalOptions& options);
+ExitCode run_inspect(const GlobalOptions& options, const std::optional<std::string>& client);
+ExitCode run_verify(const GlobalOptions& options, const std::optional<std::string>& client);
+ExitCode run_ingest(const GlobalOptions& options);
+
+}  // namespace walctl

@@ -1,0 +1,36 @@
+// `walctl inspect` and `walctl verify`: read-only reports on a seed-layout
+// data directory. Neither takes the directory's lock nor changes a byte, so
+// both are safe on a directory a service has open (files may then change
+// between listing and reading; run verify on a quiescent directory for a
+// definitive answer).
+#pragma once
+
+#include <functional>
+#include <optional>
+#include <string>
+
+#include "wal/json.h"
+#include "wal/state_interpreter.h"
+#include "wal/status.h"
+#include "wal/storage.h"
+
+namespace walctl {
+
+// Receives one JSON object per client, then one summary object.
+using EmitLine = std::function<void(const wal::Json&)>;
+
+struct ReportScope {
+  std::string base_dir;
+  std::optional<std::string> client;  // one client, or all of them
+};
+
+// Describes every file of every client: kind, ids, and what start-up would do
+// with it. Fails only when the directory cannot be read.
+wal::Status inspect_data_dir(wal::Storage& storage, const ReportScope& scope, const EmitLine& emit);
+
+// Reads, checks and merges every client's files. Returns the number of damaged
+// clients; fails only when the directory cannot be read.
+wal::Result<size_t> verify_data_dir(wal::Storage& storage, const wal::StateInterpreter& interpreter,
+                                    const ReportScope& scope, const EmitLine& emit);
+
+}  // namespace walctl

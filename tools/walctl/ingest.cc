@@ -1,0 +1,148 @@
+// walctl ingest: JSON Lines in, one outcome line out per message, each
+// printed and flushed only after persist has made the message durable, so a
+// reader can trust every line it has received even if walctl is killed.
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "commands.h"
+#include "ingest_line.h"
+#include "line_reader.h"
+#include "wal/json.h"
+
+namespace walctl {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+struct Counts {
+  uint64_t written = 0;
+  uint64_t duplicate = 0;
+  uint64_t rejected = 0;
+};
+
+// A one-line progress display on stderr, drawn only when it is a terminal.
+class Progress {
+ public:
+  Progress() : enabled_(::isatty(STDERR_FILENO) == 1), start_(Clock::now()) {
+    struct stat info;
+    if (::fstat(STDIN_FILENO, &info) == 0 && S_ISREG(info.st_mode) && info.st_size > 0) {
+      total_bytes_ = static_cast<uint64_t>(info.st_size);
+    }
+  }
+
+  void update(const LineReader& reader, const Counts& counts, bool final) {
+    if (!enabled_) return;
+    const Clock::time_point now = Clock::now();
+    if (!final && now - last_draw_ < std::chrono::milliseconds(100)) return;
+    last_draw_ = now;
+    const double seconds = std::chrono::duration<double>(now - start_).count();
+    const double rate =
+        seconds > 0 ? static_cast<double>(counts.written + counts.duplicate) / seconds : 0;
+    std::string bar;
+    if (total_bytes_) {
+      const uint64_t done = std::min(reader.bytes_consumed(), *total_bytes_);
+      const int filled = static_cast<int>(30 * done / *total_bytes_);
+      bar = "[" + std::string(filled, '#') + std::string(30 - filled, '.') + "] " +
+            std::to_string(100 * done / *total_bytes_) + "% ";
+    }
+    std::fprintf(stderr, "\r%sline %llu: %llu written, %llu duplicate, %llu rejected, %.0f msg/s%s",
+                 bar.c_str(), static_cast<unsigned long long>(reader.line_number()),
+                 static_cast<unsigned long long>(counts.written),
+                 static_cast<unsigned long long>(counts.duplicate),
+                 static_cast<unsigned long long>(counts.rejected), rate, final ? "\n" : "");
+  }
+
+ private:
+  bool enabled_;
+  Clock::time_point start_;
+  Clock::time_point last_draw_{};
+  std::optional<uint64_t> total_bytes_;
+};
+
+void print_and_flush(const wal::Json& line) {
+  const std::string text = line.dump() + "\n";
+  std::fwrite(text.data(), 1, text.size(), stdout);
+  std::fflush(stdout);
+}
+
+// A rejected line: reported on stderr and, so that every input line has an
+// answer, on stdout.
+void reject(uint64_t line_number, const wal::Status& why, Counts& counts) {
+  ++counts.rejected;
+  std::cerr << "walctl: ingest: line " << line_number << ": " << why.to_string() << std::endl;
+  print_and_flush({{"line", line_number}, {"outcome", "rejected"}, {"error", why.to_string()}});
+}
+
+// Errors that concern one message go on to the next line; errors of the
+// directory or the instance stop ingest, since nothing after them can succeed.
+bool stops_ingest(const wal::Status& status) {
+  return status.code() != wal::Code::kInvalidArgument && status.code() != wal::Code::kCorruption;
+}
+
+}  // namespace
+
+ExitCode run_ingest(const GlobalOptions& options) {
+  auto log = open_log(options);
+  if (!log.is_ok()) return report_error(log.status());
+
+  // A line holds one record plus its envelope; the record limit is the
+  // engine's. Twice it leaves room for escapes in the envelope.
+  constexpr size_t kMaxLineBytes = 2 * (16u << 20);
+  LineReader reader(STDIN_FILENO, kMaxLineBytes);
+  Progress progress;
+  Counts counts;
+  ExitCode result = kExitOk;
+  std::string line;
+  for (;;) {
+    auto next = reader.next(&line);
+    if (!next.is_ok()) {
+      progress.update(reader, counts, true);
+      return worse(result, report_error(next.status()));
+    }
+    if (*next == LineReader::Outcome::kEnd) break;
+    const uint64_t number = reader.line_number();
+    if (*next == LineReader::Outcome::kTooLong) {
+      reject(
+          number,
+          wal::Status::invalid_argument("longer than " + std::to_string(kMaxLineBytes) + " bytes"),
+          counts);
+      result = worse(result, kExitUsage);
+      continue;
+    }
+    if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank line
+    auto message = parse_ingest_line(line);
+    if (!message.is_ok()) {
+      reject(number, message.status(), counts);
+      result = worse(result, kExitUsage);
+      continue;
+    }
+    auto outcome = (*log)->persist(message->client_id, message->data, message->message_id);
+    if (!outcome.is_ok()) {
+      if (stops_ingest(outcome.status())) {
+        progress.update(reader, counts, true);
+        std::cerr << "walctl: ingest stopped at line " << number
+                  << "; every line printed before this one is durable" << std::endl;
+        return worse(result, report_error(outcome.status()));
+      }
+      reject(number, outcome.status(), counts);
+      result = worse(result, exit_code_for(outcome.status()));
+      continue;
+    }
+    ++(*outcome == wal::PersistOutcome::kWritten ? counts.written : counts.duplicate);
+    print_and_flush({{"line", number},
+                     {"client", message->client_id},
+                     {"id", message->message_id},
+                     {"outcome", wal::outcome_name(*outcome)}});
+    progress.update(reader, counts, false);
+  }
+  progress.update(reader, counts, true);
+  return result;
+}
+
+}  // namespace walctl

@@ -1,0 +1,68 @@
+// walctl: persist, retrieve, inspect and verify a wal data directory.
+#include <CLI/CLI.hpp>
+#include <iostream>
+#include <optional>
+#include <string>
+
+#include "commands.h"
+
+int main(int argc, char** argv) {
+  walctl::GlobalOptions options;
+  options.dir = "./wal-data";
+
+  CLI::App app{"walctl: inspect, verify and write a wal data directory"};
+  app.require_subcommand(1);
+  app.add_option("--dir", options.dir, "data directory (default ./wal-data)")->envname("WAL_DIR");
+  app.add_option("--layout", options.layout, "on-disk layout")->check(CLI::IsMember({"seed"}));
+  app.add_option("--service", options.service_name, "service name, shown in messages");
+  app.add_option("--checkpoint-threshold", options.checkpoint_threshold,
+                 "logs per client before a checkpoint consolidates them")
+      ->check(CLI::Range(1u, 1000000u));
+
+  std::string client;
+  std::string id;
+  std::optional<std::string> json;
+  std::optional<std::string> only_client;
+  walctl::ExitCode code = walctl::kExitOk;
+
+  auto* persist =
+      app.add_subcommand("persist", "record one message; JSON from the argument or stdin");
+  persist->add_option("CLIENT", client, "client id")->required();
+  persist->add_option("ID", id, "message id, an unsigned 64-bit integer")->required();
+  persist->add_option("JSON", json, "message data (default: read standard input)");
+  persist->callback([&] { code = walctl::run_persist(options, client, id, json); });
+
+  auto* retrieve = app.add_subcommand("retrieve", "print a client's merged state");
+  retrieve->add_option("CLIENT", client, "client id")->required();
+  retrieve->callback([&] { code = walctl::run_retrieve(options, client); });
+
+  auto* clear = app.add_subcommand("clear", "forget a client");
+  clear->add_option("CLIENT", client, "client id")->required();
+  clear->callback([&] { code = walctl::run_clear(options, client); });
+
+  app.add_subcommand("clients", "list clients with their highest recorded id")->callback([&] {
+    code = walctl::run_clients(options);
+  });
+
+  app.add_subcommand("ingest",
+                     "persist JSON Lines {\"client\":...,\"id\":...,\"data\":...} from stdin")
+      ->callback([&] { code = walctl::run_ingest(options); });
+
+  auto* inspect = app.add_subcommand("inspect", "describe every file, changing nothing");
+  inspect->add_option("CLIENT", only_client, "only this client");
+  inspect->callback([&] { code = walctl::run_inspect(options, only_client); });
+
+  auto* verify = app.add_subcommand("verify", "read and check everything; exit 1 on damage");
+  verify->add_option("CLIENT", only_client, "only this client");
+  verify->callback([&] { code = walctl::run_verify(options, only_client); });
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& help) {
+    return app.exit(help);
+  } catch (const CLI::ParseError& error) {
+    std::cerr << "walctl: usage: " << error.what() << " (walctl --help for usage)" << std::endl;
+    return walctl::kExitUsage;
+  }
+  return code;
+}
