@@ -1,0 +1,292 @@
+// walctl end to end: the binary, run as an operator or a script would.
+#include <gtest/gtest.h>
+
+#include <map>
+#include <thread>
+
+#include "subprocess.h"
+#include "test_util.h"
+
+namespace wal::testing {
+namespace {
+
+class WalctlTest : public ::testing::Test {
+ protected:
+  ProcessResult walctl(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), {WALCTL_PATH, "--dir", dir_.str()});
+    return run_process(args, input);
+  }
+  // Every non-empty stdout line, parsed.
+  static std::vector<Json> json_lines(const std::string& out) {
+    std::vector<Json> lines;
+    size_t start = 0;
+    while (start < out.size()) {
+      size_t end = out.find('\n', start);
+      if (end == std::string::npos) end = out.size();
+      if (end > start) lines.push_back(Json::parse(out.substr(start, end - start)));
+      start = end + 1;
+    }
+    return lines;
+  }
+  std::string client_folder(const std::string& client) const {
+    return (dir_.path() / client).string();
+  }
+
+  TempDir dir_;
+};
+
+// ---- persist ---------------------------------------------------------------------
+
+TEST_F(WalctlTest, PersistPrintsWrittenThenDuplicate) {
+  auto first = walctl({"persist", "c1", "5", R"({"content": "hello"})"});
+  EXPECT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_EQ(first.out, "{\"outcome\":\"written\"}\n");
+  auto again = walctl({"persist", "c1", "5", R"({"content": "hello"})"});
+  EXPECT_EQ(again.out, "{\"outcome\":\"duplicate\"}\n");
+  auto older = walctl({"persist", "c1", "4", R"({"content": "older"})"});
+  EXPECT_EQ(older.out, "{\"outcome\":\"duplicate\"}\n");
+}
+
+TEST_F(WalctlTest, PersistReadsJsonFromStdinWithoutArgument) {
+  auto result = walctl({"persist", "c1", "1"}, R"({"content": "from stdin"})");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(walctl({"retrieve", "c1"}).out, "{\"content\":\"from stdin\"}\n");
+}
+
+TEST_F(WalctlTest, NegativeIdIsAUsageErrorAndWritesNothing) {
+  auto result = walctl({"persist", "c1", "-1", "{}"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("unsigned 64-bit integer"), std::string::npos) << result.err;
+  EXPECT_TRUE(result.out.empty());
+  EXPECT_FALSE(fs::exists(client_folder("c1")));
+}
+
+TEST_F(WalctlTest, NonNumericAndOverflowingIdsAreUsageErrors) {
+  for (const char* id : {"abc", "1.5", "18446744073709551616", "", "+3", "0x10"}) {
+    auto result = walctl({"persist", "c1", id, "{}"});
+    EXPECT_EQ(result.exit_code, 2) << "id " << id;
+  }
+}
+
+TEST_F(WalctlTest, LargestIdIsAccepted) {
+  auto result = walctl({"persist", "c1", "18446744073709551615", R"({"content": "max"})"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(json_lines(walctl({"clients"}).out)[0]["max_message_id"].get<uint64_t>(),
+            18446744073709551615u);
+}
+
+TEST_F(WalctlTest, HostileClientIdIsRefusedAndNothingIsCreatedOutside) {
+  for (const char* client : {"../escape", "a/b", "..", ".hidden"}) {
+    auto result = walctl({"persist", client, "1", R"({"content": "x"})"});
+    EXPECT_EQ(result.exit_code, 2) << client;
+    EXPECT_NE(result.err.find("client id"), std::string::npos) << result.err;
+  }
+  EXPECT_FALSE(fs::exists(dir_.path().parent_path() / "escape"));
+}
+
+TEST_F(WalctlTest, MalformedJsonIsAUsageErrorNamingTheByte) {
+  auto result = walctl({"persist", "c1", "1", R"({"content": )"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("invalid JSON at byte"), std::string::npos) << result.err;
+}
+
+// ---- retrieve, clear, clients ----------------------------------------------------
+
+TEST_F(WalctlTest, RetrieveMergesInIdOrderAcrossCheckpoints) {
+  for (int id = 1; id <= 5; ++id) {
+    auto result = walctl({"persist", "c1", std::to_string(id), sentence(id).dump()});
+    ASSERT_EQ(result.exit_code, 0) << result.err;
+  }
+  auto state = walctl({"retrieve", "c1"});
+  EXPECT_EQ(Json::parse(state.out)["content"], sentences(1, 5));
+}
+
+TEST_F(WalctlTest, RetrieveOfUnknownClientIsEmptyAndCreatesNothing) {
+  auto result = walctl({"retrieve", "nobody"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out, "{\"content\":\"\"}\n");
+  EXPECT_FALSE(fs::exists(client_folder("nobody")));
+}
+
+TEST_F(WalctlTest, ClearForgetsTheClient) {
+  ASSERT_EQ(walctl({"persist", "c1", "7", R"({"content": "x"})"}).exit_code, 0);
+  auto cleared = walctl({"clear", "c1"});
+  EXPECT_EQ(cleared.exit_code, 0) << cleared.err;
+  EXPECT_EQ(walctl({"retrieve", "c1"}).out, "{\"content\":\"\"}\n");
+  EXPECT_EQ(walctl({"persist", "c1", "1", R"({"content": "again"})"}).out,
+            "{\"outcome\":\"written\"}\n");
+}
+
+TEST_F(WalctlTest, ClientsListsEveryClientWithItsHighestId) {
+  ASSERT_EQ(walctl({"persist", "b", "3", "{}"}).exit_code, 0);
+  ASSERT_EQ(walctl({"persist", "a", "9", "{}"}).exit_code, 0);
+  const std::vector<Json> lines = json_lines(walctl({"clients"}).out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0], Json::parse(R"({"client": "a", "max_message_id": 9})"));
+  EXPECT_EQ(lines[1], Json::parse(R"({"client": "b", "max_message_id": 3})"));
+}
+
+TEST_F(WalctlTest, DirectoryComesFromWalDirWhenNoFlagIsGiven) {
+  auto result =
+      run_process({WALCTL_PATH, "persist", "c1", "1", "{}"}, "", {"WAL_DIR=" + dir_.str()});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_TRUE(fs::exists(client_folder("c1")));
+}
+
+TEST_F(WalctlTest, LockedDirectoryExitsWithFour) {
+  auto held = open_log(options_for(dir_.path()));
+  auto result = walctl({"persist", "c1", "1", "{}"});
+  EXPECT_EQ(result.exit_code, 4);
+  EXPECT_NE(result.err.find("locked"), std::string::npos) << result.err;
+}
+
+TEST_F(WalctlTest, UnknownCommandIsAUsageError) {
+  auto result = walctl({"frobnicate"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("usage"), std::string::npos) << result.err;
+}
+
+// ---- ingest ----------------------------------------------------------------------
+
+TEST_F(WalctlTest, IngestPrintsOneOutcomePerMessage) {
+  auto result = walctl({"ingest"}, R"({"client": "a", "id": 1, "data": {"content": "one"}})"
+                                   "\n"
+                                   R"({"client": "a", "id": 1, "data": {"content": "one"}})"
+                                   "\n"
+                                   R"({"client": "b", "id": "2", "data": {"content": "two"}})"
+                                   "\n");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(result.out,
+            "{\"line\":1,\"client\":\"a\",\"id\":1,\"outcome\":\"written\"}\n"
+            "{\"line\":2,\"client\":\"a\",\"id\":1,\"outcome\":\"duplicate\"}\n"
+            "{\"line\":3,\"client\":\"b\",\"id\":2,\"outcome\":\"written\"}\n");
+}
+
+TEST_F(WalctlTest, IngestReportsMalformedLinesByNumberAndGoesOn) {
+  auto result = walctl({"ingest"}, R"({"client": "a", "id": 1, "data": {"content": "one"}})"
+                                   "\n"
+                                   "not json\n"
+                                   R"({"client": "a", "id": -4, "data": {}})"
+                                   "\n"
+                                   R"({"client": "a", "id": 2, "Data": {}})"
+                                   "\n"
+                                   R"({"client": "../x", "id": 3, "data": {}})"
+                                   "\n"
+                                   R"({"client": "a", "id": 4, "data": {"content": "four"}})");
+  EXPECT_EQ(result.exit_code, 2);
+  const std::vector<Json> lines = json_lines(result.out);
+  ASSERT_EQ(lines.size(), 6u);
+  for (size_t i = 1; i <= 4; ++i) {
+    EXPECT_EQ(lines[i]["outcome"], "rejected") << lines[i];
+    EXPECT_EQ(lines[i]["line"], i + 1);
+  }
+  EXPECT_EQ(lines[5]["outcome"], "written");
+  for (const char* expected : {"line 2:", "line 3:", "line 4:", "line 5:"}) {
+    EXPECT_NE(result.err.find(expected), std::string::npos) << result.err;
+  }
+  EXPECT_EQ(walctl({"retrieve", "a"}).out, "{\"content\":\"one four\"}\n");
+}
+
+TEST_F(WalctlTest, IngestSkipsBlankLines) {
+  auto result = walctl({"ingest"},
+                       "\n  \n"
+                       R"({"client": "a", "id": 1, "data": {}})"
+                       "\n\n");
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(json_lines(result.out).size(), 1u);
+}
+
+// Every line ingest printed before it was killed names a durable message.
+TEST_F(WalctlTest, EveryLinePrintedBeforeAKillIsDurable) {
+  std::string input;
+  for (int id = 1; id <= 3000; ++id) {
+    input +=
+        Json{{"client", "c" + std::to_string(id % 3)}, {"id", id}, {"data", sentence(id)}}.dump() +
+        "\n";
+  }
+  std::vector<Json> acknowledged;
+  {
+    ChildProcess child({WALCTL_PATH, "--dir", dir_.str(), "ingest"}, {});
+    std::thread feeder([&] { child.write_stdin(input); });
+    std::string line;
+    while (acknowledged.size() < 40 && child.read_stdout_line(&line)) {
+      acknowledged.push_back(Json::parse(line));
+    }
+    child.kill_now();
+    feeder.join();
+    child.finish();
+  }
+  ASSERT_EQ(acknowledged.size(), 40u);
+  auto log = open_log(options_for(dir_.path()));
+  std::map<std::string, uint64_t> marks;
+  for (const ClientSummary& client : *log->clients())
+    marks[client.client_id] = *client.max_message_id;
+  for (const Json& line : acknowledged) {
+    ASSERT_EQ(line["outcome"], "written");
+    EXPECT_GE(marks[line["client"].get<std::string>()], line["id"].get<uint64_t>()) << line;
+    const std::string content = content_of(*log, line["client"].get<std::string>());
+    EXPECT_NE(content.find(sentence(line["id"].get<int>())["content"].get<std::string>()),
+              std::string::npos)
+        << line;
+  }
+}
+
+// ---- inspect and verify ----------------------------------------------------------
+
+TEST_F(WalctlTest, VerifyOfAHealthyDirectoryExitsZero) {
+  for (int id = 1; id <= 4; ++id)
+    ASSERT_EQ(walctl({"persist", "c1", std::to_string(id), "{}"}).exit_code, 0);
+  auto result = walctl({"verify"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<Json> lines = json_lines(result.out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["ok"], true);
+  EXPECT_EQ(lines[1]["damaged_clients"], 0);
+}
+
+TEST_F(WalctlTest, VerifyReportsAFlippedByteWithFileAndExitsOne) {
+  ASSERT_EQ(walctl({"persist", "c1", "1", R"({"content": "payload"})"}).exit_code, 0);
+  const std::string name = only_file_with_prefix(client_folder("c1"), "log_");
+  const fs::path path = fs::path(client_folder("c1")) / name;
+  std::string bytes = read_bytes(path);
+  bytes[bytes.find("payload")] = 'P';
+  write_bytes(path, bytes);
+
+  auto result = walctl({"verify"});
+  EXPECT_EQ(result.exit_code, 1);
+  const std::vector<Json> lines = json_lines(result.out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["ok"], false);
+  EXPECT_NE(lines[0]["problems"][0].get<std::string>().find(name), std::string::npos) << lines[0];
+  EXPECT_TRUE(lines[0].contains("what_to_do"));
+  EXPECT_EQ(read_bytes(path), bytes) << "verify must not change the damaged file";
+}
+
+TEST_F(WalctlTest, InspectDescribesDebrisWithoutRemovingIt) {
+  ASSERT_EQ(walctl({"persist", "c1", "1", "{}"}).exit_code, 0);
+  const fs::path debris = fs::path(client_folder("c1")) / "log_1_2.log.tmp";
+  write_bytes(debris, "COMPLETED\n{");
+  auto result = walctl({"inspect"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<Json> lines = json_lines(result.out);
+  ASSERT_EQ(lines.size(), 2u);
+  bool described = false;
+  for (const Json& file : lines[0]["files"]) {
+    if (file["name"] == "log_1_2.log.tmp") {
+      described = true;
+      EXPECT_EQ(file["removed_at_open"], true);
+    }
+  }
+  EXPECT_TRUE(described) << lines[0];
+  EXPECT_TRUE(fs::exists(debris));
+}
+
+TEST_F(WalctlTest, VerifyOfAMissingDirectoryIsAnIoError) {
+  auto result =
+      run_process({WALCTL_PATH, "--dir", (dir_.path() / "absent").string(), "verify"}, "");
+  EXPECT_EQ(result.exit_code, 3);
+  EXPECT_NE(result.err.find("absent"), std::string::npos) << result.err;
+}
+
+}  // namespace
+}  // namespace wal::testing
