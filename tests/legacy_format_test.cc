@@ -30,12 +30,17 @@ class LegacyFormat : public DataDirTest {
                 R"("Sentence 5."}, "_metadata": {"timestamp": "1795558512490", "message_id": 5}})");
   }
 
-  // Files of the original before ids became integers: ids are JSON strings.
-  void write_string_id_directory() const {
+  // A checkpoint of the original before ids became integers: "max_message_id" is a string.
+  void write_string_id_checkpoint() const {
     write_bytes(dir() / kCheckpointName,
                 "COMPLETED\n"
                 R"({"content": "Sentence 1. Sentence 2. Sentence 3.", )"
                 R"("_metadata": {"timestamp": "1795558512484", "max_message_id": "3"}})");
+  }
+
+  // Files of the original before ids became integers: ids are JSON strings.
+  void write_string_id_directory() const {
+    write_string_id_checkpoint();
     write_bytes(dir() / "log_1795558512488_4.log",
                 "COMPLETED\n"
                 R"({"data": {"batch": 4, "content": "Sentence 4."}, )"
@@ -65,7 +70,7 @@ TEST_F(LegacyFormat, StringIdsAreRead) {
   EXPECT_EQ(mark_of(*log, "default"), 4u);
 }
 
-// As the original did (§12): checkpoint "max_message_id": "5" deletes log "4".
+// As the original did (§12): checkpoint "max_message_id": "3" covers log "2", which goes.
 TEST_F(LegacyFormat, StringIdLogCoveredByAStringIdCheckpointIsRemovedAtOpen) {
   write_string_id_directory();
   write_bytes(dir() / "log_1795558512482_2.log",
@@ -79,10 +84,7 @@ TEST_F(LegacyFormat, StringIdLogCoveredByAStringIdCheckpointIsRemovedAtOpen) {
 
 // The oldest logs had neither "data" nor "_metadata": the id was a top-level key.
 TEST_F(LegacyFormat, TopLevelMessageIdOfTheOldestLogsIsRead) {
-  write_bytes(dir() / kCheckpointName,
-              "COMPLETED\n"
-              R"({"content": "Sentence 1. Sentence 2. Sentence 3.", )"
-              R"("_metadata": {"timestamp": "1795558512484", "max_message_id": "3"}})");
+  write_string_id_checkpoint();
   write_bytes(dir() / "log_1795558512488_4.log",
               "COMPLETED\n"
               R"({"batch": 4, "content": "Sentence 4.", "message_id": "4"})");
