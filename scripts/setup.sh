@@ -6,6 +6,7 @@ packages=(
   cmake ninja-build g++ pkg-config
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev
+  clang libclang-rt-14-dev
   python3
 )
 

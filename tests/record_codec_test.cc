@@ -1,6 +1,6 @@
 // The bytes of a seed-layout file, and what damage to them looks like.
-#include "seed/file_names.h"
 #include "seed/record_codec.h"
+#include "seed/file_names.h"
 #include "test_util.h"
 #include "util/crc32c.h"
 
@@ -112,6 +112,20 @@ TEST(RecordCodecTest, NoSingleByteChangeIsReturnedAsOtherData) {
     }
   }
   EXPECT_GT(detected, static_cast<int>(whole.size() * 250));
+}
+
+// Found by the seed_file fuzzer: an otherwise empty "_metadata" must still
+// give a file that decodes, checksum and all.
+TEST(RecordCodecTest, EmptyMetadataGetsAChecksumThatVerifies) {
+  const Json body = Json::parse(R"({"content": "x", "_metadata": {}})");
+  const std::string file = encode_completed_file(body);
+  const std::string ending =
+      R"("_metadata": {"crc32c": ")" + file.substr(file.size() - 11, 8) + "\"}}";
+  EXPECT_EQ(file.substr(file.size() - ending.size()), ending);
+  auto decoded = decode_file(file, "f");
+  ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
+  EXPECT_TRUE(decoded->checksummed);
+  EXPECT_EQ(decoded->body, body);
 }
 
 TEST(FileNamesTest, NamesRoundTrip) {
