@@ -3,7 +3,8 @@
 #   1. the release build (g++): every test through ctest;
 #   2. a clang build with AddressSanitizer and UndefinedBehaviorSanitizer and
 #      the libFuzzer targets: every test again, plus brief fuzzing of each
-#      target (WAL_FUZZ_SECONDS each, default 20).
+#      target (WAL_FUZZ_SECONDS each, default 20);
+#   3. a ThreadSanitizer build of the concurrency tests.
 # WAL_SKIP_SANITIZE=1 runs only the first.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -18,4 +19,12 @@ if [[ ${WAL_SKIP_SANITIZE:-0} != 1 ]]; then
   CC=clang CXX=clang++ WAL_BUILD_DIR=$sanitize_dir bash "$root/scripts/build.sh" \
     -DWAL_SANITIZE=ON -DWAL_BUILD_FUZZ=ON -DWAL_FUZZ_SECONDS="${WAL_FUZZ_SECONDS:-20}"
   (cd "$sanitize_dir" && ctest --output-on-failure -j "$(nproc)" --timeout 900)
+fi
+
+if [[ ${WAL_SKIP_SANITIZE:-0} != 1 ]]; then
+  tsan_dir=${WAL_TSAN_BUILD_DIR:-$root/build-tsan}
+  CC=clang CXX=clang++ cmake -S "$root" -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+    -DWAL_SANITIZE_THREAD=ON -DWAL_BUILD_TOOLS=OFF >/dev/null
+  ninja -C "$tsan_dir" write_ahead_log_test
+  (cd "$tsan_dir" && ctest --output-on-failure -j "$(nproc)" --timeout 900 -R 'Thread|Race|Concurren')
 fi

@@ -7,6 +7,8 @@
 // finishes; every mode is tried, the random ones with several seeds.
 #include <gtest/gtest.h>
 
+#include <cstdio>
+
 #include "power_cut_storage.h"
 #include "test_util.h"
 
@@ -82,6 +84,7 @@ class PowerCutTest : public ::testing::Test {
       }
       if (finished) break;
     }
+    std::printf("power cuts tried: %d\n", points);
     return points;
   }
 
