@@ -5,6 +5,7 @@
 //   <base>/<client>/<one of the above>.tmp     a write not yet complete
 //   <base>/.wal.lock                            held by the open instance
 //   <base>/.trash/                              clients being cleared
+//   <base>/.quarantine/<client>/                damaged files `walctl repair` set aside
 //
 // Timestamps are decimal milliseconds since the epoch, message ids decimal
 // unsigned 64-bit integers. The original service globs "log_*.log" and
@@ -19,6 +20,7 @@ namespace wal::seed {
 
 inline constexpr std::string_view kLockFileName = ".wal.lock";
 inline constexpr std::string_view kTrashDirName = ".trash";
+inline constexpr std::string_view kQuarantineDirName = ".quarantine";
 inline constexpr std::string_view kTempSuffix = ".tmp";
 
 enum class FileKind {

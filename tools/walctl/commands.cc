@@ -126,4 +126,13 @@ ExitCode run_verify(const GlobalOptions& options, const std::optional<std::strin
   return kExitOk;
 }
 
+ExitCode run_repair(const GlobalOptions& options, const std::optional<std::string>& client,
+                    bool dry_run) {
+  if (wal::Status layout = ensure_layout(options); !layout.is_ok()) return report_error(layout);
+  wal::FileSystemStorage storage;
+  wal::ConsumerStateInterpreter interpreter;
+  auto moved = repair_data_dir(storage, interpreter, {options.dir, client}, dry_run, print_line);
+  return moved.is_ok() ? kExitOk : report_error(moved.status());
+}
+
 }  // namespace walctl

@@ -32,6 +32,8 @@ ExitCode run_clear(const GlobalOptions& options, const std::string& client);
 ExitCode run_clients(const GlobalOptions& options);
 ExitCode run_inspect(const GlobalOptions& options, const std::optional<std::string>& client);
 ExitCode run_verify(const GlobalOptions& options, const std::optional<std::string>& client);
+ExitCode run_repair(const GlobalOptions& options, const std::optional<std::string>& client,
+                    bool dry_run);
 ExitCode run_ingest(const GlobalOptions& options);
 
 }  // namespace walctl

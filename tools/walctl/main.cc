@@ -56,6 +56,12 @@ int main(int argc, char** argv) {
   verify->add_option("CLIENT", only_client, "only this client");
   verify->callback([&] { code = walctl::run_verify(options, only_client); });
 
+  bool dry_run = false;
+  auto* repair = app.add_subcommand("repair", "set damaged files aside in .quarantine/");
+  repair->add_option("CLIENT", only_client, "only this client");
+  repair->add_flag("--dry-run", dry_run, "say what would be set aside, move nothing");
+  repair->callback([&] { code = walctl::run_repair(options, only_client, dry_run); });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
