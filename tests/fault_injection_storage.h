@@ -29,7 +29,10 @@ enum class Op {
   kRemoveDir,
   kSyncDir,
   kList,
-  kLock
+  kLock,
+  kOpen,     // open_positional_file
+  kWriteAt,  // PositionalFile::write_at
+  kReadAt,   // PositionalFile::read_at
 };
 
 class FaultInjectionStorage final : public Storage {
@@ -62,6 +65,8 @@ class FaultInjectionStorage final : public Storage {
   }
 
   Result<std::unique_ptr<WritableFile>> new_writable_file(const std::string& path) override;
+  Result<std::unique_ptr<PositionalFile>> open_positional_file(const std::string& path,
+                                                               bool create) override;
   Result<std::string> read_file(const std::string& path) override {
     WAL_RETURN_IF_ERROR(check(Op::kRead, path));
     return base_->read_file(path);
@@ -162,6 +167,46 @@ class FaultInjectionFile final : public WritableFile {
   std::string path_;
   std::unique_ptr<WritableFile> base_;
 };
+
+// A positional file whose calls go through the storage's fault checks; a
+// sync counts as Op::kSync and a close as Op::kClose, as for WritableFile.
+class FaultInjectionPositionalFile final : public PositionalFile {
+ public:
+  FaultInjectionPositionalFile(FaultInjectionStorage* storage, std::string path,
+                               std::unique_ptr<PositionalFile> base)
+      : storage_(storage), path_(std::move(path)), base_(std::move(base)) {}
+  Result<std::string> read_at(uint64_t offset, size_t n) override {
+    WAL_RETURN_IF_ERROR(storage_->check(Op::kReadAt, path_));
+    return base_->read_at(offset, n);
+  }
+  Status write_at(uint64_t offset, std::string_view data) override {
+    WAL_RETURN_IF_ERROR(storage_->check(Op::kWriteAt, path_));
+    return base_->write_at(offset, data);
+  }
+  Status sync() override {
+    WAL_RETURN_IF_ERROR(storage_->check(Op::kSync, path_));
+    return base_->sync();
+  }
+  Result<uint64_t> size() override { return base_->size(); }
+  Status close() override {
+    WAL_RETURN_IF_ERROR(storage_->check(Op::kClose, path_));
+    return base_->close();
+  }
+
+ private:
+  FaultInjectionStorage* storage_;
+  std::string path_;
+  std::unique_ptr<PositionalFile> base_;
+};
+
+inline Result<std::unique_ptr<PositionalFile>> FaultInjectionStorage::open_positional_file(
+    const std::string& path, bool create) {
+  WAL_RETURN_IF_ERROR(check(Op::kOpen, path));
+  WAL_ASSIGN_OR_RETURN(std::unique_ptr<PositionalFile> file,
+                       base_->open_positional_file(path, create));
+  return std::unique_ptr<PositionalFile>(
+      std::make_unique<FaultInjectionPositionalFile>(this, path, std::move(file)));
+}
 
 inline Result<std::unique_ptr<WritableFile>> FaultInjectionStorage::new_writable_file(
     const std::string& path) {
