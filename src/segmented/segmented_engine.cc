@@ -423,6 +423,7 @@ Status SegmentedEngine::checkpoint() {
   WAL_ASSIGN_OR_RETURN(std::unique_ptr<SnapshotWriter> snapshot,
                        SnapshotWriter::create(*storage_, options_.base_dir, number, cut));
   struct Taken {
+    std::string client_id;
     std::shared_ptr<Client> client;
     uint64_t generation = 0;
     size_t records = 0;  // how many of its records the snapshot holds
@@ -434,7 +435,7 @@ Status SegmentedEngine::checkpoint() {
     std::unique_lock lock(client->mutex);
     if (!client->max_message_id) continue;
     WAL_ASSIGN_OR_RETURN(Json state, load_state_locked(client_id, *client, /*cache_it=*/false));
-    Taken item{client, client->generation, client->records.size(), {}};
+    Taken item{client_id, client, client->generation, client->records.size(), {}};
     const uint64_t max_message_id = *client->max_message_id;
     lock.unlock();
     WAL_ASSIGN_OR_RETURN(Json body, interpreter_->format_checkpoint(state));
@@ -459,6 +460,9 @@ Status SegmentedEngine::checkpoint() {
     item.client->snapshot = SnapshotRef{file, item.entry.offset, item.entry.size};
     auto& records = item.client->records;
     records.erase(records.begin(), records.begin() + static_cast<ptrdiff_t>(item.records));
+    // A cached state says which records it merged, and those just moved
+    // into the snapshot: it can no longer tell what it lacks.
+    cache_.erase(item.client_id);
   }
   std::shared_ptr<SnapshotFile> previous = std::move(snapshot_);
   snapshot_ = std::move(file);
