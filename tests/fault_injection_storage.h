@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cerrno>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "wal/storage.h"
@@ -55,6 +57,27 @@ class FaultInjectionStorage final : public Storage {
   int calls() const {
     std::lock_guard lock(mutex_);
     return total_;
+  }
+
+  // How many calls of `op` were made so far.
+  int count(Op op) const {
+    std::lock_guard lock(mutex_);
+    auto it = seen_.find(op);
+    return it == seen_.end() ? 0 : it->second;
+  }
+
+  // Makes every file sync take at least `delay`: a slow disk.
+  void set_sync_delay(std::chrono::microseconds delay) {
+    std::lock_guard lock(mutex_);
+    sync_delay_ = delay;
+  }
+  void delay_sync() {
+    std::chrono::microseconds delay;
+    {
+      std::lock_guard lock(mutex_);
+      delay = sync_delay_;
+    }
+    if (delay.count() > 0) std::this_thread::sleep_for(delay);
   }
 
   void set_clock(uint64_t millis, int64_t step) {
@@ -141,6 +164,7 @@ class FaultInjectionStorage final : public Storage {
   bool fixed_clock_ = false;
   uint64_t clock_ = 0;
   int64_t clock_step_ = 0;
+  std::chrono::microseconds sync_delay_{0};
 };
 
 // A file whose calls go through the storage's fault checks.
@@ -185,6 +209,7 @@ class FaultInjectionPositionalFile final : public PositionalFile {
   }
   Status sync() override {
     WAL_RETURN_IF_ERROR(storage_->check(Op::kSync, path_));
+    storage_->delay_sync();
     return base_->sync();
   }
   Result<uint64_t> size() override { return base_->size(); }
