@@ -219,6 +219,7 @@ class Recoverer {
         const FrameReader::Outcome outcome = reader.next(&frame, &problem);
         if (outcome == FrameReader::Outcome::kFrame) {
           if (frame.type == RecordType::kSegmentEnd) {
+            out_.log_bytes += frame.size();  // counted as the writer counts it
             ended_by_frame = true;
             break;
           }
