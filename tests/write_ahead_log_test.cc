@@ -118,6 +118,36 @@ TEST_P(WriteAheadLogTest, DuplicateWritesNothing) {
   EXPECT_EQ(tree_contents(dir_.path()), before);
 }
 
+TEST_P(WriteAheadLogTest, PersistBatchReturnsOneOutcomePerMessageInOrder) {
+  auto log = open(100);
+  ASSERT_EQ(*log->persist("a", sentence(3), 3), PersistOutcome::kWritten);
+  auto outcomes = log->persist_batch({{"a", sentence(3), 3},    // recorded before
+                                      {"a", sentence(4), 4},    //
+                                      {"b", sentence(1), 1},    //
+                                      {"a", sentence(4), 4},    // earlier in this batch
+                                      {"b", sentence(0), 0},    // below b's new mark
+                                      {"a", sentence(5), 5}});  //
+  ASSERT_TRUE(outcomes.is_ok()) << outcomes.status().to_string();
+  using enum PersistOutcome;
+  EXPECT_EQ(*outcomes, (std::vector<PersistOutcome>{kDuplicate, kWritten, kWritten, kDuplicate,
+                                                    kDuplicate, kWritten}));
+  log.reset();
+  log = open(100);
+  EXPECT_EQ(content_of(*log, "a"), sentences(3, 5));
+  EXPECT_EQ(content_of(*log, "b"), sentences(1, 1));
+}
+
+TEST_P(WriteAheadLogTest, PersistBatchWithAnInvalidMessageWritesNothing) {
+  auto log = open();
+  auto outcomes = log->persist_batch({{"a", sentence(1), 1}, {"a/b", sentence(1), 1}});
+  ASSERT_EQ(outcomes.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(outcomes.status().message().find("message 1"), std::string::npos);
+  outcomes = log->persist_batch({{"a", sentence(1), 1}, {"b", Json(42), 1}});
+  ASSERT_EQ(outcomes.status().code(), Code::kInvalidArgument);
+  EXPECT_TRUE(log->clients()->empty());
+  EXPECT_TRUE(log->persist_batch({})->empty());
+}
+
 TEST_P(WriteAheadLogTest, ClientsHaveSeparateMarks) {
   auto log = open();
   ASSERT_EQ(*log->persist("a", sentence(7), 7), PersistOutcome::kWritten);
