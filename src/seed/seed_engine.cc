@@ -85,7 +85,7 @@ Status SeedEngine::recover_client(const std::string& client_id) {
         note(join_path(dir, file.name), "ignored", file.problem.to_string());
       }
     }
-    clients_.emplace(client_id, std::move(client));
+    clients_.add(client_id, std::move(client));
     return Status::ok();
   }
 
@@ -122,7 +122,7 @@ Status SeedEngine::recover_client(const std::string& client_id) {
       note(path, "ignored", disposition_name(file.disposition));
     }
   }
-  clients_.emplace(client_id, std::move(client));
+  clients_.add(client_id, std::move(client));
   return Status::ok();
 }
 
@@ -132,27 +132,8 @@ std::string SeedEngine::client_dir(std::string_view client_id) const {
   return join_path(options_.base_dir, client_id);
 }
 
-std::shared_ptr<SeedEngine::Client> SeedEngine::find_client(std::string_view client_id) const {
-  std::lock_guard lock(clients_mutex_);
-  auto it = clients_.find(client_id);
-  return it == clients_.end() ? nullptr : it->second;
-}
-
-std::shared_ptr<SeedEngine::Client> SeedEngine::find_or_add_client(std::string_view client_id) {
-  std::lock_guard lock(clients_mutex_);
-  auto it = clients_.find(client_id);
-  if (it == clients_.end()) {
-    it = clients_.emplace(std::string(client_id), std::make_shared<Client>()).first;
-  }
-  return it->second;
-}
-
 Result<std::vector<ClientSummary>> SeedEngine::clients() {
-  std::vector<std::pair<std::string, std::shared_ptr<Client>>> all;
-  {
-    std::lock_guard lock(clients_mutex_);
-    all.assign(clients_.begin(), clients_.end());
-  }
+  const auto all = clients_.all();
   std::vector<ClientSummary> summaries;
   for (const auto& [client_id, client] : all) {
     std::lock_guard lock(client->mutex);
@@ -259,7 +240,7 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
                                                     uint64_t message_id) {
   Json& record = prepared.record;
   Json& metadata = prepared.metadata;
-  std::shared_ptr<Client> client = find_or_add_client(client_id);
+  std::shared_ptr<Client> client = clients_.find_or_add(client_id);
   std::lock_guard lock(client->mutex);
   WAL_RETURN_IF_ERROR(check_writable());
   WAL_RETURN_IF_ERROR(client->damage);
@@ -332,7 +313,7 @@ Status SeedEngine::checkpoint(const std::string& dir, Client& client) {
 
 Result<Json> SeedEngine::retrieve(std::string_view client_id) {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
-  std::shared_ptr<Client> client = find_client(client_id);
+  std::shared_ptr<Client> client = clients_.find(client_id);
   if (!client) return interpreter_->empty_state();  // creates nothing on disk
   std::lock_guard lock(client->mutex);
   WAL_RETURN_IF_ERROR(client->damage);
@@ -343,7 +324,7 @@ Result<Json> SeedEngine::retrieve(std::string_view client_id) {
 
 Status SeedEngine::clear(std::string_view client_id) {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
-  std::shared_ptr<Client> client = find_or_add_client(client_id);
+  std::shared_ptr<Client> client = clients_.find_or_add(client_id);
   std::lock_guard lock(client->mutex);
   WAL_RETURN_IF_ERROR(check_writable());
   if (client->folder_exists) {

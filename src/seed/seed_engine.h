@@ -13,6 +13,7 @@
 #include "engine.h"
 #include "seed/client_scan.h"
 #include "seed/state_loader.h"
+#include "util/client_map.h"
 #include "util/failure_latch.h"
 
 namespace wal::seed {
@@ -60,8 +61,6 @@ class SeedEngine final : public WriteAheadLog::Engine {
   Status recover_client(const std::string& client_id);
   Status remove_tree(const std::string& path);
 
-  std::shared_ptr<Client> find_client(std::string_view client_id) const;
-  std::shared_ptr<Client> find_or_add_client(std::string_view client_id);
   std::string client_dir(std::string_view client_id) const;
 
   Result<Prepared> prepare(std::string_view client_id, const Json& data) const;
@@ -83,8 +82,7 @@ class SeedEngine final : public WriteAheadLog::Engine {
   std::unique_ptr<FileLock> lock_;
   RecoveryReport report_;
 
-  mutable std::mutex clients_mutex_;
-  std::map<std::string, std::shared_ptr<Client>, std::less<>> clients_;
+  ClientMap<Client> clients_;
   std::atomic<uint64_t> cleared_folders_{0};
 
   FailureLatch failure_;

@@ -115,7 +115,7 @@ Status SegmentedEngine::start(Recovered recovered) {
                                      recovered_client.snapshot->size};
     }
     client->records = std::move(recovered_client.records);
-    clients_.emplace(client_id, std::move(client));
+    clients_.add(client_id, std::move(client));
   }
 
   if (segmented.background_work) checkpoint_thread_ = std::thread([this] { run_checkpoints(); });
@@ -127,29 +127,8 @@ Status SegmentedEngine::start(Recovered recovered) {
 
 // ---- clients ----------------------------------------------------------------
 
-std::shared_ptr<SegmentedEngine::Client> SegmentedEngine::find_client(
-    std::string_view client_id) const {
-  std::lock_guard lock(clients_mutex_);
-  auto it = clients_.find(client_id);
-  return it == clients_.end() ? nullptr : it->second;
-}
-
-std::shared_ptr<SegmentedEngine::Client> SegmentedEngine::find_or_add_client(
-    std::string_view client_id) {
-  std::lock_guard lock(clients_mutex_);
-  auto it = clients_.find(client_id);
-  if (it == clients_.end()) {
-    it = clients_.emplace(std::string(client_id), std::make_shared<Client>()).first;
-  }
-  return it->second;
-}
-
 Result<std::vector<ClientSummary>> SegmentedEngine::clients() {
-  std::vector<std::pair<std::string, std::shared_ptr<Client>>> all;
-  {
-    std::lock_guard lock(clients_mutex_);
-    all.assign(clients_.begin(), clients_.end());
-  }
+  const auto all = clients_.all();
   std::vector<ClientSummary> summaries;
   for (const auto& [client_id, client] : all) {
     std::lock_guard lock(client->mutex);
@@ -184,7 +163,7 @@ Result<std::string> SegmentedEngine::encode(std::string_view client_id, const Js
 Result<PersistOutcome> SegmentedEngine::persist(std::string_view client_id, const Json& data,
                                                 uint64_t message_id) {
   WAL_ASSIGN_OR_RETURN(std::string payload, encode(client_id, data, message_id));
-  std::shared_ptr<Client> client = find_or_add_client(client_id);
+  std::shared_ptr<Client> client = clients_.find_or_add(client_id);
   {
     std::lock_guard lock(client->mutex);
     WAL_RETURN_IF_ERROR(failure_.check());
@@ -214,7 +193,7 @@ Result<std::vector<PersistOutcome>> SegmentedEngine::persist_batch(
   std::map<std::string_view, std::shared_ptr<Client>> involved;
   for (const PersistRequest& request : batch) {
     if (!involved.contains(request.client_id)) {
-      involved.emplace(request.client_id, find_or_add_client(request.client_id));
+      involved.emplace(request.client_id, clients_.find_or_add(request.client_id));
     }
   }
   std::vector<std::unique_lock<std::mutex>> locks;
@@ -250,7 +229,7 @@ Result<std::vector<PersistOutcome>> SegmentedEngine::persist_batch(
 
 Status SegmentedEngine::clear(std::string_view client_id) {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
-  std::shared_ptr<Client> client = find_client(client_id);
+  std::shared_ptr<Client> client = clients_.find(client_id);
   if (!client) return Status::ok();  // nothing recorded, nothing to forget
   {
     std::lock_guard lock(client->mutex);
@@ -354,7 +333,7 @@ Result<Json> SegmentedEngine::load_state_locked(const std::string& client_id, Cl
 
 Result<Json> SegmentedEngine::retrieve(std::string_view client_id) {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
-  std::shared_ptr<Client> client = find_client(client_id);
+  std::shared_ptr<Client> client = clients_.find(client_id);
   if (!client) return interpreter_->empty_state();
   std::lock_guard lock(client->mutex);
   return load_state_locked(std::string(client_id), *client, /*cache_it=*/true);
@@ -414,11 +393,7 @@ Status SegmentedEngine::checkpoint() {
   // holds are skipped at replay: their ids are at or below the client's mark.
   const Position cut = writer_->committed_position();
   const uint64_t log_bytes_at_cut = log_bytes();
-  std::vector<std::pair<std::string, std::shared_ptr<Client>>> all;
-  {
-    std::lock_guard lock(clients_mutex_);
-    all.assign(clients_.begin(), clients_.end());
-  }
+  const auto all = clients_.all();
   const uint64_t number = next_snapshot_number_++;
   WAL_ASSIGN_OR_RETURN(std::unique_ptr<SnapshotWriter> snapshot,
                        SnapshotWriter::create(*storage_, options_.base_dir, number, cut));

@@ -25,6 +25,7 @@
 #include "segmented/segment_allocator.h"
 #include "segmented/segment_set.h"
 #include "segmented/state_cache.h"
+#include "util/client_map.h"
 #include "util/failure_latch.h"
 
 namespace wal::segmented {
@@ -72,9 +73,6 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   Status ensure_layout_file();
   Status start(Recovered recovered);
 
-  std::shared_ptr<Client> find_client(std::string_view client_id) const;
-  std::shared_ptr<Client> find_or_add_client(std::string_view client_id);
-
   // The kPersist payload for a message, checked.
   Result<std::string> encode(std::string_view client_id, const Json& data,
                              uint64_t message_id) const;
@@ -103,8 +101,7 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   std::unique_ptr<LogWriter> writer_;
   StateCache cache_;
 
-  mutable std::mutex clients_mutex_;
-  std::map<std::string, std::shared_ptr<Client>, std::less<>> clients_;
+  ClientMap<Client> clients_;
 
   // Checkpoints: one at a time.
   std::mutex checkpoint_mutex_;
