@@ -90,6 +90,8 @@ Result<LogWriter::Appended> LogWriter::append(const std::vector<RecordToAppend>&
     bytes_appended_ += frame;
   }
   appended.ticket = ++appended_ticket_;
+  ++pending_appends_;
+  if (gathering_) appended_.notify_one();
   return appended;
 }
 
@@ -120,15 +122,29 @@ Status LogWriter::commit(uint64_t ticket) {
     if (!flushing_) break;
     flushed_.wait(lock);
   }
-  // The leader: writes what every thread appended so far.
+  // The leader: writes what every thread appended so far, once the writers
+  // the last group released (all but itself) have had a moment to append.
   flushing_ = true;
+  const int expected = last_group_appends_ + pending_appends_ - 1;
+  if (expected > pending_appends_) {
+    const auto wait =
+        std::min<std::chrono::nanoseconds>(last_flush_ / 2, std::chrono::microseconds(100));
+    gathering_ = true;
+    appended_.wait_for(lock, wait, [&] { return pending_appends_ >= expected; });
+    gathering_ = false;
+  }
+  last_group_appends_ = pending_appends_;
+  pending_appends_ = 0;
   std::vector<Chunk> chunks = std::move(chunks_);
   chunks_.clear();
   const uint64_t target = appended_ticket_;
   const Position end{active_->number, tail_};
   lock.unlock();
+  const auto started = std::chrono::steady_clock::now();
   Status written = write_chunks(chunks);
+  const auto took = std::chrono::steady_clock::now() - started;
   lock.lock();
+  last_flush_ = took;
   flushing_ = false;
   if (written.is_ok()) {
     committed_ticket_ = target;

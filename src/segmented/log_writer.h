@@ -8,12 +8,19 @@
 // later committers queue up behind it (LevelDB's writer queue, RocksDB's
 // group commit). So N concurrent persist calls cost about one sync, not N.
 //
+// Groups form better when the leader waits a moment for the writers the last
+// group released: without that, N threads settle into two alternating
+// cohorts of N/2 (each writes while the other syncs). The wait ends as soon
+// as they have all appended, and is at most half a flush (at most 100 µs), so
+// a lone writer never waits.
+//
 // When a record does not fit in the rest of a segment, a kSegmentEnd frame
 // closes it and the record goes to the next segment; the closed segment is
 // synced before anything is written to the next one, so that after any crash
 // only the last segment can end without its end frame.
 #pragma once
 
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -102,6 +109,7 @@ class LogWriter {
 
   mutable std::mutex mutex_;
   std::condition_variable flushed_;
+  std::condition_variable appended_;  // wakes a leader gathering its group
   std::shared_ptr<Segment> active_;
   uint64_t tail_;                                   // where the next frame goes in active_
   std::deque<std::shared_ptr<Segment>> spare_;      // taken from the allocator, not yet used
@@ -110,7 +118,11 @@ class LogWriter {
   uint64_t appended_ticket_ = 0;
   uint64_t committed_ticket_ = 0;
   Position committed_;
-  bool flushing_ = false;  // a leader is writing or syncing
+  bool flushing_ = false;  // a leader is gathering, writing or syncing
+  bool gathering_ = false;
+  int pending_appends_ = 0;     // append calls since the last group was taken
+  int last_group_appends_ = 0;  // append calls the last group carried
+  std::chrono::nanoseconds last_flush_{0};
   uint64_t bytes_appended_ = 0;
 };
 
