@@ -144,6 +144,10 @@ TEST_P(WriteAheadLogTest, PersistBatchWithAnInvalidMessageWritesNothing) {
   EXPECT_NE(outcomes.status().message().find("message 1"), std::string::npos);
   outcomes = log->persist_batch({{"a", sentence(1), 1}, {"b", Json(42), 1}});
   ASSERT_EQ(outcomes.status().code(), Code::kInvalidArgument);
+  outcomes = log->persist_batch(
+      {{"a", sentence(1), 1}, {"b", Json{{"content", std::string(20u << 20, 'x')}}, 1}});
+  ASSERT_EQ(outcomes.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(outcomes.status().message().find("max_record_bytes"), std::string::npos);
   EXPECT_TRUE(log->clients()->empty());
   EXPECT_TRUE(log->persist_batch({})->empty());
 }

@@ -210,6 +210,21 @@ Result<SeedEngine::Prepared> SeedEngine::prepare(std::string_view client_id,
   return Prepared{std::move(record), std::move(metadata)};
 }
 
+Result<std::string> SeedEngine::encode_log(Prepared prepared, uint64_t timestamp,
+                                           uint64_t message_id) const {
+  prepared.metadata["timestamp"] = std::to_string(timestamp);
+  prepared.metadata["message_id"] = message_id;
+  prepared.metadata.erase("crc32c");
+  prepared.record["_metadata"] = std::move(prepared.metadata);
+  std::string contents = encode_completed_file(prepared.record);
+  if (contents.size() > options_.max_record_bytes) {
+    return Status::invalid_argument("message of " + std::to_string(contents.size()) +
+                                    " bytes exceeds max_record_bytes (" +
+                                    std::to_string(options_.max_record_bytes) + ")");
+  }
+  return contents;
+}
+
 Result<PersistOutcome> SeedEngine::persist(std::string_view client_id, const Json& data,
                                            uint64_t message_id) {
   WAL_ASSIGN_OR_RETURN(Prepared prepared, prepare(client_id, data));
@@ -222,7 +237,11 @@ Result<std::vector<PersistOutcome>> SeedEngine::persist_batch(
   prepared.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
     auto one = prepare(batch[i].client_id, batch[i].data);
-    if (!one.is_ok()) return one.status().with_context("message " + std::to_string(i));
+    // The size with today's timestamp: what the write will check, checked first.
+    Status size = one.is_ok()
+                      ? encode_log(*one, storage_->now_millis(), batch[i].message_id).status()
+                      : one.status();
+    if (!size.is_ok()) return size.with_context("message " + std::to_string(i));
     prepared.push_back(std::move(one).value());
   }
   std::vector<PersistOutcome> outcomes;
@@ -238,8 +257,6 @@ Result<std::vector<PersistOutcome>> SeedEngine::persist_batch(
 
 Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, Prepared prepared,
                                                     uint64_t message_id) {
-  Json& record = prepared.record;
-  Json& metadata = prepared.metadata;
   std::shared_ptr<Client> client = clients_.find_or_add(client_id);
   std::lock_guard lock(client->mutex);
   WAL_RETURN_IF_ERROR(check_writable());
@@ -248,16 +265,8 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
     return PersistOutcome::kDuplicate;
   }
   const uint64_t timestamp = std::max(storage_->now_millis(), client->last_timestamp);
-  metadata["timestamp"] = std::to_string(timestamp);
-  metadata["message_id"] = message_id;
-  metadata.erase("crc32c");
-  record["_metadata"] = std::move(metadata);
-  const std::string contents = encode_completed_file(record);
-  if (contents.size() > options_.max_record_bytes) {
-    return Status::invalid_argument("message of " + std::to_string(contents.size()) +
-                                    " bytes exceeds max_record_bytes (" +
-                                    std::to_string(options_.max_record_bytes) + ")");
-  }
+  WAL_ASSIGN_OR_RETURN(const std::string contents,
+                       encode_log(std::move(prepared), timestamp, message_id));
   const std::string dir = client_dir(client_id);
   WAL_RETURN_IF_ERROR(ensure_client_folder(*client, dir));
   const std::string name = log_file_name(timestamp, message_id);

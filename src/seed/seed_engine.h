@@ -26,8 +26,9 @@ class SeedEngine final : public WriteAheadLog::Engine {
 
   Result<PersistOutcome> persist(std::string_view client_id, const Json& data,
                                  uint64_t message_id) override;
-  // One file per message as persist writes it: each message is durable on its
-  // own, so a failure part-way leaves the earlier ones recorded.
+  // One file per message as persist writes it, after checking them all: each
+  // message is durable on its own, so an I/O failure part-way leaves the
+  // earlier ones recorded.
   Result<std::vector<PersistOutcome>> persist_batch(
       const std::vector<PersistRequest>& batch) override;
   Result<Json> retrieve(std::string_view client_id) override;
@@ -64,6 +65,8 @@ class SeedEngine final : public WriteAheadLog::Engine {
   std::string client_dir(std::string_view client_id) const;
 
   Result<Prepared> prepare(std::string_view client_id, const Json& data) const;
+  // The bytes of a log file for a prepared record; kInvalidArgument above max_record_bytes.
+  Result<std::string> encode_log(Prepared prepared, uint64_t timestamp, uint64_t message_id) const;
   Result<PersistOutcome> persist_prepared(std::string_view client_id, Prepared prepared,
                                           uint64_t message_id);
   Status ensure_client_folder(Client& client, const std::string& dir);
