@@ -80,7 +80,8 @@ TEST(SegmentedFrameTest, SnapshotPayloadsRoundTrip) {
   ASSERT_TRUE(decode_snapshot_begin(encode_snapshot_begin({3, 4096}), &covered));
   EXPECT_EQ(covered, (Position{3, 4096}));
   SnapshotClientPayload client;
-  ASSERT_TRUE(decode_snapshot_client(encode_snapshot_client("id", 9, "{}"), &client));
+  const std::string encoded = encode_snapshot_client("id", 9, "{}");  // the views point into it
+  ASSERT_TRUE(decode_snapshot_client(encoded, &client));
   EXPECT_EQ(client.client_id, "id");
   EXPECT_EQ(client.max_message_id, 9u);
   EXPECT_EQ(client.json, "{}");
