@@ -241,4 +241,23 @@ inline Result<std::unique_ptr<WritableFile>> FaultInjectionStorage::new_writable
       std::make_unique<FaultInjectionFile>(this, path, std::move(file)));
 }
 
+// Runs `act` in a fresh world that crashes after k storage calls, for k = 0,
+// 1, 2, ... until `act` completes within k calls. `open` makes the world and
+// returns {log, the storage to crash}; `act(log)` returns whether the call
+// was acknowledged; `check(acknowledged, k)` looks at what a restart finds.
+// Returns the number of crash points tried.
+template <typename Open, typename Act, typename Check>
+int crash_at_every_call(const Open& open, const Act& act, const Check& check) {
+  for (int k = 0;; ++k) {
+    auto [log, storage] = open();
+    storage->crash_after(k);
+    const int calls_before = storage->calls();
+    const bool acknowledged = act(*log);
+    const bool finished = storage->calls() - calls_before <= k;
+    log.reset();  // the process is gone
+    check(acknowledged, k);
+    if (finished) return k + 1;
+  }
+}
+
 }  // namespace wal::testing

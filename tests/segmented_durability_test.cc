@@ -73,62 +73,55 @@ TEST_F(SegmentedDurabilityTest, CrashAtEveryCallOfPersistKeepsWhatWasAcknowledge
   ASSERT_GT(snapshots, 0u);
   int crash_points = 0;
   for (const uint64_t target : std::set<uint64_t>{rotates, snapshots}) {
-    for (int k = 0;; ++k) {
-      fresh_directory();
-      prefill(target - 1);
-      auto log = open_faulty();
-      faulty_->crash_after(k);
-      const int calls_before = faulty_->calls();
-      const bool acknowledged = log->persist("c", sentence(target), target).is_ok();
-      const bool finished = faulty_->calls() - calls_before <= k;
-      log.reset();
-
-      auto recovered = reopen();
-      ASSERT_NE(recovered, nullptr) << "message " << target << ", crash after call " << k;
-      const std::string content = content_of(*recovered, "c");
-      if (acknowledged) {
-        EXPECT_EQ(content, sentences(1, target)) << "crash after call " << k;
-      } else {
-        EXPECT_TRUE(content == sentences(1, target - 1) || content == sentences(1, target))
-            << "crash after call " << k << ": " << content;
-      }
-      const bool present = content == sentences(1, target);
-      EXPECT_EQ(*recovered->persist("c", sentence(target), target),
-                present ? PersistOutcome::kDuplicate : PersistOutcome::kWritten);
-      persist_sentences(*recovered, "c", target + 1, target + 10);  // the log goes on
-      recovered.reset();
-      EXPECT_EQ(content_of(*reopen(), "c"), sentences(1, target + 10)) << "crash after " << k;
-      expect_no_debris();
-      ++crash_points;
-      if (finished) break;
-    }
+    crash_points += crash_at_every_call(
+        [&] {
+          fresh_directory();
+          prefill(target - 1);
+          auto log = open_faulty();
+          return std::make_pair(std::move(log), faulty_);
+        },
+        [&](WriteAheadLog& log) { return log.persist("c", sentence(target), target).is_ok(); },
+        [&](bool acknowledged, int k) {
+          auto recovered = reopen();
+          ASSERT_NE(recovered, nullptr) << "message " << target << ", crash after call " << k;
+          const std::string content = content_of(*recovered, "c");
+          if (acknowledged) {
+            EXPECT_EQ(content, sentences(1, target)) << "crash after call " << k;
+          } else {
+            EXPECT_TRUE(content == sentences(1, target - 1) || content == sentences(1, target))
+                << "crash after call " << k << ": " << content;
+          }
+          const bool present = content == sentences(1, target);
+          EXPECT_EQ(*recovered->persist("c", sentence(target), target),
+                    present ? PersistOutcome::kDuplicate : PersistOutcome::kWritten);
+          persist_sentences(*recovered, "c", target + 1, target + 10);  // the log goes on
+          recovered.reset();
+          EXPECT_EQ(content_of(*reopen(), "c"), sentences(1, target + 10)) << "crash after " << k;
+          expect_no_debris();
+        });
   }
   EXPECT_NE(rotates, snapshots);
   EXPECT_GE(crash_points, 20);
 }
 
 TEST_F(SegmentedDurabilityTest, CrashAtEveryCallOfClearLeavesAllOrNothing) {
-  for (int k = 0;; ++k) {
-    fresh_directory();
-    auto log = open_faulty();
-    persist_sentences(*log, "c", 1, 4);
-    faulty_->crash_after(k);
-    const int calls_before = faulty_->calls();
-    const bool acknowledged = log->clear("c").is_ok();
-    const bool finished = faulty_->calls() - calls_before <= k;
-    log.reset();
-
-    auto recovered = reopen();
-    ASSERT_NE(recovered, nullptr);
-    const std::string content = content_of(*recovered, "c");
-    if (acknowledged) {
-      EXPECT_EQ(content, "") << "crash after call " << k;
-    } else {
-      EXPECT_TRUE(content.empty() || content == sentences(1, 4)) << content;
-    }
-    expect_no_debris();
-    if (finished) break;
-  }
+  crash_at_every_call(
+      [&] {
+        fresh_directory();
+        prefill(4);
+        auto log = open_faulty();
+        return std::make_pair(std::move(log), faulty_);
+      },
+      [](WriteAheadLog& log) { return log.clear("c").is_ok(); },
+      [&](bool acknowledged, int k) {
+        const std::string content = content_of(*reopen(), "c");
+        if (acknowledged) {
+          EXPECT_EQ(content, "") << "crash after call " << k;
+        } else {
+          EXPECT_TRUE(content.empty() || content == sentences(1, 4)) << content;
+        }
+        expect_no_debris();
+      });
 }
 
 TEST_F(SegmentedDurabilityTest, CrashAtEveryCallOfPersistBatchLeavesAPrefixOrAll) {
@@ -137,35 +130,33 @@ TEST_F(SegmentedDurabilityTest, CrashAtEveryCallOfPersistBatchLeavesAPrefixOrAll
   for (uint64_t id = 1; id <= 20; ++id) {
     for (const char* client : {"a", "b", "c"}) batch.push_back({client, sentence(id), id});
   }
-  for (int k = 0;; ++k) {
-    fresh_directory();
-    auto log = open_faulty();
-    faulty_->crash_after(k);
-    const int calls_before = faulty_->calls();
-    const bool acknowledged = log->persist_batch(batch).is_ok();
-    const bool finished = faulty_->calls() - calls_before <= k;
-    log.reset();
-
-    auto recovered = reopen();
-    ASSERT_NE(recovered, nullptr) << "crash after call " << k;
-    for (const char* client : {"a", "b", "c"}) {
-      const std::string content = content_of(*recovered, client);
-      const std::optional<uint64_t> mark = mark_of(*recovered, client);
-      if (acknowledged) {
-        EXPECT_EQ(content, sentences(1, 20)) << "crash after call " << k;
-      } else {
-        // Whatever reached the log is a prefix of the batch, in order.
-        EXPECT_EQ(content, mark ? sentences(1, *mark) : "") << "crash after call " << k;
-      }
-    }
-    auto retried = recovered->persist_batch(batch);
-    ASSERT_TRUE(retried.is_ok()) << retried.status().to_string();
-    for (const char* client : {"a", "b", "c"}) {
-      EXPECT_EQ(content_of(*recovered, client), sentences(1, 20));
-    }
-    expect_no_debris();
-    if (finished) break;
-  }
+  crash_at_every_call(
+      [&] {
+        fresh_directory();
+        auto log = open_faulty();
+        return std::make_pair(std::move(log), faulty_);
+      },
+      [&](WriteAheadLog& log) { return log.persist_batch(batch).is_ok(); },
+      [&](bool acknowledged, int k) {
+        auto recovered = reopen();
+        ASSERT_NE(recovered, nullptr) << "crash after call " << k;
+        for (const char* client : {"a", "b", "c"}) {
+          const std::string content = content_of(*recovered, client);
+          const std::optional<uint64_t> mark = mark_of(*recovered, client);
+          if (acknowledged) {
+            EXPECT_EQ(content, sentences(1, 20)) << "crash after call " << k;
+          } else {
+            // Whatever reached the log is a prefix of the batch, in order.
+            EXPECT_EQ(content, mark ? sentences(1, *mark) : "") << "crash after call " << k;
+          }
+        }
+        auto retried = recovered->persist_batch(batch);
+        ASSERT_TRUE(retried.is_ok()) << retried.status().to_string();
+        for (const char* client : {"a", "b", "c"}) {
+          EXPECT_EQ(content_of(*recovered, client), sentences(1, 20));
+        }
+        expect_no_debris();
+      });
 }
 
 TEST_F(SegmentedDurabilityTest, CrashAtEveryCallOfStartUpThenStartUpAgain) {
