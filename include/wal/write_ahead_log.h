@@ -45,7 +45,7 @@ enum class SyncPolicy {
   // nothing; a power cut or kernel crash loses at most the acknowledged
   // messages of the last interval (plus the time one sync takes).
   kInterval,
-  // Never fdatasync except at close and snapshots. Unsafe: a power cut or
+  // fdatasync only when a segment ends and at close. Unsafe: a power cut or
   // kernel crash may lose any number of acknowledged messages. For tests and
   // data that can be rebuilt.
   kNone,
@@ -76,7 +76,9 @@ struct SegmentedOptions {
   SyncPolicy sync_policy = SyncPolicy::kAlways;
   uint32_t sync_interval_ms = 50;  // kInterval: the bound on the loss window
   RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
-  // Size of each segment file. New ones are zero-filled ahead of use.
+  // Size of each segment file (at least 4096). New ones are zero-filled ahead
+  // of use. A message's record must fit in one: at most segment_bytes - 51
+  // bytes, whatever max_record_bytes allows.
   uint64_t segment_bytes = 8u << 20;
   // A snapshot is taken after this many bytes of log, or after as many bytes
   // as the last snapshot holds if that is more, so that rewriting snapshots
@@ -95,7 +97,7 @@ struct SegmentedOptions {
 struct WriteAheadLogOptions {
   // Named in messages only; like the original, not part of any path.
   std::string service_name = "wal";
-  // One folder per client is created below it.
+  // Created if needed. Seed layout: one folder per client below it.
   std::string base_dir = "/app/wal";
   // Seed layout: a checkpoint consolidates a client's logs once it has this many.
   uint32_t checkpoint_threshold = 3;
