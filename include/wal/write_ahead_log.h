@@ -77,8 +77,8 @@ struct SegmentedOptions {
   uint32_t sync_interval_ms = 50;  // kInterval: the bound on the loss window
   RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
   // Size of each segment file (at least 4096). New ones are zero-filled ahead
-  // of use. A message's record must fit in one: at most segment_bytes - 51
-  // bytes, whatever max_record_bytes allows.
+  // of use. A message must fit in one: its record JSON and client id plus 60
+  // bytes of framing at most segment_bytes, whatever max_record_bytes allows.
   uint64_t segment_bytes = 8u << 20;
   // A snapshot is taken after this many bytes of log, or after as many bytes
   // as the last snapshot holds if that is more, so that rewriting snapshots
