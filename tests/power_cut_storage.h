@@ -65,6 +65,8 @@ class PowerCutStorage final : public Storage {
   // ---- Storage ----------------------------------------------------------------
 
   Result<std::unique_ptr<WritableFile>> new_writable_file(const std::string& path) override;
+  Result<std::unique_ptr<PositionalFile>> open_positional_file(const std::string& path,
+                                                               bool create) override;
   Result<std::string> read_file(const std::string& path) override {
     WAL_RETURN_IF_ERROR(tick(path));
     return real_.read_file(path);
@@ -128,11 +130,7 @@ class PowerCutStorage final : public Storage {
     WAL_RETURN_IF_ERROR(tick(path));
     // The lock file's contents do not matter; its name is made durable like any other.
     WAL_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock, real_.lock_file(path));
-    std::lock_guard guard(mutex_);
-    if (modeled(path) && lookup(path) < 0) {
-      const int inode = new_inode(false);
-      entries_of(parent(path))[base_name(path)] = inode;
-    }
+    created(path);
     return lock;
   }
   uint64_t now_millis() override { return real_.now_millis(); }
@@ -144,13 +142,34 @@ class PowerCutStorage final : public Storage {
     ++calls_;
     return Status::ok();
   }
-  void appended(const std::string& path, std::string_view data) {
+  // The inode a file opened at `path` writes to, whatever it is renamed to
+  // later; -1 when the path is outside the model.
+  int inode_of(const std::string& path) {
     std::lock_guard lock(mutex_);
-    if (int inode = lookup(path); inode >= 0) inodes_[inode].data.append(data);
+    return lookup(path);
   }
-  void synced(const std::string& path) {
+  void appended(int inode, std::string_view data) {
     std::lock_guard lock(mutex_);
-    if (int inode = lookup(path); inode >= 0) inodes_[inode].durable = inodes_[inode].data;
+    if (inode >= 0) inodes_[inode].data.append(data);
+  }
+  void written_at(int inode, uint64_t offset, std::string_view data) {
+    std::lock_guard lock(mutex_);
+    if (inode < 0) return;
+    std::string& bytes = inodes_[inode].data;
+    if (bytes.size() < offset + data.size()) bytes.resize(offset + data.size(), '\0');
+    bytes.replace(offset, data.size(), data);
+  }
+  // Creates the model's entry for a file the real storage just made.
+  void created(const std::string& path) {
+    std::lock_guard lock(mutex_);
+    if (modeled(path) && lookup(path) < 0) {
+      const int inode = new_inode(false);
+      entries_of(parent(path))[base_name(path)] = inode;
+    }
+  }
+  void synced(int inode) {
+    std::lock_guard lock(mutex_);
+    if (inode >= 0) inodes_[inode].durable = inodes_[inode].data;
   }
 
  private:
@@ -203,26 +222,37 @@ class PowerCutStorage final : public Storage {
     return inode >= 0 ? inodes_[inode].entries : (unmodeled.clear(), unmodeled);
   }
 
+  // A file's bytes after the cut. Unsynced writes (appends or overwrites)
+  // may be lost, there whole, there in part, or there as zeros or garbage.
   std::string file_after_cut(const Inode& file, PowerCut mode, std::mt19937& random) {
-    const bool extends = file.data.size() > file.durable.size() &&
-                         file.data.compare(0, file.durable.size(), file.durable) == 0;
-    if (mode == PowerCut::kDropUnsynced || !extends) {
-      if (mode == PowerCut::kAnySubset && !extends && random() % 2) return file.data;
-      return file.durable;
+    if (mode == PowerCut::kDropUnsynced || file.data == file.durable) return file.durable;
+    size_t first = 0;  // the first byte the unsynced writes changed
+    while (first < file.data.size() && first < file.durable.size() &&
+           file.data[first] == file.durable[first]) {
+      ++first;
     }
-    const size_t tail = file.data.size() - file.durable.size();
-    switch (random() % 4) {
-      case 0:  // part of the tail
-        return file.data.substr(0, file.durable.size() + random() % (tail + 1));
-      case 1:  // the tail's length in zeros
-        return file.durable + std::string(tail, '\0');
-      case 2: {  // garbage
-        std::string garbage(tail, '\0');
-        for (char& c : garbage) c = static_cast<char>(random());
-        return file.durable + garbage;
-      }
-      default:
+    if (first >= file.data.size()) return random() % 2 ? file.data : file.durable;  // a cut
+    const size_t changed = file.data.size() - first;
+    const size_t kept = random() % (changed + 1);
+    std::string torn = file.durable;
+    if (torn.size() < first + kept) torn.resize(first + kept, '\0');
+    switch (random() % 5) {
+      case 0:
+        return file.durable;
+      case 1:
         return file.data;
+      case 2:  // part of the writes
+        torn.replace(first, kept, file.data, first, kept);
+        return torn;
+      case 3:  // zeros where they went
+        torn.replace(first, kept, std::string(kept, '\0'));
+        return torn;
+      default: {  // garbage where they went
+        std::string garbage(kept, '\0');
+        for (char& c : garbage) c = static_cast<char>(random());
+        torn.replace(first, kept, garbage);
+        return torn;
+      }
     }
   }
 
@@ -264,17 +294,20 @@ class PowerCutStorage final : public Storage {
 class PowerCutFile final : public WritableFile {
  public:
   PowerCutFile(PowerCutStorage* storage, std::string path, std::unique_ptr<WritableFile> base)
-      : storage_(storage), path_(std::move(path)), base_(std::move(base)) {}
+      : storage_(storage),
+        path_(std::move(path)),
+        inode_(storage->inode_of(path_)),
+        base_(std::move(base)) {}
   Status append(std::string_view data) override {
     WAL_RETURN_IF_ERROR(storage_->tick(path_));
     WAL_RETURN_IF_ERROR(base_->append(data));
-    storage_->appended(path_, data);
+    storage_->appended(inode_, data);
     return Status::ok();
   }
   Status sync() override {
     WAL_RETURN_IF_ERROR(storage_->tick(path_));
     WAL_RETURN_IF_ERROR(base_->sync());
-    storage_->synced(path_);
+    storage_->synced(inode_);
     return Status::ok();
   }
   Status close() override {
@@ -285,6 +318,7 @@ class PowerCutFile final : public WritableFile {
  private:
   PowerCutStorage* storage_;
   std::string path_;
+  int inode_;
   std::unique_ptr<WritableFile> base_;
 };
 
@@ -300,6 +334,54 @@ inline Result<std::unique_ptr<WritableFile>> PowerCutStorage::new_writable_file(
     }
   }
   return std::unique_ptr<WritableFile>(std::make_unique<PowerCutFile>(this, path, std::move(file)));
+}
+
+// A positional file whose writes are recorded in the model.
+class PowerCutPositionalFile final : public PositionalFile {
+ public:
+  PowerCutPositionalFile(PowerCutStorage* storage, std::string path,
+                         std::unique_ptr<PositionalFile> base)
+      : storage_(storage),
+        path_(std::move(path)),
+        inode_(storage->inode_of(path_)),
+        base_(std::move(base)) {}
+  Result<std::string> read_at(uint64_t offset, size_t n) override {
+    WAL_RETURN_IF_ERROR(storage_->tick(path_));
+    return base_->read_at(offset, n);
+  }
+  Status write_at(uint64_t offset, std::string_view data) override {
+    WAL_RETURN_IF_ERROR(storage_->tick(path_));
+    WAL_RETURN_IF_ERROR(base_->write_at(offset, data));
+    storage_->written_at(inode_, offset, data);
+    return Status::ok();
+  }
+  Status sync() override {
+    WAL_RETURN_IF_ERROR(storage_->tick(path_));
+    WAL_RETURN_IF_ERROR(base_->sync());
+    storage_->synced(inode_);
+    return Status::ok();
+  }
+  Result<uint64_t> size() override { return base_->size(); }
+  Status close() override {
+    WAL_RETURN_IF_ERROR(storage_->tick(path_));
+    return base_->close();
+  }
+
+ private:
+  PowerCutStorage* storage_;
+  std::string path_;
+  int inode_;
+  std::unique_ptr<PositionalFile> base_;
+};
+
+inline Result<std::unique_ptr<PositionalFile>> PowerCutStorage::open_positional_file(
+    const std::string& path, bool create) {
+  WAL_RETURN_IF_ERROR(tick(path));
+  WAL_ASSIGN_OR_RETURN(std::unique_ptr<PositionalFile> file,
+                       real_.open_positional_file(path, create));
+  created(path);
+  return std::unique_ptr<PositionalFile>(
+      std::make_unique<PowerCutPositionalFile>(this, path, std::move(file)));
 }
 
 }  // namespace wal::testing

@@ -16,7 +16,11 @@
 #include <string>
 #include <string_view>
 
+#include "util/paths.h"
+
 namespace wal::seed {
+
+using wal::join_path;
 
 inline constexpr std::string_view kLockFileName = ".wal.lock";
 inline constexpr std::string_view kTrashDirName = ".trash";
@@ -44,7 +48,5 @@ ParsedFileName parse_file_name(std::string_view name);
 
 // Parses a decimal unsigned 64-bit number: digits only, no sign, no overflow.
 bool parse_u64(std::string_view text, uint64_t* value);
-
-std::string join_path(std::string_view directory, std::string_view name);
 
 }  // namespace wal::seed

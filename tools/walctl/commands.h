@@ -14,7 +14,7 @@ namespace walctl {
 
 struct GlobalOptions {
   std::string dir;
-  std::string layout = "seed";
+  std::string layout = "seed";  // "segmented" or "auto" for the commands that open a log
   std::string service_name = "walctl";
   uint32_t checkpoint_threshold = 3;
 };

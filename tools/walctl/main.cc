@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   CLI::App app{"walctl: inspect, verify and write a wal data directory"};
   app.require_subcommand(1);
   app.add_option("--dir", options.dir, "data directory (default ./wal-data)")->envname("WAL_DIR");
-  app.add_option("--layout", options.layout, "on-disk layout")->check(CLI::IsMember({"seed"}));
+  app.add_option("--layout", options.layout, "on-disk layout: seed (default), segmented or auto")
+      ->check(CLI::IsMember({"seed", "segmented", "auto"}));
   app.add_option("--service", options.service_name, "service name, shown in messages");
   app.add_option("--checkpoint-threshold", options.checkpoint_threshold,
                  "logs per client before a checkpoint consolidates them")
