@@ -1,7 +1,7 @@
 // walcrash: kills a persisting process at random moments and checks that
 // every acknowledged message survives exactly once.
 //
-//   walcrash run [--cycles N] [--seed S] [--dir D] [--layout seed]
+//   walcrash run [--cycles N] [--seed S] [--dir D] [--layout seed|segmented]
 //
 // Each cycle starts a child (`walcrash child`) that reopens the directory and
 // persists numbered messages round-robin to four clients, first redelivering
@@ -36,8 +36,11 @@ std::string content_for(const std::string& client, uint64_t id) {
   return client + "#" + std::to_string(id) + ".";
 }
 
+wal::Layout g_layout = wal::Layout::kSeed;
+
 wal::Result<std::unique_ptr<wal::WriteAheadLog>> open_log(const std::string& dir) {
   wal::WriteAheadLogOptions options;
+  options.layout = g_layout;
   options.service_name = "walcrash";
   options.base_dir = dir;
   options.on_warning = [](const wal::Status&) {};  // damage shows up in the checks
@@ -91,7 +94,8 @@ pid_t spawn_child(const std::string& self, const std::string& dir, int* out) {
   const pid_t pid = ::fork();
   if (pid == 0) {
     ::dup2(fds[1], STDOUT_FILENO);
-    ::execl(self.c_str(), self.c_str(), "child", "--dir", dir.c_str(), nullptr);
+    ::execl(self.c_str(), self.c_str(), "child", "--dir", dir.c_str(), "--layout",
+            wal::layout_name(g_layout), nullptr);
     ::_exit(127);
   }
   ::close(fds[1]);
@@ -206,9 +210,9 @@ int run_parent(const std::string& self, int cycles, uint32_t seed, std::string d
     ok = check(dir, acknowledged, cycle, &totals);
   }
   std::printf(
-      "walcrash: %d cycles, %llu acknowledged, %llu kills during start-up, %llu lost, "
+      "walcrash (%s layout): %d cycles, %llu acknowledged, %llu kills during start-up, %llu lost, "
       "%llu wrong states\n",
-      cycles, static_cast<unsigned long long>(totals.acknowledged),
+      wal::layout_name(g_layout), cycles, static_cast<unsigned long long>(totals.acknowledged),
       static_cast<unsigned long long>(totals.kills_during_startup),
       static_cast<unsigned long long>(totals.lost),
       static_cast<unsigned long long>(totals.wrong_states));
@@ -231,6 +235,12 @@ int main(int argc, char** argv) {
   run->add_option("--dir", dir, "data directory (default: a fresh temporary one)");
   auto* child = app.add_subcommand("child", "persist until killed (used by run)");
   child->add_option("--dir", dir, "data directory")->required();
+  const std::map<std::string, wal::Layout> layouts = {{"seed", wal::Layout::kSeed},
+                                                      {"segmented", wal::Layout::kSegmented}};
+  for (CLI::App* command : {run, child}) {
+    command->add_option("--layout", g_layout, "on-disk layout")
+        ->transform(CLI::CheckedTransformer(layouts, CLI::ignore_case));
+  }
   CLI11_PARSE(app, argc, argv);
   if (*child) return run_child(dir);
   return run_parent(argv[0][0] == '/' ? argv[0] : std::filesystem::absolute(argv[0]).string(),
