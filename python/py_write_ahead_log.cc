@@ -17,6 +17,18 @@ namespace {
   throw_status(status);
 }
 
+std::string type_name(py::handle object) {
+  return py::str(py::type::handle_of(object).attr("__name__")).cast<std::string>();
+}
+
+template <typename T>
+void require_instance(py::handle object, const char* argument, const char* expected) {
+  if (!py::isinstance<T>(object)) {
+    throw py::type_error(std::string(argument) + " must be a " + expected + ", not " +
+                         type_name(object));
+  }
+}
+
 }  // namespace
 
 uint64_t to_message_id(py::handle message_id) {
@@ -44,6 +56,10 @@ PyWriteAheadLog::PyWriteAheadLog(py::object state_interpreter, py::object storag
       storage_(std::move(storage)),
       service_name_(std::move(service_name)),
       base_dir_(std::move(base_dir)) {
+  // A clear TypeError instead of pybind11's generic "Unable to cast".
+  require_instance<wal::StateInterpreter>(state_interpreter_, "state_interpreter",
+                                          "wal.StateInterpreter");
+  require_instance<wal::Storage>(storage_, "storage", "wal.Storage");
   auto interpreter = state_interpreter_.cast<std::shared_ptr<wal::StateInterpreter>>();
   auto storage_ptr = storage_.cast<std::shared_ptr<wal::Storage>>();
   wal::WriteAheadLogOptions options;
