@@ -93,6 +93,40 @@ class ThreadsTest(TempDirTestCase):
     def test_many_clients_python_interpreter(self):
         self.check_many_clients(Collect(), lambda state: state["ids"])
 
+    def test_no_deadlock_on_a_client_lock_held_by_python_code(self):
+        """Thread A is inside merge_data (holding the client's lock in the library,
+        and the GIL); thread B calls the log for the same client and must wait for
+        that lock without the GIL, or A could never finish."""
+        entered = threading.Event()
+        release = threading.Event()
+
+        class Blocking(Collect):
+            def merge_data(self, state, entries):
+                if threading.current_thread().name == "A":
+                    entered.set()
+                    release.wait(timeout=60)
+                return super().merge_data(state, entries)
+
+        log = self.open_log(Blocking())
+        log.persist("c", {}, 1)
+        results = {}
+
+        def call(name):
+            results[name] = log.retrieve("c")
+
+        a = threading.Thread(target=call, args=("A",), name="A")
+        a.start()
+        self.assertTrue(entered.wait(timeout=60))
+        b = threading.Thread(target=call, args=("B",), name="B")
+        b.start()
+        b.join(timeout=0.2)  # B waits on the client lock (or runs: both fine)
+        self.assertEqual(log.retrieve("other"), {"ids": []})  # main thread not blocked
+        release.set()
+        for thread in (a, b):
+            thread.join(timeout=60)
+            self.assertFalse(thread.is_alive(), "deadlock")
+        self.assertEqual(results, {"A": {"ids": [1]}, "B": {"ids": [1]}})
+
     def test_close_while_threads_persist(self):
         log = self.open_log(Collect())
         started = threading.Event()
