@@ -7,7 +7,7 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev
-  python3
+  python3 python3-dev pybind11-dev
 )
 
 missing=()
