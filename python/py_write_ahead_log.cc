@@ -51,7 +51,8 @@ uint64_t to_message_id(py::handle message_id) {
 
 PyWriteAheadLog::PyWriteAheadLog(py::object state_interpreter, py::object storage,
                                  std::string service_name, std::string base_dir,
-                                 uint32_t checkpoint_threshold, size_t max_record_bytes)
+                                 uint32_t checkpoint_threshold, size_t max_record_bytes,
+                                 const std::string& layout)
     : state_interpreter_(std::move(state_interpreter)),
       storage_(std::move(storage)),
       service_name_(std::move(service_name)),
@@ -67,6 +68,9 @@ PyWriteAheadLog::PyWriteAheadLog(py::object state_interpreter, py::object storag
   options.base_dir = base_dir_;
   options.checkpoint_threshold = checkpoint_threshold;
   options.max_record_bytes = max_record_bytes;
+  wal::Result<wal::Layout> parsed_layout = wal::parse_layout(layout);
+  if (!parsed_layout.is_ok()) throw_status(parsed_layout.status());
+  options.layout = *parsed_layout;
   take_python_error();  // drop a stale one (GIL held)
   wal::Result<std::unique_ptr<wal::WriteAheadLog>> opened = [&] {
     // Recovery reads every client's files and may call a Python interpreter.

@@ -22,7 +22,8 @@ namespace py = pybind11;
 class PyWriteAheadLog {
  public:
   PyWriteAheadLog(py::object state_interpreter, py::object storage, std::string service_name,
-                  std::string base_dir, uint32_t checkpoint_threshold, size_t max_record_bytes);
+                  std::string base_dir, uint32_t checkpoint_threshold, size_t max_record_bytes,
+                  const std::string& layout);
   ~PyWriteAheadLog();
 
   // "written" or "duplicate".

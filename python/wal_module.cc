@@ -104,10 +104,11 @@ void bind_storage(py::module_& m) {
 void bind_write_ahead_log(py::module_& m) {
   py::class_<PyWriteAheadLog>(m, "WriteAheadLog",
                               "A durable, deduplicating per-client message log in base_dir.")
-      .def(py::init<py::object, py::object, std::string, std::string, uint32_t, size_t>(),
+      .def(py::init<py::object, py::object, std::string, std::string, uint32_t, size_t,
+                    const std::string&>(),
            py::arg("state_interpreter"), py::arg("storage"), py::arg("service_name") = "wal",
            py::arg("base_dir") = "/app/wal", py::arg("checkpoint_threshold") = 3,
-           py::arg("max_record_bytes") = size_t{16} << 20)
+           py::arg("max_record_bytes") = size_t{16} << 20, py::arg("layout") = "auto")
       .def(
           "persist",
           [](PyWriteAheadLog& self, const std::string& client_id, py::handle data,

@@ -23,6 +23,14 @@ const char* layout_name(Layout layout) {
   return "unknown";
 }
 
+Result<Layout> parse_layout(std::string_view name) {
+  for (Layout layout : {Layout::kAuto, Layout::kSeed, Layout::kSegmented}) {
+    if (name == layout_name(layout)) return layout;
+  }
+  return Status::invalid_argument("unknown layout \"" + std::string(name) +
+                                  "\"; the layouts are: auto, seed, segmented");
+}
+
 const char* outcome_name(PersistOutcome outcome) {
   return outcome == PersistOutcome::kWritten ? "written" : "duplicate";
 }

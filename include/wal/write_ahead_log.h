@@ -35,6 +35,8 @@ enum class Layout {
 };
 
 const char* layout_name(Layout layout);
+// The layout named "auto", "seed" or "segmented"; kInvalidArgument otherwise.
+Result<Layout> parse_layout(std::string_view name);
 
 // When a write of the segmented layout is durable.
 enum class SyncPolicy {

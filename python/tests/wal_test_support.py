@@ -24,6 +24,8 @@ class TempDirTestCase(unittest.TestCase):
         """A WriteAheadLog on self.base_dir, closed at tearDown."""
         options.setdefault("service_name", "test")
         options.setdefault("base_dir", self.base_dir)
+        # The tests look at the files of the seed layout, the original's.
+        options.setdefault("layout", "seed")
         log = wal.WriteAheadLog(
             state_interpreter=interpreter or wal.ConsumerStateInterpreter(),
             storage=wal.FileSystemStorage(),

@@ -17,14 +17,6 @@ namespace {
 
 void print_line(const wal::Json& value) { std::cout << value.dump() << '\n' << std::flush; }
 
-wal::Result<wal::Layout> parse_layout(const std::string& name) {
-  if (name == "seed") return wal::Layout::kSeed;
-  if (name == "segmented") return wal::Layout::kSegmented;
-  if (name == "auto") return wal::Layout::kAuto;
-  return wal::Status::invalid_argument("unknown layout \"" + name +
-                                       "\"; the layouts are: auto, seed, segmented");
-}
-
 // inspect and verify read the seed layout's files only.
 wal::Status ensure_layout(const GlobalOptions& options) {
   if (options.layout != "seed") {
@@ -49,7 +41,7 @@ ExitCode report_error(const wal::Status& status) {
 
 wal::Result<std::unique_ptr<wal::WriteAheadLog>> open_log(const GlobalOptions& options) {
   wal::WriteAheadLogOptions log_options;
-  WAL_ASSIGN_OR_RETURN(log_options.layout, parse_layout(options.layout));
+  WAL_ASSIGN_OR_RETURN(log_options.layout, wal::parse_layout(options.layout));
   log_options.service_name = options.service_name;
   log_options.base_dir = options.dir;
   log_options.checkpoint_threshold = options.checkpoint_threshold;
