@@ -299,6 +299,24 @@ TEST_F(SegmentedEngineTest, IntervalPolicySyncsInTheBackground) {
   EXPECT_EQ(content_of(*reopen(), "c"), sentences(1, 5));
 }
 
+TEST_F(SegmentedEngineTest, SettingsThatCannotWorkAreRefused) {
+  auto tiny = options();
+  tiny.segmented.segment_bytes = 1000;
+  EXPECT_EQ(WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(),
+                                std::make_shared<FileSystemStorage>(), tiny)
+                .status()
+                .code(),
+            Code::kInvalidArgument);
+  auto busy = options();
+  busy.segmented.sync_policy = SyncPolicy::kInterval;
+  busy.segmented.sync_interval_ms = 0;
+  EXPECT_EQ(WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(),
+                                std::make_shared<FileSystemStorage>(), busy)
+                .status()
+                .code(),
+            Code::kInvalidArgument);
+}
+
 // ---- failures -------------------------------------------------------------------
 
 TEST_F(SegmentedEngineTest, FailedSyncIsStickyUntilReopened) {

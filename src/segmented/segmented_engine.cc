@@ -24,6 +24,10 @@ Result<std::unique_ptr<WriteAheadLog::Engine>> SegmentedEngine::open(
   if (options.segmented.segment_bytes < 4096) {
     return Status::invalid_argument("segmented.segment_bytes must be at least 4096");
   }
+  if (options.segmented.sync_policy == SyncPolicy::kInterval &&
+      options.segmented.sync_interval_ms == 0) {
+    return Status::invalid_argument("segmented.sync_interval_ms must be at least 1");
+  }
   std::unique_ptr<SegmentedEngine> engine(
       new SegmentedEngine(std::move(interpreter), std::move(storage), std::move(options)));
   engine->lock_ = std::move(lock);
