@@ -149,6 +149,32 @@ TEST_F(SegmentedEngineTest, SnapshotsRetireCoveredSegmentsAndRecycleThem) {
   }
 }
 
+TEST_F(SegmentedEngineTest, PersistOnlyOverwritesPreallocatedSpace) {
+  // Every sync is then a data flush without a size or allocation change.
+  auto log = open_log(options());
+  persist_sentences(*log, "c", 1, 1);
+  std::map<std::string, uintmax_t> sizes;
+  for (const std::string& name : names_with_prefix(data(), "segment-")) {
+    sizes[name] = fs::file_size(data() / name);
+    EXPECT_EQ(sizes[name], 64u * 1024) << name;
+  }
+  persist_sentences(*log, "c", 2, 100);
+  for (const auto& [name, size] : sizes) EXPECT_EQ(fs::file_size(data() / name), size) << name;
+}
+
+TEST_F(SegmentedEngineTest, WithoutRecyclingRetiredSegmentsAreRemoved) {
+  auto small = options();
+  small.segmented.segment_bytes = 4096;
+  small.segmented.checkpoint_bytes = 4096;
+  small.segmented.recycled_segments = 0;
+  auto log = open_log(small);
+  persist_sentences(*log, "c", 1, 300);
+  EXPECT_TRUE(names_with_prefix(data(), "free-").empty());
+  EXPECT_LE(names_with_prefix(data(), "segment-").size(), 4u);
+  log.reset();
+  EXPECT_EQ(content_of(*open_log(small), "c"), sentences(1, 300));
+}
+
 TEST_F(SegmentedEngineTest, SnapshotIsTakenInTheBackground) {
   auto background = options();
   background.segmented.background_work = true;
@@ -271,6 +297,24 @@ TEST_F(SegmentedEngineTest, IntervalPolicySyncsInTheBackground) {
   EXPECT_GT(faulty_->count(Op::kSync), syncs);
   log.reset();
   EXPECT_EQ(content_of(*reopen(), "c"), sentences(1, 5));
+}
+
+TEST_F(SegmentedEngineTest, SettingsThatCannotWorkAreRefused) {
+  auto tiny = options();
+  tiny.segmented.segment_bytes = 1000;
+  EXPECT_EQ(WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(),
+                                std::make_shared<FileSystemStorage>(), tiny)
+                .status()
+                .code(),
+            Code::kInvalidArgument);
+  auto busy = options();
+  busy.segmented.sync_policy = SyncPolicy::kInterval;
+  busy.segmented.sync_interval_ms = 0;
+  EXPECT_EQ(WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(),
+                                std::make_shared<FileSystemStorage>(), busy)
+                .status()
+                .code(),
+            Code::kInvalidArgument);
 }
 
 // ---- failures -------------------------------------------------------------------

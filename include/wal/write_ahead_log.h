@@ -84,8 +84,9 @@ struct SegmentedOptions {
   uint64_t segment_bytes = 8u << 20;
   // A snapshot is taken after this many bytes of log, or after as many bytes
   // as the last snapshot holds if that is more, so that rewriting snapshots
-  // costs at most about as much I/O as the log itself.
-  uint64_t checkpoint_bytes = 32u << 20;
+  // costs at most about as much I/O as the log itself. Start-up replays, and
+  // retrieve reads back, at most that much log.
+  uint64_t checkpoint_bytes = 8u << 20;
   // Merged states kept in memory for retrieve, counted by the bytes of the
   // records they were built from. 0 disables the cache.
   size_t state_cache_bytes = 16u << 20;

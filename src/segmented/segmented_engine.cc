@@ -24,6 +24,10 @@ Result<std::unique_ptr<WriteAheadLog::Engine>> SegmentedEngine::open(
   if (options.segmented.segment_bytes < 4096) {
     return Status::invalid_argument("segmented.segment_bytes must be at least 4096");
   }
+  if (options.segmented.sync_policy == SyncPolicy::kInterval &&
+      options.segmented.sync_interval_ms == 0) {
+    return Status::invalid_argument("segmented.sync_interval_ms must be at least 1");
+  }
   std::unique_ptr<SegmentedEngine> engine(
       new SegmentedEngine(std::move(interpreter), std::move(storage), std::move(options)));
   engine->lock_ = std::move(lock);
@@ -345,11 +349,13 @@ uint64_t SegmentedEngine::log_bytes() const {
   return recovered_log_bytes_ + writer_->bytes_appended();
 }
 
-void SegmentedEngine::after_write() {
+bool SegmentedEngine::checkpoint_due() const {
   const uint64_t since = log_bytes() - log_bytes_at_snapshot_.load();
-  if (since < std::max<uint64_t>(options_.segmented.checkpoint_bytes, last_snapshot_bytes_)) {
-    return;
-  }
+  return since >= std::max<uint64_t>(options_.segmented.checkpoint_bytes, last_snapshot_bytes_);
+}
+
+void SegmentedEngine::after_write() {
+  if (!checkpoint_due()) return;
   if (options_.segmented.background_work) {
     std::lock_guard lock(background_mutex_);
     checkpoint_requested_ = true;
@@ -388,6 +394,8 @@ void SegmentedEngine::run_interval_syncs() {
 
 Status SegmentedEngine::checkpoint() {
   std::lock_guard checkpoint_lock(checkpoint_mutex_);
+  // Callers that crossed the threshold together take one snapshot, not one each.
+  if (!checkpoint_due()) return Status::ok();
   // Every record before the cut is written and, by the time its client's lock
   // is free, in its client's index. Records after it that the snapshot also
   // holds are skipped at replay: their ids are at or below the client's mark.

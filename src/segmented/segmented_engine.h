@@ -82,6 +82,7 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   Result<LogEntry> read_entry(const Location& location) const;
 
   uint64_t log_bytes() const;
+  bool checkpoint_due() const;
   void after_write();
   Status checkpoint();
   void run_checkpoints();
