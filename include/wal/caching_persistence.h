@@ -9,9 +9,10 @@
 // older than the last persist or clear that returned: every call that may have
 // changed a client's state (a persist that did not return kDuplicate,
 // failures included, and every clear) drops its entry once the inner call
-// returns, and a retrieve that was already under way when any such call
-// returned does not fill the cache (it still returns what it read). Errors
-// are never cached. The cache holds at most `capacity` clients' states and
+// returns; while such a call is under way nothing fills the client's entry;
+// and a retrieve that was under way when any such call returned does not
+// fill the cache (it still returns what it read). So only a state read while
+// no change could happen is cached. Errors are never cached. The cache holds at most `capacity` clients' states and
 // evicts the least recently used; a capacity of 0 caches nothing.
 //
 // Thread-safe if the inner persistence is; calls go to it without the cache
@@ -59,6 +60,10 @@ class CachingPersistence final : public DataPersistence {
  private:
   using Lru = std::list<std::pair<std::string, Json>>;  // most recently used first
 
+  // Brackets a call to the inner persistence that may change the client;
+  // `changed` is false only when it surely changed nothing.
+  void begin_change(std::string_view client_id);
+  void end_change(std::string_view client_id, bool changed);
   void invalidate_locked(std::string_view client_id);
 
   const std::shared_ptr<DataPersistence> inner_;
@@ -69,6 +74,8 @@ class CachingPersistence final : public DataPersistence {
   // Counts calls that may have changed some state; a retrieve fills the
   // cache only if none returned while it read.
   uint64_t generation_ = 0;
+  // Clients with a change under way, and how many; empty when idle.
+  std::map<std::string, size_t, std::less<>> changing_;
   CacheStats stats_;
 };
 

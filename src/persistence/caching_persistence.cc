@@ -9,10 +9,11 @@ CachingPersistence::CachingPersistence(std::shared_ptr<DataPersistence> inner, s
 
 Result<PersistOutcome> CachingPersistence::persist(std::string_view client_id, const Json& data,
                                                    uint64_t message_id) {
+  begin_change(client_id);
   Result<PersistOutcome> outcome = inner_->persist(client_id, data, message_id);
   // A failed persist may still have recorded the message (a sync that failed
   // after the write): only a duplicate is sure to have changed nothing.
-  if (!outcome.is_ok() || *outcome != PersistOutcome::kDuplicate) invalidate(client_id);
+  end_change(client_id, !outcome.is_ok() || *outcome != PersistOutcome::kDuplicate);
   return outcome;
 }
 
@@ -31,7 +32,9 @@ Result<Json> CachingPersistence::retrieve(std::string_view client_id) {
   Result<Json> state = inner_->retrieve(client_id);
   if (!state.is_ok() || capacity_ == 0) return state;
   std::lock_guard lock(mutex_);
-  if (generation != generation_) return state;  // a change returned while we read
+  // A change returned while we read, or one is under way: what we read may
+  // be older than what a caller has already been told.
+  if (generation != generation_ || changing_.find(client_id) != changing_.end()) return state;
   if (auto found = index_.find(client_id); found != index_.end()) {
     // Another retrieve of the same generation filled it: the same state.
     lru_.splice(lru_.begin(), lru_, found->second);
@@ -48,8 +51,9 @@ Result<Json> CachingPersistence::retrieve(std::string_view client_id) {
 }
 
 Status CachingPersistence::clear(std::string_view client_id) {
+  begin_change(client_id);
   Status cleared = inner_->clear(client_id);
-  invalidate(client_id);  // even on failure: part of it may be gone
+  end_change(client_id, true);  // even on failure: part of it may be gone
   return cleared;
 }
 
@@ -58,6 +62,21 @@ Result<std::vector<ClientSummary>> CachingPersistence::clients() { return inner_
 void CachingPersistence::invalidate(std::string_view client_id) {
   std::lock_guard lock(mutex_);
   invalidate_locked(client_id);
+}
+
+void CachingPersistence::begin_change(std::string_view client_id) {
+  std::lock_guard lock(mutex_);
+  auto found = changing_.find(client_id);
+  if (found == changing_.end()) found = changing_.emplace(std::string(client_id), 0).first;
+  ++found->second;
+}
+
+void CachingPersistence::end_change(std::string_view client_id, bool changed) {
+  std::lock_guard lock(mutex_);
+  if (auto found = changing_.find(client_id); found != changing_.end() && --found->second == 0) {
+    changing_.erase(found);
+  }
+  if (changed) invalidate_locked(client_id);
 }
 
 void CachingPersistence::invalidate_locked(std::string_view client_id) {
