@@ -1,5 +1,6 @@
 // CachingPersistence: a bounded LRU of merged states that is never stale.
 #include <atomic>
+#include <future>
 #include <thread>
 
 #include "test_util.h"
@@ -185,6 +186,110 @@ TEST(CachingPersistenceOverLogTest, NeverStaleOverAWriteAheadLog) {
   }
   ASSERT_TRUE(cache.clear("c").is_ok());
   EXPECT_EQ(*cache.retrieve("c"), list_of({}));
+}
+
+// A point where one call of an InMemoryPersistence stops until released.
+class Gate {
+ public:
+  void arm() {
+    armed_ = true;
+    reached_ = {};
+    release_ = {};
+  }
+  // Called inside the gated call: stops there once, when armed.
+  void pass() {
+    if (!armed_.exchange(false)) return;
+    reached_.set_value();
+    release_.get_future().wait();
+  }
+  void wait_reached() { reached_.get_future().wait(); }
+  void release() { release_.set_value(); }
+
+ private:
+  std::atomic<bool> armed_{false};
+  std::promise<void> reached_;
+  std::promise<void> release_;
+};
+
+// Stops a retrieve after it has read, or a persist after it has written.
+class GatedPersistence final : public DataPersistence {
+ public:
+  GatedPersistence() : inner_(std::make_shared<ListStateInterpreter>()) {}
+  Result<PersistOutcome> persist(std::string_view client_id, const Json& data,
+                                 uint64_t message_id) override {
+    auto outcome = inner_.persist(client_id, data, message_id);
+    after_persist.pass();
+    return outcome;
+  }
+  Result<Json> retrieve(std::string_view client_id) override {
+    auto state = inner_.retrieve(client_id);
+    after_retrieve.pass();
+    return state;
+  }
+  Status clear(std::string_view client_id) override {
+    Status cleared = inner_.clear(client_id);
+    after_clear.pass();
+    return cleared;
+  }
+  Result<std::vector<ClientSummary>> clients() override { return inner_.clients(); }
+
+  Gate after_persist;
+  Gate after_retrieve;
+  Gate after_clear;
+
+ private:
+  InMemoryPersistence inner_;
+};
+
+// The race a naive cache loses: a retrieve reads, a persist returns, then the
+// retrieve stores what it read. The next retrieve must not get that.
+TEST(CachingPersistenceRaceTest, RetrieveThatReadBeforeAPersistReturnedDoesNotFillTheCache) {
+  auto inner = std::make_shared<GatedPersistence>();
+  CachingPersistence cache(inner, 4);
+  ASSERT_TRUE(cache.persist("c", Json(1), 1).is_ok());
+  inner->after_retrieve.arm();
+  auto slow = std::async(std::launch::async, [&] { return *cache.retrieve("c"); });
+  inner->after_retrieve.wait_reached();
+  ASSERT_EQ(*cache.persist("c", Json(2), 2), PersistOutcome::kWritten);
+  inner->after_retrieve.release();
+  EXPECT_EQ(slow.get(), list_of({1}));  // it began before the persist: either is right
+  EXPECT_EQ(*cache.retrieve("c"), list_of({1, 2}));
+}
+
+TEST(CachingPersistenceRaceTest, RetrieveThatReadBeforeAClearReturnedDoesNotFillTheCache) {
+  auto inner = std::make_shared<GatedPersistence>();
+  CachingPersistence cache(inner, 4);
+  ASSERT_TRUE(cache.persist("c", Json(1), 1).is_ok());
+  inner->after_retrieve.arm();
+  auto slow = std::async(std::launch::async, [&] { return *cache.retrieve("c"); });
+  inner->after_retrieve.wait_reached();
+  ASSERT_TRUE(cache.clear("c").is_ok());
+  inner->after_retrieve.release();
+  EXPECT_EQ(slow.get(), list_of({1}));
+  EXPECT_EQ(*cache.retrieve("c"), list_of({}));
+}
+
+// While a persist is under way a reader may see the old state or the new one,
+// but once it has seen the new one it must not see the old one again, even
+// when a slower retrieve that read the old state finishes after an eviction.
+TEST(CachingPersistenceRaceTest, ReadsDoNotGoBackwardsWhileAPersistIsUnderWay) {
+  auto inner = std::make_shared<GatedPersistence>();
+  CachingPersistence cache(inner, 1);
+  ASSERT_TRUE(cache.persist("c", Json(1), 1).is_ok());
+  inner->after_retrieve.arm();
+  auto slow = std::async(std::launch::async, [&] { return *cache.retrieve("c"); });
+  inner->after_retrieve.wait_reached();  // it has read [1]
+  inner->after_persist.arm();
+  auto writer = std::async(std::launch::async, [&] { return *cache.persist("c", Json(2), 2); });
+  inner->after_persist.wait_reached();  // [1, 2] is recorded; persist has not returned
+  ASSERT_EQ(*cache.retrieve("c"), list_of({1, 2}));
+  ASSERT_TRUE(cache.retrieve("other").is_ok());  // evicts whatever "c" had
+  inner->after_retrieve.release();
+  EXPECT_EQ(slow.get(), list_of({1}));
+  EXPECT_EQ(*cache.retrieve("c"), list_of({1, 2}));
+  inner->after_persist.release();
+  EXPECT_EQ(writer.get(), PersistOutcome::kWritten);
+  EXPECT_EQ(*cache.retrieve("c"), list_of({1, 2}));
 }
 
 // Writers own their clients: after each persist or clear returns, the

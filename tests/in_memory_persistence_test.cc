@@ -62,7 +62,8 @@ TEST(InMemoryPersistenceTest, ClientsAreSortedWithTheirHighestId) {
 
 TEST(InMemoryPersistenceTest, BadClientIdsAreRefusedAsByTheLog) {
   auto memory = consumer_memory();
-  for (const std::string bad : {"", "..", ".hidden", "a/b", std::string("a\0b", 3)}) {
+  for (const std::string& bad :
+       std::vector<std::string>{"", "..", ".hidden", "a/b", std::string("a\0b", 3)}) {
     EXPECT_EQ(memory.persist(bad, sentence(1), 1).status().code(), Code::kInvalidArgument) << bad;
     EXPECT_EQ(memory.retrieve(bad).status().code(), Code::kInvalidArgument) << bad;
     EXPECT_EQ(memory.clear(bad).code(), Code::kInvalidArgument) << bad;
