@@ -18,6 +18,7 @@ import argparse
 import json
 import os
 import random
+import shutil
 import signal
 import subprocess
 import sys
@@ -122,9 +123,9 @@ class Worker:
 
 def run(args):
     rng = random.Random(args.seed)
-    data_dir = tempfile.mkdtemp(prefix="wal-e2e-data-")
     with LocalBroker() as broker:
-        print(f"broker up on 127.0.0.1:{broker.port}", flush=True)
+        data_dir = tempfile.mkdtemp(prefix="wal-e2e-data-")  # kept on failure, for a look
+        print(f"broker up on 127.0.0.1:{broker.port}; wal data in {data_dir}", flush=True)
         published = publish_all(broker.port, args.messages, rng)
         print(f"published {published} messages for batches 1..{args.messages}", flush=True)
 
@@ -193,7 +194,7 @@ def run(args):
         return 1
     print(f"PASS: every one of {args.messages} batches recorded exactly once, in order, "
           f"across {kills} SIGKILLs")
-    subprocess.run(["rm", "-rf", data_dir])
+    shutil.rmtree(data_dir, ignore_errors=True)
     return 0
 
 

@@ -18,7 +18,8 @@ import sys
 import tempfile
 import time
 
-RABBITMQ_SERVER = "/usr/lib/rabbitmq/bin/rabbitmq-server"  # Debian's, without the su wrapper
+# Debian's, without the wrapper that switches to the rabbitmq user; override for other layouts.
+RABBITMQ_SERVER = os.environ.get("WAL_RABBITMQ_SERVER", "/usr/lib/rabbitmq/bin/rabbitmq-server")
 EPMD = shutil.which("epmd") or "/usr/bin/epmd"
 
 
