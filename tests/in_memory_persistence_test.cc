@@ -25,8 +25,11 @@ TEST(InMemoryPersistenceTest, RetrieveMatchesTheLogForTheSameMessages) {
   TempDir dir;
   auto log = open_log(options_for(dir.path() / "data", 2));
   auto memory = consumer_memory();
-  const std::vector<std::pair<uint64_t, Json>> messages = {
-      {1, sentence(1)}, {3, Json("plain")}, {2, sentence(2)}, {7, Json{{"k", 1}}}, {9, sentence(9)}};
+  const std::vector<std::pair<uint64_t, Json>> messages = {{1, sentence(1)},
+                                                           {3, Json("plain")},
+                                                           {2, sentence(2)},
+                                                           {7, Json{{"k", 1}}},
+                                                           {9, sentence(9)}};
   for (const auto& [id, data] : messages) {
     EXPECT_EQ(*memory.persist("c", data, id), *log->persist("c", data, id)) << id;
   }

@@ -1,6 +1,6 @@
 // LatestStateInterpreter: the message with the highest id.
-#include "test_util.h"
 #include "wal/latest_state_interpreter.h"
+#include "test_util.h"
 
 namespace wal::testing {
 namespace {

@@ -1,6 +1,6 @@
 // ListStateInterpreter: every message's data, in id order.
-#include "test_util.h"
 #include "wal/list_state_interpreter.h"
+#include "test_util.h"
 
 namespace wal::testing {
 namespace {
@@ -23,8 +23,9 @@ TEST_P(ListThroughLogTest, UnknownClientHasNoMessages) {
 
 TEST_P(ListThroughLogTest, EveryMessageIsKeptInIdOrderAcrossAReopen) {
   auto log = open_list();
-  const std::vector<Json> data = {Json{{"n", 1}}, Json("two"), Json::array({3, 3}), Json(nullptr),
-                                  Json(5.5), Json{{"n", 6}, {"nested", {{"x", Json::array()}}}}};
+  const std::vector<Json> data = {
+      Json{{"n", 1}}, Json("two"), Json::array({3, 3}),
+      Json(nullptr),  Json(5.5),   Json{{"n", 6}, {"nested", {{"x", Json::array()}}}}};
   Json expected = Json::parse(R"({"messages": []})");
   for (size_t i = 0; i < data.size(); ++i) {
     ASSERT_EQ(*log->persist("c", data[i], 10 + i), PersistOutcome::kWritten);

@@ -1,6 +1,6 @@
 // MergePatchStateInterpreter: RFC 7386 merge patches applied in id order.
-#include "test_util.h"
 #include "wal/merge_patch_state_interpreter.h"
+#include "test_util.h"
 
 namespace wal::testing {
 namespace {

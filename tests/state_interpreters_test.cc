@@ -80,8 +80,10 @@ TEST_P(StateInterpretersTest, StateThroughTheLogEqualsOneFoldBeforeAndAfterReope
   auto log = open_with_interpreter();
   for (size_t i = 0; i < messages.size(); ++i) {
     ASSERT_EQ(*log->persist("c", messages[i], i + 1), PersistOutcome::kWritten);
-    const Json expected = fold(*made, std::vector<Json>(messages.begin(), messages.begin() + i + 1));
-    EXPECT_EQ(dump_python_style(*log->retrieve("c")), dump_python_style(expected)) << "id " << i + 1;
+    const Json expected =
+        fold(*made, std::vector<Json>(messages.begin(), messages.begin() + i + 1));
+    EXPECT_EQ(dump_python_style(*log->retrieve("c")), dump_python_style(expected))
+        << "id " << i + 1;
   }
   const Json expected = fold(*made, messages);
   log.reset();
@@ -98,15 +100,15 @@ TEST_P(StateInterpretersTest, ClearForgetsTheClient) {
   EXPECT_EQ(*log->retrieve("c"), interpreter()->empty_state());
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    All, StateInterpretersTest,
-    ::testing::Combine(::testing::Values("consumer", "merge-patch", "list", "latest"),
-                       ::testing::Values(1u, 2u, 3u)),
-    [](const auto& info) {
-      std::string name = std::get<0>(info.param);
-      std::replace(name.begin(), name.end(), '-', '_');
-      return name + "_threshold" + std::to_string(std::get<1>(info.param));
-    });
+INSTANTIATE_TEST_SUITE_P(All, StateInterpretersTest,
+                         ::testing::Combine(::testing::Values("consumer", "merge-patch", "list",
+                                                              "latest"),
+                                            ::testing::Values(1u, 2u, 3u)),
+                         [](const auto& info) {
+                           std::string name = std::get<0>(info.param);
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name + "_threshold" + std::to_string(std::get<1>(info.param));
+                         });
 
 TEST(MakeStateInterpreterTest, MakesEveryListedName) {
   ASSERT_EQ(state_interpreter_names().size(), 4u);

@@ -179,7 +179,8 @@ TEST_F(WalctlTest, InterpreterOptionChoosesHowEveryCommandMerges) {
 
 TEST_F(WalctlTest, DefaultInterpreterIsConsumer) {
   ASSERT_EQ(walctl({"persist", "c", "1", R"({"content": "x", "k": 1})"}).exit_code, 0);
-  EXPECT_EQ(walctl({"retrieve", "c"}).out, walctl({"--interpreter", "consumer", "retrieve", "c"}).out);
+  EXPECT_EQ(walctl({"retrieve", "c"}).out,
+            walctl({"--interpreter", "consumer", "retrieve", "c"}).out);
 }
 
 TEST_F(WalctlTest, MessageTheInterpreterRefusesIsAUsageError) {

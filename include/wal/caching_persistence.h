@@ -12,8 +12,8 @@
 // returns; while such a call is under way nothing fills the client's entry;
 // and a retrieve that was under way when any such call returned does not
 // fill the cache (it still returns what it read). So only a state read while
-// no change could happen is cached. Errors are never cached. The cache holds at most `capacity` clients' states and
-// evicts the least recently used; a capacity of 0 caches nothing.
+// no change could happen is cached. Errors are never cached. The cache holds at most `capacity`
+// clients' states and evicts the least recently used; a capacity of 0 caches nothing.
 //
 // Thread-safe if the inner persistence is; calls go to it without the cache
 // lock held, so they run in parallel as the inner one allows. Whoever

@@ -45,7 +45,8 @@ Result<Json> MergePatchStateInterpreter::merge_data(Json state,
 
 Result<Json> MergePatchStateInterpreter::parse_checkpoint(const Json& body) const {
   WAL_ASSIGN_OR_RETURN(Json state, StateInterpreter::parse_checkpoint(body));
-  if (!state.is_object()) return Status::invalid_argument("merge-patch checkpoint state is not an object");
+  if (!state.is_object())
+    return Status::invalid_argument("merge-patch checkpoint state is not an object");
   return state;
 }
 

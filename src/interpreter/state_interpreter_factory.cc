@@ -10,16 +10,19 @@
 namespace wal {
 
 const std::vector<std::string_view>& state_interpreter_names() {
-  static const std::vector<std::string_view> kNames = {"consumer", "merge-patch", "list",
-                                                       "latest"};
+  static const std::vector<std::string_view> kNames = {"consumer", "merge-patch", "list", "latest"};
   return kNames;
 }
 
 Result<std::shared_ptr<StateInterpreter>> make_state_interpreter(std::string_view name) {
-  if (name == "consumer") return std::shared_ptr<StateInterpreter>(std::make_shared<ConsumerStateInterpreter>());
-  if (name == "merge-patch") return std::shared_ptr<StateInterpreter>(std::make_shared<MergePatchStateInterpreter>());
-  if (name == "list") return std::shared_ptr<StateInterpreter>(std::make_shared<ListStateInterpreter>());
-  if (name == "latest") return std::shared_ptr<StateInterpreter>(std::make_shared<LatestStateInterpreter>());
+  if (name == "consumer")
+    return std::shared_ptr<StateInterpreter>(std::make_shared<ConsumerStateInterpreter>());
+  if (name == "merge-patch")
+    return std::shared_ptr<StateInterpreter>(std::make_shared<MergePatchStateInterpreter>());
+  if (name == "list")
+    return std::shared_ptr<StateInterpreter>(std::make_shared<ListStateInterpreter>());
+  if (name == "latest")
+    return std::shared_ptr<StateInterpreter>(std::make_shared<LatestStateInterpreter>());
   std::string names;
   for (std::string_view known : state_interpreter_names()) {
     if (!names.empty()) names += ", ";
