@@ -8,6 +8,7 @@ packages=(
   libgtest-dev libgmock-dev
   clang libclang-rt-14-dev
   python3 python3-dev pybind11-dev
+  rabbitmq-server python3-pika
 )
 
 missing=()

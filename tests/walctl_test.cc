@@ -146,6 +146,58 @@ TEST_F(WalctlTest, UnknownCommandIsAUsageError) {
   EXPECT_NE(result.err.find("usage"), std::string::npos) << result.err;
 }
 
+// ---- --interpreter ----------------------------------------------------------------
+
+TEST_F(WalctlTest, InterpreterOptionChoosesHowEveryCommandMerges) {
+  const std::string ingest_input = R"({"client": "c", "id": 1, "data": {"a": 1, "b": {"c": 2}}})"
+                                   "\n"
+                                   R"({"client": "c", "id": 2, "data": {"b": {"c": null}}})"
+                                   "\n";
+  const std::map<std::string, std::string> expected = {
+      {"consumer", R"({"content":"","a":1,"b":{"c":null}})"},
+      {"merge-patch", R"({"a":1,"b":{}})"},
+      {"list", R"({"messages":[{"a":1,"b":{"c":2}},{"b":{"c":null}}]})"},
+      {"latest", R"({"message_id":2,"data":{"b":{"c":null}}})"},
+  };
+  for (const auto& [name, state] : expected) {
+    ASSERT_EQ(walctl({"clear", "c"}).exit_code, 0);
+    const std::vector<std::string> global = {"--interpreter", name, "--checkpoint-threshold", "1"};
+    auto with = [&](std::vector<std::string> args) {
+      args.insert(args.begin(), global.begin(), global.end());
+      return args;
+    };
+    auto ingested = walctl(with({"ingest"}), ingest_input);
+    ASSERT_EQ(ingested.exit_code, 0) << name << ": " << ingested.err;
+    auto retrieved = walctl(with({"retrieve", "c"}));
+    EXPECT_EQ(retrieved.out, state + "\n") << name << ": " << retrieved.err;
+    auto verified = walctl(with({"verify"}));
+    EXPECT_EQ(verified.exit_code, 0) << name << ": " << verified.err;
+    auto persisted = walctl(with({"persist", "c", "3", R"({"z": true})"}));
+    EXPECT_EQ(persisted.out, "{\"outcome\":\"written\"}\n") << name << ": " << persisted.err;
+  }
+}
+
+TEST_F(WalctlTest, DefaultInterpreterIsConsumer) {
+  ASSERT_EQ(walctl({"persist", "c", "1", R"({"content": "x", "k": 1})"}).exit_code, 0);
+  EXPECT_EQ(walctl({"retrieve", "c"}).out,
+            walctl({"--interpreter", "consumer", "retrieve", "c"}).out);
+}
+
+TEST_F(WalctlTest, MessageTheInterpreterRefusesIsAUsageError) {
+  auto result = walctl({"--interpreter", "merge-patch", "persist", "c", "1", "[1]"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("merge patch"), std::string::npos) << result.err;
+}
+
+TEST_F(WalctlTest, UnknownInterpreterIsAUsageErrorListingTheNames) {
+  auto result = walctl({"--interpreter", "lastest", "retrieve", "c"});
+  EXPECT_EQ(result.exit_code, 2);
+  for (const char* name : {"lastest", "consumer", "merge-patch", "list", "latest"}) {
+    EXPECT_NE(result.err.find(name), std::string::npos) << name << " in " << result.err;
+  }
+  EXPECT_TRUE(result.out.empty());
+}
+
 // ---- ingest ----------------------------------------------------------------------
 
 TEST_F(WalctlTest, IngestPrintsOneOutcomePerMessage) {

@@ -8,9 +8,9 @@
 
 #include "data_dir_report.h"
 #include "ingest_line.h"
-#include "wal/consumer_state_interpreter.h"
 #include "wal/file_system_storage.h"
 #include "wal/json.h"
+#include "wal/state_interpreter_factory.h"
 
 namespace walctl {
 namespace {
@@ -39,7 +39,12 @@ ExitCode report_error(const wal::Status& status) {
   return exit_code_for(status);
 }
 
+wal::Result<std::shared_ptr<wal::StateInterpreter>> make_interpreter(const GlobalOptions& options) {
+  return wal::make_state_interpreter(options.interpreter);
+}
+
 wal::Result<std::unique_ptr<wal::WriteAheadLog>> open_log(const GlobalOptions& options) {
+  WAL_ASSIGN_OR_RETURN(auto interpreter, make_interpreter(options));
   wal::WriteAheadLogOptions log_options;
   WAL_ASSIGN_OR_RETURN(log_options.layout, wal::parse_layout(options.layout));
   log_options.service_name = options.service_name;
@@ -48,7 +53,7 @@ wal::Result<std::unique_ptr<wal::WriteAheadLog>> open_log(const GlobalOptions& o
   log_options.on_warning = [](const wal::Status& warning) {
     std::cerr << "walctl: warning: " << warning.to_string() << std::endl;
   };
-  return wal::WriteAheadLog::open(std::make_shared<wal::ConsumerStateInterpreter>(),
+  return wal::WriteAheadLog::open(std::move(interpreter),
                                   std::make_shared<wal::FileSystemStorage>(), log_options);
 }
 
@@ -115,9 +120,10 @@ ExitCode run_inspect(const GlobalOptions& options, const std::optional<std::stri
 
 ExitCode run_verify(const GlobalOptions& options, const std::optional<std::string>& client) {
   if (wal::Status layout = ensure_layout(options); !layout.is_ok()) return report_error(layout);
+  auto interpreter = make_interpreter(options);
+  if (!interpreter.is_ok()) return report_error(interpreter.status());
   wal::FileSystemStorage storage;
-  wal::ConsumerStateInterpreter interpreter;
-  auto damaged = verify_data_dir(storage, interpreter, {options.dir, client}, print_line);
+  auto damaged = verify_data_dir(storage, **interpreter, {options.dir, client}, print_line);
   if (!damaged.is_ok()) return report_error(damaged.status());
   if (*damaged > 0) {
     std::cerr << "walctl: verify found damage in " << *damaged << " client(s) of " << options.dir
@@ -130,9 +136,10 @@ ExitCode run_verify(const GlobalOptions& options, const std::optional<std::strin
 ExitCode run_repair(const GlobalOptions& options, const std::optional<std::string>& client,
                     bool dry_run) {
   if (wal::Status layout = ensure_layout(options); !layout.is_ok()) return report_error(layout);
+  auto interpreter = make_interpreter(options);
+  if (!interpreter.is_ok()) return report_error(interpreter.status());
   wal::FileSystemStorage storage;
-  wal::ConsumerStateInterpreter interpreter;
-  auto moved = repair_data_dir(storage, interpreter, {options.dir, client}, dry_run, print_line);
+  auto moved = repair_data_dir(storage, **interpreter, {options.dir, client}, dry_run, print_line);
   return moved.is_ok() ? kExitOk : report_error(moved.status());
 }
 

@@ -15,12 +15,18 @@ namespace walctl {
 struct GlobalOptions {
   std::string dir;
   std::string layout = "seed";  // "segmented" or "auto" for the commands that open a log
+  // A name make_state_interpreter accepts. Not recorded on disk: use the
+  // interpreter that wrote the directory.
+  std::string interpreter = "consumer";
   std::string service_name = "walctl";
   uint32_t checkpoint_threshold = 3;
 };
 
 // Prints "walctl: <what>" on stderr and returns the status's exit code.
 ExitCode report_error(const wal::Status& status);
+
+// The interpreter options.interpreter names.
+wal::Result<std::shared_ptr<wal::StateInterpreter>> make_interpreter(const GlobalOptions& options);
 
 // Opens the data directory for writing (takes its lock, recovers).
 wal::Result<std::unique_ptr<wal::WriteAheadLog>> open_log(const GlobalOptions& options);

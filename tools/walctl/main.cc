@@ -3,8 +3,10 @@
 #include <iostream>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "commands.h"
+#include "wal/state_interpreter_factory.h"
 
 int main(int argc, char** argv) {
   walctl::GlobalOptions options;
@@ -15,6 +17,13 @@ int main(int argc, char** argv) {
   app.add_option("--dir", options.dir, "data directory (default ./wal-data)")->envname("WAL_DIR");
   app.add_option("--layout", options.layout, "on-disk layout: seed (default), segmented or auto")
       ->check(CLI::IsMember({"seed", "segmented", "auto"}));
+  const std::vector<std::string> interpreters(wal::state_interpreter_names().begin(),
+                                              wal::state_interpreter_names().end());
+  app.add_option("--interpreter", options.interpreter,
+                 "how messages merge into a client's state (default consumer); not recorded on "
+                 "disk, so pass the one that wrote the directory")
+      ->check(CLI::IsMember(interpreters))
+      ->envname("WAL_INTERPRETER");
   app.add_option("--service", options.service_name, "service name, shown in messages");
   app.add_option("--checkpoint-threshold", options.checkpoint_threshold,
                  "logs per client before a checkpoint consolidates them")

@@ -1,0 +1,132 @@
+// Every built-in interpreter: made by name, and its state unchanged by
+// checkpoints, by the threshold and by a reopen.
+#include "test_util.h"
+#include "wal/state_interpreter_factory.h"
+
+namespace wal::testing {
+namespace {
+
+// Messages every built-in interpreter accepts, with values that are easy to
+// get wrong in a checkpoint: floats, big and negative integers, non-ASCII
+// and control characters, nulls, empty containers, nesting.
+std::vector<Json> tricky_messages() {
+  return {
+      Json::parse(R"({"content": "Sentence 1.", "price": 0.1, "n": 18446744073709551615})"),
+      Json::parse(R"({"content": "h\u00e9llo \u2713 \ud834\udd1e", "neg": -5, "big": 1e300})"),
+      Json::parse(R"({"nested": {"a": [1, 2.5, {"b": null}], "e": {}}, "ctl": "\u0001\n"})"),
+      Json::parse(R"({"nested": {"a": null, "f": []}, "price": null, "z": true})"),
+      Json::parse(R"({"content": "", "order": {"z": 1, "a": 2, "m": 3}})"),
+      Json::parse(R"({"content": "last", "f": -0.0, "g": 123456789.125})"),
+  };
+}
+
+// The state that folding `messages` (ids 1..n) in one merge gives.
+Json fold(const StateInterpreter& interpreter, const std::vector<Json>& messages) {
+  std::vector<LogEntry> entries;
+  for (size_t i = 0; i < messages.size(); ++i) entries.push_back({i + 1, messages[i]});
+  auto state = interpreter.merge_data(interpreter.empty_state(), entries);
+  EXPECT_TRUE(state.is_ok()) << state.status().to_string();
+  return state.is_ok() ? *state : Json();
+}
+
+using Param = std::tuple<std::string, uint32_t>;
+
+class StateInterpretersTest : public DataDirTest, public ::testing::WithParamInterface<Param> {
+ protected:
+  std::shared_ptr<StateInterpreter> interpreter() const {
+    auto made = make_state_interpreter(std::get<0>(GetParam()));
+    EXPECT_TRUE(made.is_ok()) << made.status().to_string();
+    return *made;
+  }
+  std::unique_ptr<WriteAheadLog> open_with_interpreter() const {
+    auto log = WriteAheadLog::open(interpreter(), std::make_shared<FileSystemStorage>(),
+                                   options_for(base_dir(), std::get<1>(GetParam())));
+    EXPECT_TRUE(log.is_ok()) << log.status().to_string();
+    return log.is_ok() ? std::move(log).value() : nullptr;
+  }
+};
+
+TEST_P(StateInterpretersTest, NameIsTheFactoryName) {
+  EXPECT_EQ(interpreter()->name(), std::get<0>(GetParam()));
+}
+
+TEST_P(StateInterpretersTest, RetrievedStateIsAnObject) {
+  auto log = open_with_interpreter();
+  EXPECT_TRUE(log->retrieve("nobody")->is_object());
+  ASSERT_TRUE(log->persist("c", tricky_messages()[0], 1).is_ok());
+  EXPECT_TRUE(log->retrieve("c")->is_object());
+}
+
+TEST_P(StateInterpretersTest, CheckpointTextRoundTripsEveryStateExactly) {
+  auto made = interpreter();
+  const std::vector<Json> messages = tricky_messages();
+  for (size_t n = 0; n <= messages.size(); ++n) {
+    const Json state = fold(*made, std::vector<Json>(messages.begin(), messages.begin() + n));
+    auto body = made->format_checkpoint(state);
+    ASSERT_TRUE(body.is_ok()) << body.status().to_string();
+    const std::string text = dump_python_style(*body);
+    auto parsed = parse_json(text, "checkpoint");
+    ASSERT_TRUE(parsed.is_ok()) << parsed.status().to_string();
+    auto back = made->parse_checkpoint(*parsed);
+    ASSERT_TRUE(back.is_ok()) << back.status().to_string();
+    EXPECT_EQ(dump_python_style(*back), dump_python_style(state)) << "after " << n << " messages";
+    EXPECT_EQ(*back, state);
+  }
+}
+
+TEST_P(StateInterpretersTest, StateThroughTheLogEqualsOneFoldBeforeAndAfterReopen) {
+  auto made = interpreter();
+  const std::vector<Json> messages = tricky_messages();
+  auto log = open_with_interpreter();
+  for (size_t i = 0; i < messages.size(); ++i) {
+    ASSERT_EQ(*log->persist("c", messages[i], i + 1), PersistOutcome::kWritten);
+    const Json expected =
+        fold(*made, std::vector<Json>(messages.begin(), messages.begin() + i + 1));
+    EXPECT_EQ(dump_python_style(*log->retrieve("c")), dump_python_style(expected))
+        << "id " << i + 1;
+  }
+  const Json expected = fold(*made, messages);
+  log.reset();
+  log = open_with_interpreter();
+  auto state = log->retrieve("c");
+  ASSERT_TRUE(state.is_ok()) << state.status().to_string();
+  EXPECT_EQ(dump_python_style(*state), dump_python_style(expected));
+}
+
+TEST_P(StateInterpretersTest, ClearForgetsTheClient) {
+  auto log = open_with_interpreter();
+  ASSERT_TRUE(log->persist("c", tricky_messages()[0], 1).is_ok());
+  ASSERT_TRUE(log->clear("c").is_ok());
+  EXPECT_EQ(*log->retrieve("c"), interpreter()->empty_state());
+}
+
+INSTANTIATE_TEST_SUITE_P(All, StateInterpretersTest,
+                         ::testing::Combine(::testing::Values("consumer", "merge-patch", "list",
+                                                              "latest"),
+                                            ::testing::Values(1u, 2u, 3u)),
+                         [](const auto& info) {
+                           std::string name = std::get<0>(info.param);
+                           std::replace(name.begin(), name.end(), '-', '_');
+                           return name + "_threshold" + std::to_string(std::get<1>(info.param));
+                         });
+
+TEST(MakeStateInterpreterTest, MakesEveryListedName) {
+  ASSERT_EQ(state_interpreter_names().size(), 4u);
+  for (std::string_view name : state_interpreter_names()) {
+    auto made = make_state_interpreter(name);
+    ASSERT_TRUE(made.is_ok()) << made.status().to_string();
+    EXPECT_EQ((*made)->name(), name);
+  }
+}
+
+TEST(MakeStateInterpreterTest, UnknownNameErrorListsTheNames) {
+  auto made = make_state_interpreter("lastest");
+  ASSERT_FALSE(made.is_ok());
+  EXPECT_EQ(made.status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(made.status().message(),
+            "unknown state interpreter \"lastest\"; the interpreters are: consumer, merge-patch, "
+            "list, latest");
+}
+
+}  // namespace
+}  // namespace wal::testing
