@@ -3,6 +3,7 @@
 #include <string>
 #include <utility>
 
+#include "json/finite_numbers.h"
 #include "wal/client_id.h"
 
 namespace wal {
@@ -14,6 +15,7 @@ Result<Json> InMemoryPersistence::prepare(std::string_view client_id, const Json
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
   // What a log file would hold, read back as the log would read it.
   WAL_ASSIGN_OR_RETURN(Json record, interpreter_->format_data(data));
+  WAL_RETURN_IF_ERROR(check_finite_numbers(data, "message data"));
   return interpreter_->parse_data(record);
 }
 

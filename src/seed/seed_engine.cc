@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "json/finite_numbers.h"
 #include "seed/file_names.h"
 #include "seed/record_codec.h"
 #include "wal/client_id.h"
@@ -200,6 +201,8 @@ Result<SeedEngine::Prepared> SeedEngine::prepare(std::string_view client_id,
                                                  const Json& data) const {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
   WAL_ASSIGN_OR_RETURN(Json record, interpreter_->format_data(data));
+  // Written, it could never be read back: the client would refuse every call.
+  WAL_RETURN_IF_ERROR(check_finite_numbers(data, "message data"));
   if (!record.is_object() || !record.contains("_metadata") || !record["_metadata"].is_object()) {
     return Status::invalid_argument("interpreter \"" + interpreter_->name() +
                                     "\" returned a record without a \"_metadata\" object");
@@ -288,6 +291,8 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
 Status SeedEngine::checkpoint(const std::string& dir, Client& client) {
   WAL_ASSIGN_OR_RETURN(Json state, load_state(*storage_, *interpreter_, dir, client.files));
   WAL_ASSIGN_OR_RETURN(Json body, interpreter_->format_checkpoint(state));
+  WAL_RETURN_IF_ERROR(
+      check_finite_numbers(body, "the checkpoint of interpreter \"" + interpreter_->name() + "\""));
   if (!body.is_object() || body.contains("_metadata")) {
     return Status::invalid_argument("interpreter \"" + interpreter_->name() +
                                     "\" made a checkpoint that is not an object without "

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "json/finite_numbers.h"
 #include "segmented/file_names.h"
 #include "segmented/payloads.h"
 #include "segmented/record_reader.h"
@@ -151,6 +152,8 @@ Result<std::string> SegmentedEngine::encode(std::string_view client_id, const Js
                                             uint64_t message_id) const {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
   WAL_ASSIGN_OR_RETURN(Json record, interpreter_->format_data(data));
+  // Written, it could never be read back: the client would refuse every call.
+  WAL_RETURN_IF_ERROR(check_finite_numbers(data, "message data"));
   if (!record.is_object()) {
     return Status::invalid_argument("interpreter \"" + interpreter_->name() +
                                     "\" returned a record that is not an object");
@@ -422,6 +425,11 @@ Status SegmentedEngine::checkpoint() {
     const uint64_t max_message_id = *client->max_message_id;
     lock.unlock();
     WAL_ASSIGN_OR_RETURN(Json body, interpreter_->format_checkpoint(state));
+    // The snapshot retires the segments before the cut, so it cannot leave a
+    // client out: it fails, with a warning, and the log keeps everything.
+    WAL_RETURN_IF_ERROR(check_finite_numbers(
+        body, "the checkpoint of interpreter \"" + interpreter_->name() + "\" for client \"" +
+                  client_id + "\""));
     if (!body.is_object()) {
       return Status::invalid_argument("interpreter \"" + interpreter_->name() +
                                       "\" made a checkpoint that is not an object");
