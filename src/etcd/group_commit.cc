@@ -1,0 +1,166 @@
+#include "etcd/group_commit.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <random>
+
+namespace wal::etcd {
+
+struct GroupCommit::Writer {
+  const std::string* client_prefix;
+  uint64_t id;
+  const std::string* record;
+  std::optional<Result<PersistOutcome>> result;
+  bool done = false;
+  std::condition_variable cv;
+};
+
+namespace {
+
+std::string random_token() {
+  std::random_device device;
+  const uint64_t value = (static_cast<uint64_t>(device()) << 32) ^ device();
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+}  // namespace
+
+GroupCommit::GroupCommit(EtcdClient& client, TxnLimits limits,
+                         std::function<void(const std::string&, size_t)> on_written)
+    : client_(client),
+      limits_(limits),
+      on_written_(std::move(on_written)),
+      instance_token_(random_token()) {}
+
+std::string GroupCommit::next_token() {
+  char counter[17];
+  std::snprintf(counter, sizeof counter, "%llx",
+                static_cast<unsigned long long>(++token_counter_));
+  return instance_token_ + "-" + counter;
+}
+
+Result<PersistOutcome> GroupCommit::persist(const std::string& client_prefix, uint64_t id,
+                                            const std::string& record) {
+  Writer self;
+  self.client_prefix = &client_prefix;
+  self.id = id;
+  self.record = &record;
+
+  std::unique_lock lock(mutex_);
+  writers_.push_back(&self);
+  self.cv.wait(lock, [&] { return self.done || writers_.front() == &self; });
+  if (self.done) return std::move(*self.result);
+
+  // At the front: lead a batch of the writers queued behind, in order.
+  std::vector<Writer*> batch;
+  PersistTxnBuilder builder(limits_);
+  std::map<std::string_view, size_t> messages_per_client;
+  for (Writer* writer : writers_) {
+    size_t& messages = messages_per_client[*writer->client_prefix];
+    const bool new_client = messages == 0;
+    if (!batch.empty() && !builder.fits(new_client, messages + 1, writer->client_prefix->size(),
+                                        writer->record->size())) {
+      if (new_client) messages_per_client.erase(*writer->client_prefix);
+      break;
+    }
+    builder.add(new_client, ++messages, writer->client_prefix->size(), writer->record->size());
+    batch.push_back(writer);
+  }
+  lock.unlock();
+
+  commit(batch);
+
+  lock.lock();
+  for (Writer* writer : batch) {
+    writers_.pop_front();  // the batch is the front of the queue, in order
+    writer->done = true;
+    if (writer != &self) writer->cv.notify_one();
+  }
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  return std::move(*self.result);
+}
+
+void GroupCommit::commit(const std::vector<Writer*>& batch) {
+  // Per client: the distinct ids still undecided, and who waits for each.
+  struct Pending {
+    std::map<uint64_t, std::vector<Writer*>> by_id;
+    size_t written = 0;
+  };
+  std::map<std::string, Pending> clients;
+  for (Writer* writer : batch) {
+    clients[*writer->client_prefix].by_id[writer->id].push_back(writer);
+  }
+  // The first caller with an id gets the outcome; later copies in the batch
+  // are duplicates of it, unless it failed.
+  auto decide = [](std::vector<Writer*>& waiting, PersistOutcome outcome) {
+    waiting.front()->result.emplace(outcome);
+    for (size_t i = 1; i < waiting.size(); ++i) {
+      waiting[i]->result.emplace(PersistOutcome::kDuplicate);
+    }
+  };
+  auto fail = [](std::vector<Writer*>& waiting, const Status& error) {
+    for (Writer* writer : waiting) writer->result.emplace(error);
+  };
+
+  // Each round writes every client's ids or learns its max; ids above that
+  // max go again. Rounds end when another writer no longer races us.
+  constexpr int kMaxRounds = 64;
+  for (int round = 0; !clients.empty(); ++round) {
+    std::vector<ClientWrite> writes;
+    for (auto& [prefix, pending] : clients) {
+      ClientWrite write;
+      write.client_prefix = prefix;
+      write.token = next_token();
+      for (auto& [id, waiting] : pending.by_id) {
+        write.ids.push_back(id);
+        write.records.push_back(waiting.front()->record);
+      }
+      writes.push_back(std::move(write));
+    }
+    Result<std::vector<ClientWriteResult>> results =
+        Status::failed("persist: still racing another writer after " +
+                       std::to_string(kMaxRounds) + " rounds");
+    if (round < kMaxRounds) {
+      auto response = client_.txn(build_persist_txn(writes));
+      results = response.is_ok() ? parse_persist_txn(writes, *response)
+                                 : Result<std::vector<ClientWriteResult>>(response.status());
+    }
+    if (!results.is_ok()) {
+      for (auto& [prefix, pending] : clients) {
+        for (auto& [id, waiting] : pending.by_id) fail(waiting, results.status());
+      }
+      break;
+    }
+    for (size_t i = 0; i < writes.size(); ++i) {
+      Pending& pending = clients[writes[i].client_prefix];
+      const ClientWriteResult& result = (*results)[i];
+      for (auto it = pending.by_id.begin(); it != pending.by_id.end();) {
+        if (result.written || it->first <= *result.stored_max) {
+          decide(it->second, result.written ? PersistOutcome::kWritten : PersistOutcome::kDuplicate);
+          if (result.written) ++pending.written;
+          it = pending.by_id.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto it = clients.begin(); it != clients.end();) {
+      if (!it->second.by_id.empty()) {
+        ++it;
+        continue;
+      }
+      if (it->second.written > 0) on_written_(it->first, it->second.written);
+      it = clients.erase(it);
+    }
+  }
+  // Clients that failed still report what an earlier round wrote.
+  for (auto& [prefix, pending] : clients) {
+    if (pending.written > 0) on_written_(prefix, pending.written);
+  }
+}
+
+}  // namespace wal::etcd

@@ -1,0 +1,50 @@
+// Group commit: concurrent persists share etcd transactions.
+//
+// As in LevelDB's write path, callers queue up; the one at the front takes
+// as many queued messages as fit one transaction (TxnLimits), sends them,
+// and hands each caller its outcome. While a transaction is in flight the
+// queue fills again, so batches grow with the load and a lone caller waits
+// for nothing but its own round trip.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+
+#include "etcd/persist_txn.h"
+#include "wal/data_persistence.h"
+
+namespace wal::etcd {
+
+class GroupCommit {
+ public:
+  // `on_written(client_prefix, count)` is told of each client's newly
+  // written messages, outside the lock.
+  GroupCommit(EtcdClient& client, TxnLimits limits,
+              std::function<void(const std::string&, size_t)> on_written);
+
+  // Records `record` as message `id` of the client whose keys start with
+  // `client_prefix`, unless its max is at or above `id`.
+  Result<PersistOutcome> persist(const std::string& client_prefix, uint64_t id,
+                                 const std::string& record);
+
+ private:
+  struct Writer;
+  void commit(const std::vector<Writer*>& batch);
+  std::string next_token();
+
+  EtcdClient& client_;
+  const TxnLimits limits_;
+  const std::function<void(const std::string&, size_t)> on_written_;
+  const std::string instance_token_;
+  std::atomic<uint64_t> token_counter_{0};
+
+  std::mutex mutex_;
+  std::deque<Writer*> writers_;
+};
+
+}  // namespace wal::etcd
