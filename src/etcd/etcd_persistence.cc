@@ -61,7 +61,7 @@ class EtcdPersistence::Impl {
         client_(std::move(client)),
         writer_token_(random_hex()),
         group_commit_(*client_, etcd::TxnLimits{options_.max_txn_ops, options_.max_request_bytes},
-                      [this](const std::string& prefix, size_t count) {
+                      layout_.batch_key(), [this](const std::string& prefix, size_t count) {
                         note_logs(prefix, count, /*absolute=*/false);
                       }),
         maintenance_([this] { maintain(); }) {}

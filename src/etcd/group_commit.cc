@@ -29,10 +29,11 @@ std::string random_token() {
 
 }  // namespace
 
-GroupCommit::GroupCommit(EtcdClient& client, TxnLimits limits,
+GroupCommit::GroupCommit(EtcdClient& client, TxnLimits limits, std::string batch_key,
                          std::function<void(const std::string&, size_t)> on_written)
     : client_(client),
       limits_(limits),
+      batch_key_(std::move(batch_key)),
       on_written_(std::move(on_written)),
       instance_token_(random_token()) {}
 
@@ -125,7 +126,7 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
         Status::failed("persist: still racing another writer after " +
                        std::to_string(kMaxRounds) + " rounds");
     if (round < kMaxRounds) {
-      auto response = client_.txn(build_persist_txn(writes));
+      auto response = client_.txn(build_persist_txn(writes, batch_key_));
       results = response.is_ok() ? parse_persist_txn(writes, *response)
                                  : Result<std::vector<ClientWriteResult>>(response.status());
     }

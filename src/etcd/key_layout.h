@@ -4,6 +4,7 @@
 //   <prefix>/<service>/<client>/log/<20-digit id>      one record per message
 //   <prefix>/<service>/<client>/ckpt                   the checkpoint's header
 //   <prefix>/<service>/<client>/ckpt/<gen>/<6 digits>  its chunks
+//   <prefix>/<service>/.batch                          touched by every persist
 //
 // Ids are zero-padded because etcd compares keys and values as bytes: padded,
 // byte order is numeric order, both for range reads of logs and for the
@@ -52,6 +53,8 @@ class KeyLayout {
 
   // "<prefix>/<service>/": every key of this service starts with it.
   const std::string& service_prefix() const { return service_prefix_; }
+  // "<prefix>/<service>/.batch": no client's, as no client id starts with '.'.
+  std::string batch_key() const { return service_prefix_ + ".batch"; }
   // "<prefix>/<service>/<escaped client>/".
   std::string client_prefix(std::string_view client_id) const;
   // The client id whose "max" key this is, or nothing for any other key.

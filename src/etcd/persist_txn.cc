@@ -28,7 +28,7 @@ size_t PersistTxnBuilder::estimate(size_t client_prefix_bytes, size_t record_byt
 
 bool PersistTxnBuilder::fits(bool new_client, size_t messages, size_t client_prefix_bytes,
                              size_t record_bytes) const {
-  const size_t clients = clients_ + (new_client ? 1 : 0);
+  const size_t clients = clients_ + (new_client ? 1 : 0) + 1;  // and the batch key's put
   const size_t largest = std::max(largest_client_, messages);
   if (2 * (largest + 1) + clients > limits_.max_ops) return false;
   // A new client also brings its max key three times and the compares.
@@ -47,7 +47,8 @@ void PersistTxnBuilder::add(bool new_client, size_t messages, size_t client_pref
   bytes_ += estimate(client_prefix_bytes, record_bytes);
 }
 
-pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes) {
+pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
+                                 const std::string& batch_key) {
   pb::TxnRequest request;
   for (const ClientWrite& write : writes) {
     const std::string max_key = KeyLayout::max_key(write.client_prefix);
@@ -68,6 +69,9 @@ pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes) {
     add_puts(write, below->mutable_success());
     below->add_failure()->mutable_request_range()->set_key(max_key);
   }
+  pb::PutRequest* batch = request.add_success()->mutable_request_put();
+  batch->set_key(batch_key);
+  batch->set_value(writes.empty() ? std::string() : writes.front().token);
   return request;
 }
 
@@ -76,7 +80,9 @@ Result<std::vector<ClientWriteResult>> parse_persist_txn(const std::vector<Clien
   auto unexpected = [](const std::string& what) {
     return Status::corruption("etcd answered a persist transaction unexpectedly: " + what);
   };
-  if (!response.succeeded() || static_cast<size_t>(response.responses_size()) != writes.size()) {
+  // One answer per client, then the batch key's.
+  if (!response.succeeded() ||
+      static_cast<size_t>(response.responses_size()) != writes.size() + 1) {
     return unexpected("wrong number of client answers");
   }
   std::vector<ClientWriteResult> results;

@@ -12,6 +12,11 @@
 // max. The clients are sibling sub-transactions of one request without
 // compares, so each client's branch is decided on its own.
 //
+// Beside them, a put of the service's ".batch" key at the top level: etcd
+// 3.4 applies its quota and its permission checks only to top-level
+// operations (costTxn, checkTxnAuth), so without it a persist would write
+// past the quota and past the user's permissions.
+//
 // "max" carries the token of the write that set it. A request that is sent
 // again after a timeout is the same request with the same token: if the
 // first send landed, the stored max shows that token and the messages are
@@ -63,7 +68,9 @@ class PersistTxnBuilder {
   size_t bytes_ = 0;
 };
 
-pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes);
+// `batch_key` is KeyLayout::batch_key() of the service.
+pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
+                                 const std::string& batch_key);
 
 // What etcd did with one ClientWrite.
 struct ClientWriteResult {

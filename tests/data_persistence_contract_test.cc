@@ -1,0 +1,25 @@
+// The DataPersistence contract on the seed layout (WriteAheadLog). The etcd
+// backend runs the same suite in etcd_persistence_test.cc.
+#include "data_persistence_contract.h"
+
+namespace wal::testing {
+namespace {
+
+struct SeedBackend {
+  static constexpr size_t kMaxRecordBytes = 1u << 20;
+
+  std::string skip_reason() const { return ""; }
+  std::unique_ptr<DataPersistence> open(uint32_t threshold) {
+    WriteAheadLogOptions options = options_for(dir.path() / "data", threshold);
+    options.max_record_bytes = kMaxRecordBytes;
+    return open_log(options);
+  }
+  size_t max_record_bytes() const { return kMaxRecordBytes; }
+
+  TempDir dir;
+};
+
+INSTANTIATE_TYPED_TEST_SUITE_P(Seed, DataPersistenceContract, SeedBackend);
+
+}  // namespace
+}  // namespace wal::testing
