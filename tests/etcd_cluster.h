@@ -184,11 +184,15 @@ class EtcdCluster {
     member.pid = -1;
   }
 
-  // Starts a killed member again on its data directory and waits until healthy.
+  // Starts a killed member again on its data directory and waits until
+  // healthy (which needs a quorum: start the others first when all are down).
   bool restart(int i, std::chrono::milliseconds timeout = std::chrono::seconds(30)) {
-    if (members_[i].pid > 0) return true;
-    spawn(i);
+    start_again(i);
     return wait_healthy(i, timeout);
+  }
+  // The same without waiting.
+  void start_again(int i) {
+    if (members_[i].pid <= 0) spawn(i);
   }
 
   bool healthy(int i) const {

@@ -2,6 +2,7 @@
 
 #include <grpcpp/grpcpp.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <fstream>
 #include <iterator>
@@ -142,7 +143,6 @@ Result<std::unique_ptr<EtcdClient>> EtcdClient::connect(const EtcdOptions& optio
     arguments.SetMaxReceiveMessageSize(-1);  // a page of big records may exceed 4 MiB
     // A member that comes back is used again within a second, not minutes.
     arguments.SetInt(GRPC_ARG_INITIAL_RECONNECT_BACKOFF_MS, 100);
-    arguments.SetInt(GRPC_ARG_MIN_RECONNECT_BACKOFF_MS, 100);
     arguments.SetInt(GRPC_ARG_MAX_RECONNECT_BACKOFF_MS, 1000);
     // Notices a silently dead member; etcd refuses pings more often than 5 s.
     arguments.SetInt(GRPC_ARG_KEEPALIVE_TIME_MS, 30000);
@@ -158,6 +158,21 @@ Result<std::unique_ptr<EtcdClient>> EtcdClient::connect(const EtcdOptions& optio
     client->endpoints_.push_back(std::move(endpoint));
   }
   return client;
+}
+
+bool EtcdClient::connected(Endpoint& endpoint, Clock::time_point deadline) {
+  grpc_connectivity_state state = endpoint.channel->GetState(/*try_to_connect=*/true);
+  if (state == GRPC_CHANNEL_READY) return true;
+  // Waiting here also drives the connection attempt: with the synchronous
+  // API nothing else polls a channel that fails fast, and gRPC's backup
+  // poller looks only every 5 s, so a member that came back would stay
+  // unused for seconds. A member that does not connect soon is left for
+  // the next one; the attempt goes on and is looked at again next round.
+  const auto wait = std::clamp<Clock::duration>(request_timeout_ / 4, std::chrono::milliseconds(100),
+                                                std::chrono::milliseconds(1000));
+  const Clock::time_point until = std::min(deadline, Clock::now() + wait);
+  return endpoint.channel->WaitForConnected(std::chrono::system_clock::now() +
+                                            (until - Clock::now()));
 }
 
 std::string EtcdClient::token() const {
@@ -193,13 +208,15 @@ Result<Response> EtcdClient::call(const char* what, Invoke invoke) {
     const size_t index = current_.load() % count;
     Endpoint& endpoint = *endpoints_[index];
     // Once per call, not per member: a wrong password is not a member failure.
-    if (!username_.empty() && token().empty()) {
+    if (!username_.empty() && token().empty() && connected(endpoint, deadline)) {
       Status authenticated = authenticate(endpoint, deadline);
       if (!authenticated.is_ok() && authenticated.error_number() != EAGAIN) return authenticated;
     }
     grpc::Status status;
     Response response;
-    if (username_.empty() || !token().empty()) {
+    if (!connected(endpoint, deadline)) {
+      status = grpc::Status(grpc::StatusCode::UNAVAILABLE, "not connected");
+    } else if (username_.empty() || !token().empty()) {
       grpc::ClientContext context;
       set_deadline(context, std::min(deadline, Clock::now() + request_timeout_));
       if (!username_.empty()) context.AddMetadata("token", token());

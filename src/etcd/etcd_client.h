@@ -43,6 +43,8 @@ class EtcdClient {
   template <typename Response, typename Invoke>
   Result<Response> call(const char* what, Invoke invoke);
   Status authenticate(Endpoint& endpoint, std::chrono::steady_clock::time_point deadline);
+  // Whether the member's channel is connected, or connects before long.
+  bool connected(Endpoint& endpoint, std::chrono::steady_clock::time_point deadline);
   std::string token() const;
 
   explicit EtcdClient(const EtcdOptions& options);
