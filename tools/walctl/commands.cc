@@ -11,6 +11,7 @@
 #include "wal/consumer_state_interpreter.h"
 #include "wal/file_system_storage.h"
 #include "wal/json.h"
+#include "wal/write_ahead_log.h"
 
 namespace walctl {
 namespace {
@@ -38,7 +39,8 @@ ExitCode report_error(const wal::Status& status) {
   return exit_code_for(status);
 }
 
-wal::Result<std::unique_ptr<wal::WriteAheadLog>> open_log(const GlobalOptions& options) {
+wal::Result<std::unique_ptr<wal::DataPersistence>> open_log(const GlobalOptions& options) {
+  if (options.backend.is_etcd()) return open_etcd_backend(options);
   WAL_RETURN_IF_ERROR(ensure_layout(options));
   wal::WriteAheadLogOptions log_options;
   log_options.service_name = options.service_name;
@@ -47,8 +49,10 @@ wal::Result<std::unique_ptr<wal::WriteAheadLog>> open_log(const GlobalOptions& o
   log_options.on_warning = [](const wal::Status& warning) {
     std::cerr << "walctl: warning: " << warning.to_string() << std::endl;
   };
-  return wal::WriteAheadLog::open(std::make_shared<wal::ConsumerStateInterpreter>(),
-                                  std::make_shared<wal::FileSystemStorage>(), log_options);
+  auto log = wal::WriteAheadLog::open(std::make_shared<wal::ConsumerStateInterpreter>(),
+                                      std::make_shared<wal::FileSystemStorage>(), log_options);
+  if (!log.is_ok()) return log.status();
+  return std::unique_ptr<wal::DataPersistence>(std::move(log).value());
 }
 
 ExitCode run_persist(const GlobalOptions& options, const std::string& client,
@@ -106,6 +110,9 @@ ExitCode run_clients(const GlobalOptions& options) {
 }
 
 ExitCode run_inspect(const GlobalOptions& options, const std::optional<std::string>& client) {
+  if (wal::Status local = require_local_backend(options, "inspect"); !local.is_ok()) {
+    return report_error(local);
+  }
   if (wal::Status layout = ensure_layout(options); !layout.is_ok()) return report_error(layout);
   wal::FileSystemStorage storage;
   wal::Status inspected = inspect_data_dir(storage, {options.dir, client}, print_line);
@@ -113,6 +120,9 @@ ExitCode run_inspect(const GlobalOptions& options, const std::optional<std::stri
 }
 
 ExitCode run_verify(const GlobalOptions& options, const std::optional<std::string>& client) {
+  if (wal::Status local = require_local_backend(options, "verify"); !local.is_ok()) {
+    return report_error(local);
+  }
   if (wal::Status layout = ensure_layout(options); !layout.is_ok()) return report_error(layout);
   wal::FileSystemStorage storage;
   wal::ConsumerStateInterpreter interpreter;
