@@ -16,6 +16,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <atomic>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
@@ -125,38 +126,12 @@ class EtcdCluster {
   // failure returns nullptr and says why in `error`.
   static std::unique_ptr<EtcdCluster> start(int members, std::string* error,
                                             std::vector<std::string> extra_flags = {}) {
-    auto binary = find_etcd_binary();
-    if (!binary) {
-      *error = etcd_skip_reason();
-      return nullptr;
+    // A port found free may be taken by a parallel test before etcd binds it.
+    for (int attempt = 0;; ++attempt) {
+      bool port_taken = false;
+      auto cluster = start_once(members, error, extra_flags, &port_taken);
+      if (cluster || !port_taken || attempt == 4) return cluster;
     }
-    std::unique_ptr<EtcdCluster> cluster(new EtcdCluster());
-    cluster->binary_ = *binary;
-    cluster->extra_flags_ = std::move(extra_flags);
-    std::string initial_cluster;
-    for (int i = 0; i < members; ++i) {
-      Member member;
-      member.name = "m" + std::to_string(i);
-      member.client_port = free_port();
-      member.peer_port = free_port();
-      member.data_dir = cluster->dir_.path() / member.name;
-      if (!initial_cluster.empty()) initial_cluster += ',';
-      initial_cluster += member.name + "=" + peer_url(member.peer_port);
-      cluster->members_.push_back(member);
-    }
-    cluster->initial_cluster_ = initial_cluster;
-    static int clusters_started = 0;
-    cluster->token_ = "wal-test-" + std::to_string(::getpid()) + "-" +
-                      std::to_string(++clusters_started);
-    for (int i = 0; i < members; ++i) cluster->spawn(i);
-    for (int i = 0; i < members; ++i) {
-      if (!cluster->wait_healthy(i, std::chrono::seconds(30))) {
-        *error = "etcd member " + std::to_string(i) + " did not become healthy; its log:\n" +
-                 cluster->log_tail(i);
-        return nullptr;
-      }
-    }
-    return cluster;
   }
 
   ~EtcdCluster() {
@@ -200,10 +175,16 @@ class EtcdCluster {
     return reply.status == 200 && reply.body.find("\"health\":\"true\"") != std::string::npos;
   }
 
-  bool wait_healthy(int i, std::chrono::milliseconds timeout) const {
+  // False at once if the member exits (a port taken, a bad flag).
+  bool wait_healthy(int i, std::chrono::milliseconds timeout) {
     const auto deadline = std::chrono::steady_clock::now() + timeout;
     while (std::chrono::steady_clock::now() < deadline) {
       if (healthy(i)) return true;
+      Member& member = members_[i];
+      if (member.pid > 0 && ::waitpid(member.pid, nullptr, WNOHANG) == member.pid) {
+        member.pid = -1;
+        return false;
+      }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return false;
@@ -264,6 +245,48 @@ class EtcdCluster {
   };
 
   EtcdCluster() = default;
+
+  static std::unique_ptr<EtcdCluster> start_once(int members, std::string* error,
+                                                 const std::vector<std::string>& extra_flags,
+                                                 bool* port_taken) {
+    auto binary = find_etcd_binary();
+    if (!binary) {
+      *error = etcd_skip_reason();
+      return nullptr;
+    }
+    std::unique_ptr<EtcdCluster> cluster(new EtcdCluster());
+    cluster->binary_ = *binary;
+    cluster->extra_flags_ = extra_flags;
+    std::string initial_cluster;
+    for (int i = 0; i < members; ++i) {
+      Member member;
+      member.name = "m" + std::to_string(i);
+      member.client_port = free_port();
+      member.peer_port = free_port();
+      member.data_dir = cluster->dir_.path() / member.name;
+      if (!initial_cluster.empty()) initial_cluster += ',';
+      initial_cluster += member.name + "=" + peer_url(member.peer_port);
+      cluster->members_.push_back(member);
+    }
+    cluster->initial_cluster_ = initial_cluster;
+    static std::atomic<int> clusters_started{0};
+    cluster->token_ = "wal-test-" + std::to_string(::getpid()) + "-" +
+                      std::to_string(++clusters_started);
+    for (int i = 0; i < members; ++i) cluster->spawn(i);
+    for (int i = 0; i < members; ++i) {
+      if (!cluster->wait_healthy(i, std::chrono::seconds(30))) {
+        for (int j = 0; j < members; ++j) {
+          if (cluster->log_tail(j).find("address already in use") != std::string::npos) {
+            *port_taken = true;
+          }
+        }
+        *error = "etcd member " + std::to_string(i) + " did not become healthy; its log:\n" +
+                 cluster->log_tail(i);
+        return nullptr;
+      }
+    }
+    return cluster;
+  }
 
   static std::string peer_url(int port) { return "http://127.0.0.1:" + std::to_string(port); }
   fs::path log_path(int i) const { return dir_.path() / (members_[i].name + ".log"); }

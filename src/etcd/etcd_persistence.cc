@@ -39,6 +39,9 @@ Status check_options(const StateInterpreter* interpreter, const EtcdOptions& opt
     return Status::invalid_argument("checkpoint_threshold must be at least 1");
   }
   if (options.max_txn_ops < 4) return Status::invalid_argument("max_txn_ops must be at least 4");
+  if (options.max_concurrent_txns == 0) {
+    return Status::invalid_argument("max_concurrent_txns must be at least 1");
+  }
   // A persist carries its record twice, plus keys and framing.
   if (2 * options.max_record_bytes + (128u << 10) > options.max_request_bytes) {
     return Status::invalid_argument(
@@ -60,7 +63,8 @@ class EtcdPersistence::Impl {
         layout_(options_.prefix, options_.service_name),
         client_(std::move(client)),
         writer_token_(random_hex()),
-        group_commit_(*client_, etcd::TxnLimits{options_.max_txn_ops, options_.max_request_bytes},
+        group_commit_(*client_, etcd::TxnLimits{options_.max_txn_ops, options_.max_request_bytes,
+                                      options_.max_concurrent_txns},
                       layout_.batch_key(), [this](const std::string& prefix, size_t count) {
                         note_logs(prefix, count, /*absolute=*/false);
                       }),

@@ -53,10 +53,15 @@ Result<PersistOutcome> GroupCommit::persist(const std::string& client_prefix, ui
 
   std::unique_lock lock(mutex_);
   writers_.push_back(&self);
-  self.cv.wait(lock, [&] { return self.done || writers_.front() == &self; });
+  self.cv.wait(lock, [&] {
+    return self.done || (writers_.front() == &self && in_flight_ < limits_.max_in_flight);
+  });
   if (self.done) return std::move(*self.result);
 
-  // At the front: lead a batch of the writers queued behind, in order.
+  // At the front with a transaction slot free: lead a batch of the writers
+  // queued behind, in order. Taking them off the queue lets the next writer
+  // lead another batch while this one is in flight, so that etcd can commit
+  // both with one disk sync.
   std::vector<Writer*> batch;
   PersistTxnBuilder builder(limits_);
   std::map<std::string_view, size_t> messages_per_client;
@@ -71,13 +76,16 @@ Result<PersistOutcome> GroupCommit::persist(const std::string& client_prefix, ui
     builder.add(new_client, ++messages, writer->client_prefix->size(), writer->record->size());
     batch.push_back(writer);
   }
+  writers_.erase(writers_.begin(), writers_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
+  ++in_flight_;
+  if (!writers_.empty()) writers_.front()->cv.notify_one();
   lock.unlock();
 
   commit(batch);
 
   lock.lock();
+  --in_flight_;
   for (Writer* writer : batch) {
-    writers_.pop_front();  // the batch is the front of the queue, in order
     writer->done = true;
     if (writer != &self) writer->cv.notify_one();
   }

@@ -4,7 +4,8 @@
 // as many queued messages as fit one transaction (TxnLimits), sends them,
 // and hands each caller its outcome. While a transaction is in flight the
 // queue fills again, so batches grow with the load and a lone caller waits
-// for nothing but its own round trip.
+// for nothing but its own round trip. Up to TxnLimits::max_in_flight
+// batches are sent at once; etcd's Raft log then syncs them together.
 #pragma once
 
 #include <atomic>
@@ -45,7 +46,8 @@ class GroupCommit {
   std::atomic<uint64_t> token_counter_{0};
 
   std::mutex mutex_;
-  std::deque<Writer*> writers_;
+  std::deque<Writer*> writers_;  // queued, not yet in a batch
+  uint32_t in_flight_ = 0;       // batches being committed
 };
 
 }  // namespace wal::etcd
