@@ -7,6 +7,10 @@ packages=(
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev
   python3
+  # The etcd backend (WAL_BUILD_ETCD): gRPC, protobuf, etcd's .proto files,
+  # and the etcd server its tests start; openssl makes their TLS certificates.
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  golang-etcd-server-dev etcd-server openssl
 )
 
 missing=()

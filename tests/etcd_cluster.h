@@ -124,12 +124,15 @@ class EtcdCluster {
  public:
   // Starts `members` members and waits until each reports healthy. On
   // failure returns nullptr and says why in `error`.
+  // `scheme` "https" serves clients with TLS (pass the certificate flags in
+  // `extra_flags`); health is then still checked over the plain metrics URL.
   static std::unique_ptr<EtcdCluster> start(int members, std::string* error,
-                                            std::vector<std::string> extra_flags = {}) {
+                                            std::vector<std::string> extra_flags = {},
+                                            const std::string& scheme = "http") {
     // A port found free may be taken by a parallel test before etcd binds it.
     for (int attempt = 0;; ++attempt) {
       bool port_taken = false;
-      auto cluster = start_once(members, error, extra_flags, &port_taken);
+      auto cluster = start_once(members, error, extra_flags, scheme, &port_taken);
       if (cluster || !port_taken || attempt == 4) return cluster;
     }
   }
@@ -140,7 +143,7 @@ class EtcdCluster {
 
   int size() const { return static_cast<int>(members_.size()); }
   std::string client_url(int i) const {
-    return "http://127.0.0.1:" + std::to_string(members_[i].client_port);
+    return scheme_ + "://127.0.0.1:" + std::to_string(members_[i].client_port);
   }
   std::vector<std::string> client_urls() const {
     std::vector<std::string> urls;
@@ -171,7 +174,7 @@ class EtcdCluster {
   }
 
   bool healthy(int i) const {
-    const HttpReply reply = http_request(members_[i].client_port, "GET", "/health");
+    const HttpReply reply = http_request(members_[i].metrics_port, "GET", "/health");
     return reply.status == 200 && reply.body.find("\"health\":\"true\"") != std::string::npos;
   }
 
@@ -240,6 +243,7 @@ class EtcdCluster {
     std::string name;
     int client_port = 0;
     int peer_port = 0;
+    int metrics_port = 0;  // plain HTTP /health, whatever the client scheme
     fs::path data_dir;
     pid_t pid = -1;
   };
@@ -248,7 +252,7 @@ class EtcdCluster {
 
   static std::unique_ptr<EtcdCluster> start_once(int members, std::string* error,
                                                  const std::vector<std::string>& extra_flags,
-                                                 bool* port_taken) {
+                                                 const std::string& scheme, bool* port_taken) {
     auto binary = find_etcd_binary();
     if (!binary) {
       *error = etcd_skip_reason();
@@ -257,12 +261,14 @@ class EtcdCluster {
     std::unique_ptr<EtcdCluster> cluster(new EtcdCluster());
     cluster->binary_ = *binary;
     cluster->extra_flags_ = extra_flags;
+    cluster->scheme_ = scheme;
     std::string initial_cluster;
     for (int i = 0; i < members; ++i) {
       Member member;
       member.name = "m" + std::to_string(i);
       member.client_port = free_port();
       member.peer_port = free_port();
+      member.metrics_port = free_port();
       member.data_dir = cluster->dir_.path() / member.name;
       if (!initial_cluster.empty()) initial_cluster += ',';
       initial_cluster += member.name + "=" + peer_url(member.peer_port);
@@ -304,6 +310,8 @@ class EtcdCluster {
                                      "--initial-cluster=" + initial_cluster_,
                                      "--initial-cluster-token=" + token_,
                                      "--initial-cluster-state=new",
+                                     "--listen-metrics-urls=http://127.0.0.1:" +
+                                         std::to_string(member.metrics_port),
                                      "--logger=zap",
                                      "--log-level=warn"};
     args.insert(args.end(), extra_flags_.begin(), extra_flags_.end());
@@ -331,6 +339,7 @@ class EtcdCluster {
   TempDir dir_;
   std::string binary_;
   std::vector<std::string> extra_flags_;
+  std::string scheme_ = "http";
   std::string initial_cluster_;
   std::string token_;
   std::vector<Member> members_;

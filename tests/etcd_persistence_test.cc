@@ -10,6 +10,7 @@
 #include "etcd/key_layout.h"
 #include "etcd/persist_txn.h"
 #include "etcd_test_util.h"
+#include "subprocess.h"
 
 namespace wal::testing {
 namespace {
@@ -330,6 +331,64 @@ TEST(EtcdAuthTest, UserNameAndPasswordArePassedToEtcd) {
   EXPECT_NE(outcome.status().message().find("user name is empty"), std::string::npos)
       << outcome.status().to_string();
   EXPECT_EQ((*log->retrieve("c"))["content"], "Sentence 1.");
+}
+
+// A CA, a server certificate for 127.0.0.1 and a client certificate, made
+// with the openssl command; empty when there is no openssl.
+std::string make_certificates(const fs::path& dir) {
+  const std::string script = R"(set -e
+cd ")" + dir.string() + R"("
+openssl req -x509 -newkey rsa:2048 -nodes -keyout ca.key -out ca.pem -days 2 -subj /CN=wal-test-ca
+for who in server client; do
+  openssl req -newkey rsa:2048 -nodes -keyout $who.key -out $who.csr -subj /CN=$who
+done
+printf 'subjectAltName=IP:127.0.0.1\nextendedKeyUsage=serverAuth,clientAuth\n' > ext
+for who in server client; do
+  openssl x509 -req -in $who.csr -CA ca.pem -CAkey ca.key -CAcreateserial -out $who.pem -days 2 -extfile ext
+done
+)";
+  const ProcessResult made = run_process({"/bin/sh", "-c", script}, "");
+  return made.exit_code == 0 ? "" : "openssl failed: " + made.err;
+}
+
+TEST(EtcdTlsTest, HttpsEndpointsUseTheGivenCaAndClientCertificate) {
+  if (const std::string why = etcd_skip_reason(); !why.empty()) GTEST_SKIP() << why;
+  if (run_process({"/bin/sh", "-c", "command -v openssl"}, "").exit_code != 0) {
+    GTEST_SKIP() << "no openssl command to make test certificates (Debian's openssl)";
+  }
+  TempDir certs;
+  const std::string made = make_certificates(certs.path());
+  ASSERT_EQ(made, "");
+  const std::string dir = certs.str() + "/";
+  std::string error;
+  auto cluster = EtcdCluster::start(1, &error,
+                                    {"--cert-file=" + dir + "server.pem",
+                                     "--key-file=" + dir + "server.key", "--client-cert-auth",
+                                     "--trusted-ca-file=" + dir + "ca.pem"},
+                                    "https");
+  ASSERT_NE(cluster, nullptr) << error;
+  ASSERT_TRUE(cluster->client_url(0).starts_with("https://"));
+
+  EtcdOptions options = etcd_options(cluster->client_urls(), "/tls");
+  options.tls = {dir + "ca.pem", dir + "client.pem", dir + "client.key"};
+  auto log = open_etcd(options);
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
+  EXPECT_EQ((*log->retrieve("c"))["content"], "Sentence 1.");
+
+  // Without the client certificate, or trusting only the system's CAs, no member answers.
+  options.operation_timeout = std::chrono::milliseconds(500);
+  for (const EtcdTlsOptions& tls : {EtcdTlsOptions{dir + "ca.pem", "", ""},
+                                    EtcdTlsOptions{"", dir + "client.pem", dir + "client.key"}}) {
+    options.tls = tls;
+    auto refused = EtcdPersistence::open(std::make_shared<ConsumerStateInterpreter>(), options);
+    EXPECT_FALSE(refused.is_ok());
+  }
+  options.tls = {dir + "missing.pem", "", ""};
+  EXPECT_EQ(EtcdPersistence::open(std::make_shared<ConsumerStateInterpreter>(), options)
+                .status()
+                .code(),
+            Code::kNotFound);
 }
 
 }  // namespace
