@@ -101,7 +101,8 @@ TYPED_TEST_P(DataPersistenceContract, RetrieveOfAnUnknownClientIsTheEmptyStateAn
 TYPED_TEST_P(DataPersistenceContract, StateIsTheSameBeforeAndAfterCheckpoints) {
   auto log = this->open(2);
   for (uint64_t id = 1; id <= 7; ++id) {
-    ASSERT_TRUE(log->persist("c", Json{{"content", "w" + std::to_string(id)}, {"n", id}}, id).is_ok());
+    ASSERT_TRUE(
+        log->persist("c", Json{{"content", "w" + std::to_string(id)}, {"n", id}}, id).is_ok());
     EXPECT_EQ(*log->retrieve("c"), Json({{"content", words_up_to(id)}, {"n", id}}));
   }
   log.reset();
@@ -165,8 +166,8 @@ TYPED_TEST_P(DataPersistenceContract, HostileIdsAreRefusedAndWriteNothing) {
 
 TYPED_TEST_P(DataPersistenceContract, UnusualButValidIdsRoundTrip) {
   auto log = this->open();
-  const std::vector<std::string> ids = {"50%off", "%2F", "a b", "клиент", "客户😀", "x..",
-                                        std::string(200, 'z')};
+  const std::vector<std::string> ids = {
+      "50%off", "%2F", "a b", "клиент", "客户😀", "x..", std::string(200, 'z')};
   for (size_t i = 0; i < ids.size(); ++i) {
     ASSERT_EQ(*log->persist(ids[i], sentence(i), i), PersistOutcome::kWritten) << ids[i];
   }
@@ -246,7 +247,8 @@ TYPED_TEST_P(DataPersistenceContract, ThreadsOnManyClientsLoseNothing) {
     const bool odd = (std::stoi(client.client_id.substr(7)) % 2) == 1;
     std::string expected;
     for (uint64_t id = odd ? 1 : 2; id <= kIds; id += 2) {
-      expected += (expected.empty() ? "" : " ") + std::string("Sentence ") + std::to_string(id) + ".";
+      expected +=
+          (expected.empty() ? "" : " ") + std::string("Sentence ") + std::to_string(id) + ".";
     }
     EXPECT_EQ(this->content(*log, client.client_id), expected) << client.client_id;
   }
@@ -273,9 +275,8 @@ TYPED_TEST_P(DataPersistenceContract, RetrieveAndClearRaceWithPersistSafely) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(DataPersistenceContract, PersistTellsWrittenFromDuplicate,
-                            IdBelowTheHighestIsDuplicateAndChangesNothing,
-                            ClientsHaveSeparateMarks, MarksAndStateSurviveANewInstance,
-                            IdZeroAndTheLargestIdAreValid,
+                            IdBelowTheHighestIsDuplicateAndChangesNothing, ClientsHaveSeparateMarks,
+                            MarksAndStateSurviveANewInstance, IdZeroAndTheLargestIdAreValid,
                             RetrieveOfAnUnknownClientIsTheEmptyStateAndListsNothing,
                             StateIsTheSameBeforeAndAfterCheckpoints, ClearForgetsTheClient,
                             ClearOfAnUnknownClientSucceeds, ClearLeavesOtherClientsAlone,
@@ -284,7 +285,6 @@ REGISTER_TYPED_TEST_SUITE_P(DataPersistenceContract, PersistTellsWrittenFromDupl
                             BigPayloadsRoundTripAndTooBigOnesAreRefused,
                             DataOfTheWrongShapeIsRefused,
                             ThreadsRedeliveringToOneClientWriteEachIdOnce,
-                            ThreadsOnManyClientsLoseNothing,
-                            RetrieveAndClearRaceWithPersistSafely);
+                            ThreadsOnManyClientsLoseNothing, RetrieveAndClearRaceWithPersistSafely);
 
 }  // namespace wal::testing

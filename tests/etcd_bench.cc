@@ -38,8 +38,8 @@ void run(EtcdCluster& cluster, int threads, double seconds) {
   std::vector<std::vector<double>> latencies(threads);
   std::atomic<bool> failed{false};
   const Clock::time_point start = Clock::now();
-  const Clock::time_point end = start + std::chrono::duration_cast<Clock::duration>(
-                                            std::chrono::duration<double>(seconds));
+  const Clock::time_point end =
+      start + std::chrono::duration_cast<Clock::duration>(std::chrono::duration<double>(seconds));
   std::vector<std::thread> workers;
   for (int t = 0; t < threads; ++t) {
     workers.emplace_back([&, t] {
@@ -52,7 +52,8 @@ void run(EtcdCluster& cluster, int threads, double seconds) {
           failed = true;
           return;
         }
-        latencies[t].push_back(std::chrono::duration<double, std::milli>(Clock::now() - before).count());
+        latencies[t].push_back(
+            std::chrono::duration<double, std::milli>(Clock::now() - before).count());
       }
     });
   }

@@ -96,9 +96,10 @@ inline HttpReply http_request(int port, const std::string& method, const std::st
     ::close(fd);
     return reply;
   }
-  const std::string request = method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n" +
-                              "Content-Type: application/json\r\nContent-Length: " +
-                              std::to_string(body.size()) + "\r\n\r\n" + body;
+  const std::string request =
+      method + " " + path + " HTTP/1.0\r\nHost: 127.0.0.1\r\n" +
+      "Content-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+      "\r\n\r\n" + body;
   if (::send(fd, request.data(), request.size(), MSG_NOSIGNAL) !=
       static_cast<ssize_t>(request.size())) {
     ::close(fd);
@@ -276,8 +277,8 @@ class EtcdCluster {
     }
     cluster->initial_cluster_ = initial_cluster;
     static std::atomic<int> clusters_started{0};
-    cluster->token_ = "wal-test-" + std::to_string(::getpid()) + "-" +
-                      std::to_string(++clusters_started);
+    cluster->token_ =
+        "wal-test-" + std::to_string(::getpid()) + "-" + std::to_string(++clusters_started);
     for (int i = 0; i < members; ++i) cluster->spawn(i);
     for (int i = 0; i < members; ++i) {
       if (!cluster->wait_healthy(i, std::chrono::seconds(30))) {
@@ -300,20 +301,20 @@ class EtcdCluster {
   void spawn(int i) {
     Member& member = members_[i];
     const std::string client = client_url(i);
-    std::vector<std::string> args = {binary_,
-                                     "--name=" + member.name,
-                                     "--data-dir=" + member.data_dir.string(),
-                                     "--listen-client-urls=" + client,
-                                     "--advertise-client-urls=" + client,
-                                     "--listen-peer-urls=" + peer_url(member.peer_port),
-                                     "--initial-advertise-peer-urls=" + peer_url(member.peer_port),
-                                     "--initial-cluster=" + initial_cluster_,
-                                     "--initial-cluster-token=" + token_,
-                                     "--initial-cluster-state=new",
-                                     "--listen-metrics-urls=http://127.0.0.1:" +
-                                         std::to_string(member.metrics_port),
-                                     "--logger=zap",
-                                     "--log-level=warn"};
+    std::vector<std::string> args = {
+        binary_,
+        "--name=" + member.name,
+        "--data-dir=" + member.data_dir.string(),
+        "--listen-client-urls=" + client,
+        "--advertise-client-urls=" + client,
+        "--listen-peer-urls=" + peer_url(member.peer_port),
+        "--initial-advertise-peer-urls=" + peer_url(member.peer_port),
+        "--initial-cluster=" + initial_cluster_,
+        "--initial-cluster-token=" + token_,
+        "--initial-cluster-state=new",
+        "--listen-metrics-urls=http://127.0.0.1:" + std::to_string(member.metrics_port),
+        "--logger=zap",
+        "--log-level=warn"};
     args.insert(args.end(), extra_flags_.begin(), extra_flags_.end());
     const std::string log = log_path(i).string();
     const pid_t parent = ::getpid();

@@ -137,8 +137,7 @@ TEST_F(EtcdFailoverTest, WithEveryMemberDownPersistFailsClearlyAndResumesWhenThe
   const auto waited = Clock::now() - start;
   ASSERT_FALSE(outcome.is_ok());
   EXPECT_EQ(outcome.status().code(), Code::kIOError);
-  EXPECT_NE(outcome.status().message().find("no member answered within 1500 ms"),
-            std::string::npos)
+  EXPECT_NE(outcome.status().message().find("no member answered within 1500 ms"), std::string::npos)
       << outcome.status().to_string();
   EXPECT_LT(waited, std::chrono::seconds(5));
   EXPECT_FALSE(log->retrieve("c").is_ok());

@@ -86,8 +86,9 @@ TEST_F(EtcdPersistenceTest, KeysFollowTheDocumentedLayout) {
   ASSERT_TRUE(keys.count(client + "max"));
   EXPECT_TRUE(keys.at(client + "max").starts_with("00000000000000000042 "));
   ASSERT_TRUE(keys.count(client + "log/00000000000000000042"));
-  EXPECT_EQ(keys.at(client + "log/00000000000000000042"),
-            R"({"data": {"batch": 42, "content": "Sentence 42."}, "_metadata": {"message_id": 42}})");
+  EXPECT_EQ(
+      keys.at(client + "log/00000000000000000042"),
+      R"({"data": {"batch": 42, "content": "Sentence 42."}, "_metadata": {"message_id": 42}})");
 }
 
 TEST_F(EtcdPersistenceTest, ATransactionSentAgainAfterItLandedReportsWritten) {
@@ -155,7 +156,8 @@ TEST_F(EtcdPersistenceTest, ConcurrentPersistsShareTransactions) {
   for (int t = 0; t < kThreads; ++t) {
     threads.emplace_back([&, t] {
       for (uint64_t id = 1; id <= kIds; ++id) {
-        ASSERT_EQ(*log->persist("c" + std::to_string(t), sentence(id), id), PersistOutcome::kWritten);
+        ASSERT_EQ(*log->persist("c" + std::to_string(t), sentence(id), id),
+                  PersistOutcome::kWritten);
       }
     });
   }
@@ -361,11 +363,11 @@ TEST(EtcdTlsTest, HttpsEndpointsUseTheGivenCaAndClientCertificate) {
   ASSERT_EQ(made, "");
   const std::string dir = certs.str() + "/";
   std::string error;
-  auto cluster = EtcdCluster::start(1, &error,
-                                    {"--cert-file=" + dir + "server.pem",
-                                     "--key-file=" + dir + "server.key", "--client-cert-auth",
-                                     "--trusted-ca-file=" + dir + "ca.pem"},
-                                    "https");
+  auto cluster =
+      EtcdCluster::start(1, &error,
+                         {"--cert-file=" + dir + "server.pem", "--key-file=" + dir + "server.key",
+                          "--client-cert-auth", "--trusted-ca-file=" + dir + "ca.pem"},
+                         "https");
   ASSERT_NE(cluster, nullptr) << error;
   ASSERT_TRUE(cluster->client_url(0).starts_with("https://"));
 
@@ -385,10 +387,9 @@ TEST(EtcdTlsTest, HttpsEndpointsUseTheGivenCaAndClientCertificate) {
     EXPECT_FALSE(refused.is_ok());
   }
   options.tls = {dir + "missing.pem", "", ""};
-  EXPECT_EQ(EtcdPersistence::open(std::make_shared<ConsumerStateInterpreter>(), options)
-                .status()
-                .code(),
-            Code::kNotFound);
+  EXPECT_EQ(
+      EtcdPersistence::open(std::make_shared<ConsumerStateInterpreter>(), options).status().code(),
+      Code::kNotFound);
 }
 
 }  // namespace

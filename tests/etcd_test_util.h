@@ -24,8 +24,8 @@ inline std::string unique_prefix(const std::string& what) {
   return "/wal-test-" + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
 }
 
-inline EtcdOptions etcd_options(const std::vector<std::string>& endpoints, const std::string& prefix,
-                                uint32_t threshold = 100) {
+inline EtcdOptions etcd_options(const std::vector<std::string>& endpoints,
+                                const std::string& prefix, uint32_t threshold = 100) {
   EtcdOptions options;
   options.endpoints = endpoints;
   options.prefix = prefix;

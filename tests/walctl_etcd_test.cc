@@ -51,10 +51,10 @@ TEST_F(WalctlEtcdTest, IngestPrintsEachOutcomeOnceDurable) {
 }
 
 TEST_F(WalctlEtcdTest, UnreachableClusterIsAnIoErrorWithExitCode3) {
-  auto result = run_process({WALCTL_PATH, "--backend", "etcd", "--endpoints",
-                             "http://127.0.0.1:" + std::to_string(free_port()), "--etcd-timeout",
-                             "300", "clients"},
-                            "");
+  auto result = run_process(
+      {WALCTL_PATH, "--backend", "etcd", "--endpoints",
+       "http://127.0.0.1:" + std::to_string(free_port()), "--etcd-timeout", "300", "clients"},
+      "");
   EXPECT_EQ(result.exit_code, 3);
   EXPECT_NE(result.err.find("no member answered"), std::string::npos) << result.err;
 }

@@ -32,7 +32,8 @@ Result<bool> write_checkpoint(EtcdClient& client, const StateInterpreter& interp
   const uint64_t covered = *folded.last_log_id;
 
   // Unique per checkpoint attempt, also across instances reading one revision.
-  const std::string generation = pad_id(static_cast<uint64_t>(snapshot.revision)) + "-" + writer_token;
+  const std::string generation =
+      pad_id(static_cast<uint64_t>(snapshot.revision)) + "-" + writer_token;
   WAL_ASSIGN_OR_RETURN(EncodedCheckpoint encoded,
                        encode_checkpoint(interpreter, folded.state, covered, generation));
 

@@ -55,8 +55,7 @@ Result<ClientSnapshot> read_client(EtcdClient& client, const std::string& client
 }
 
 Result<FoldedState> fold_client(const StateInterpreter& interpreter,
-                                const std::string& client_prefix,
-                                const ClientSnapshot& snapshot) {
+                                const std::string& client_prefix, const ClientSnapshot& snapshot) {
   FoldedState folded;
   folded.state = interpreter.empty_state();
   if (!snapshot.max) return folded;
@@ -72,7 +71,8 @@ Result<FoldedState> fold_client(const StateInterpreter& interpreter,
                          decode_checkpoint_header(snapshot.checkpoint->value, key));
     std::vector<std::string_view> chunks;
     for (uint32_t index = 0; index < header.chunks; ++index) {
-      auto chunk = snapshot.chunks.find(KeyLayout::chunk_key(client_prefix, header.generation, index));
+      auto chunk =
+          snapshot.chunks.find(KeyLayout::chunk_key(client_prefix, header.generation, index));
       if (chunk == snapshot.chunks.end()) break;
       chunks.push_back(chunk->second);
     }

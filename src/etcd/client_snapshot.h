@@ -23,8 +23,8 @@ struct StoredValue {
 struct ClientSnapshot {
   int64_t revision = 0;  // every key below was read as of this revision
   std::optional<StoredValue> max;
-  std::optional<StoredValue> checkpoint;            // the header
-  std::map<std::string, std::string> chunks;        // key -> value, every generation
+  std::optional<StoredValue> checkpoint;               // the header
+  std::map<std::string, std::string> chunks;           // key -> value, every generation
   std::vector<std::pair<uint64_t, std::string>> logs;  // ascending ids
 };
 
@@ -45,7 +45,6 @@ struct FoldedState {
 // empty state for a client without "max" (leftovers of an interrupted
 // checkpoint of a cleared client are ignored).
 Result<FoldedState> fold_client(const StateInterpreter& interpreter,
-                                const std::string& client_prefix,
-                                const ClientSnapshot& snapshot);
+                                const std::string& client_prefix, const ClientSnapshot& snapshot);
 
 }  // namespace wal::etcd

@@ -168,8 +168,8 @@ bool EtcdClient::connected(Endpoint& endpoint, Clock::time_point deadline) {
   // poller looks only every 5 s, so a member that came back would stay
   // unused for seconds. A member that does not connect soon is left for
   // the next one; the attempt goes on and is looked at again next round.
-  const auto wait = std::clamp<Clock::duration>(request_timeout_ / 4, std::chrono::milliseconds(100),
-                                                std::chrono::milliseconds(1000));
+  const auto wait = std::clamp<Clock::duration>(
+      request_timeout_ / 4, std::chrono::milliseconds(100), std::chrono::milliseconds(1000));
   const Clock::time_point until = std::min(deadline, Clock::now() + wait);
   return endpoint.channel->WaitForConnected(std::chrono::system_clock::now() +
                                             (until - Clock::now()));
@@ -247,8 +247,8 @@ Result<Response> EtcdClient::call(const char* what, Invoke invoke) {
     if (Clock::now() >= deadline) break;
   }
   return Status::io_error(std::string("etcd ") + what + ": no member answered within " +
-                              std::to_string(operation_timeout_.count()) +
-                              " ms; last error from " + last_error,
+                              std::to_string(operation_timeout_.count()) + " ms; last error from " +
+                              last_error,
                           "", ETIMEDOUT);
 }
 
@@ -265,15 +265,16 @@ Result<pb::RangeResponse> EtcdClient::range(const pb::RangeRequest& request) {
 }
 
 Result<pb::DeleteRangeResponse> EtcdClient::delete_range(const pb::DeleteRangeRequest& request) {
-  return call<pb::DeleteRangeResponse>(
-      "delete range",
-      [&](Endpoint& e, grpc::ClientContext* c, auto* r) { return e.kv->DeleteRange(c, request, r); });
+  return call<pb::DeleteRangeResponse>("delete range",
+                                       [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+                                         return e.kv->DeleteRange(c, request, r);
+                                       });
 }
 
 Result<pb::CompactionResponse> EtcdClient::compact(const pb::CompactionRequest& request) {
-  return call<pb::CompactionResponse>(
-      "compact",
-      [&](Endpoint& e, grpc::ClientContext* c, auto* r) { return e.kv->Compact(c, request, r); });
+  return call<pb::CompactionResponse>("compact", [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+    return e.kv->Compact(c, request, r);
+  });
 }
 
 Result<pb::StatusResponse> EtcdClient::status() {

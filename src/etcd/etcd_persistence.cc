@@ -44,10 +44,10 @@ Status check_options(const StateInterpreter* interpreter, const EtcdOptions& opt
   }
   // A persist carries its record twice, plus keys and framing.
   if (2 * options.max_record_bytes + (128u << 10) > options.max_request_bytes) {
-    return Status::invalid_argument(
-        "max_record_bytes (" + std::to_string(options.max_record_bytes) +
-        ") must be below half of max_request_bytes (" +
-        std::to_string(options.max_request_bytes) + ") less 128 KiB");
+    return Status::invalid_argument("max_record_bytes (" +
+                                    std::to_string(options.max_record_bytes) +
+                                    ") must be below half of max_request_bytes (" +
+                                    std::to_string(options.max_request_bytes) + ") less 128 KiB");
   }
   return Status::ok();
 }
@@ -63,9 +63,11 @@ class EtcdPersistence::Impl {
         layout_(options_.prefix, options_.service_name),
         client_(std::move(client)),
         writer_token_(random_hex()),
-        group_commit_(*client_, etcd::TxnLimits{options_.max_txn_ops, options_.max_request_bytes,
+        group_commit_(*client_,
+                      etcd::TxnLimits{options_.max_txn_ops, options_.max_request_bytes,
                                       options_.max_concurrent_txns},
-                      layout_.batch_key(), [this](const std::string& prefix, size_t count) {
+                      layout_.batch_key(),
+                      [this](const std::string& prefix, size_t count) {
                         note_logs(prefix, count, /*absolute=*/false);
                       }),
         maintenance_([this] { maintain(); }) {}
@@ -84,8 +86,7 @@ class EtcdPersistence::Impl {
     WAL_RETURN_IF_ERROR(validate_client_id(client_id));
     WAL_ASSIGN_OR_RETURN(std::string record, etcd::encode_record(*interpreter_, data, message_id,
                                                                  options_.max_record_bytes));
-    auto outcome =
-        group_commit_.persist(layout_.client_prefix(client_id), message_id, record);
+    auto outcome = group_commit_.persist(layout_.client_prefix(client_id), message_id, record);
     if (!outcome.is_ok()) {
       return outcome.status().with_context("persist of message " + std::to_string(message_id) +
                                            " for client \"" + std::string(client_id) + "\"");
@@ -135,7 +136,8 @@ class EtcdPersistence::Impl {
         list.set_revision(revision);
       }
       for (const auto& kv : page.kvs()) {
-        if (auto client = layout_.client_of_max_key(kv.key())) found.emplace_back(*client, kv.key());
+        if (auto client = layout_.client_of_max_key(kv.key()))
+          found.emplace_back(*client, kv.key());
       }
       if (!page.more() || page.kvs().empty()) break;
       list.set_key(page.kvs(page.kvs_size() - 1).key() + std::string(1, '\0'));
@@ -152,15 +154,17 @@ class EtcdPersistence::Impl {
       }
       WAL_ASSIGN_OR_RETURN(pb::TxnResponse values, client_->txn(reads));
       for (size_t i = first; i < last; ++i) {
-        const pb::RangeResponse& read = values.responses(static_cast<int>(i - first)).response_range();
+        const pb::RangeResponse& read =
+            values.responses(static_cast<int>(i - first)).response_range();
         if (read.kvs_size() != 1) continue;
         auto max = etcd::parse_max_value(read.kvs(0).value());
         if (!max) return Status::corruption("etcd key " + found[i].second + ": not a 20-digit id");
         summaries.push_back(ClientSummary{found[i].first, max->id});
       }
     }
-    std::sort(summaries.begin(), summaries.end(),
-              [](const ClientSummary& a, const ClientSummary& b) { return a.client_id < b.client_id; });
+    std::sort(
+        summaries.begin(), summaries.end(),
+        [](const ClientSummary& a, const ClientSummary& b) { return a.client_id < b.client_id; });
     return summaries;
   }
 
@@ -188,8 +192,8 @@ class EtcdPersistence::Impl {
   }
 
   Status checkpoint_prefix(const std::string& prefix) {
-    auto made = etcd::write_checkpoint(*client_, *interpreter_, prefix, writer_token_ + "-" +
-                                           std::to_string(++checkpoints_),
+    auto made = etcd::write_checkpoint(*client_, *interpreter_, prefix,
+                                       writer_token_ + "-" + std::to_string(++checkpoints_),
                                        options_.max_request_bytes);
     if (!made.is_ok()) return made.status().with_context("checkpoint of " + prefix);
     return Status::ok();
@@ -289,8 +293,8 @@ Result<std::unique_ptr<EtcdPersistence>> EtcdPersistence::open(
   if (auto status = client->status(); !status.is_ok()) {
     return status.status().with_context("connecting to etcd");
   }
-  auto impl = std::make_unique<Impl>(std::move(state_interpreter), std::move(options),
-                                     std::move(client));
+  auto impl =
+      std::make_unique<Impl>(std::move(state_interpreter), std::move(options), std::move(client));
   return std::unique_ptr<EtcdPersistence>(new EtcdPersistence(std::move(impl)));
 }
 

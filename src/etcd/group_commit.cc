@@ -39,8 +39,7 @@ GroupCommit::GroupCommit(EtcdClient& client, TxnLimits limits, std::string batch
 
 std::string GroupCommit::next_token() {
   char counter[17];
-  std::snprintf(counter, sizeof counter, "%llx",
-                static_cast<unsigned long long>(++token_counter_));
+  std::snprintf(counter, sizeof counter, "%llx", static_cast<unsigned long long>(++token_counter_));
   return instance_token_ + "-" + counter;
 }
 
@@ -130,9 +129,8 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
       }
       writes.push_back(std::move(write));
     }
-    Result<std::vector<ClientWriteResult>> results =
-        Status::failed("persist: still racing another writer after " +
-                       std::to_string(kMaxRounds) + " rounds");
+    Result<std::vector<ClientWriteResult>> results = Status::failed(
+        "persist: still racing another writer after " + std::to_string(kMaxRounds) + " rounds");
     if (round < kMaxRounds) {
       auto response = client_.txn(build_persist_txn(writes, batch_key_));
       results = response.is_ok() ? parse_persist_txn(writes, *response)
@@ -149,7 +147,8 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
       const ClientWriteResult& result = (*results)[i];
       for (auto it = pending.by_id.begin(); it != pending.by_id.end();) {
         if (result.written || it->first <= *result.stored_max) {
-          decide(it->second, result.written ? PersistOutcome::kWritten : PersistOutcome::kDuplicate);
+          decide(it->second,
+                 result.written ? PersistOutcome::kWritten : PersistOutcome::kDuplicate);
           if (result.written) ++pending.written;
           it = pending.by_id.erase(it);
         } else {

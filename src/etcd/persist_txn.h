@@ -33,9 +33,9 @@
 namespace wal::etcd {
 
 struct TxnLimits {
-  uint32_t max_ops = 128;            // etcd's --max-txn-ops
+  uint32_t max_ops = 128;             // etcd's --max-txn-ops
   size_t max_bytes = (3u << 20) / 2;  // etcd's --max-request-bytes
-  uint32_t max_in_flight = 1;        // transactions sent at once
+  uint32_t max_in_flight = 1;         // transactions sent at once
 };
 
 // The messages of one client in a transaction.

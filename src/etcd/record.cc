@@ -98,16 +98,14 @@ Result<Json> decode_checkpoint(const StateInterpreter& interpreter, const Checkp
                                const std::vector<std::string_view>& chunks,
                                const std::string& key) {
   if (chunks.size() != header.chunks) {
-    return corrupt(key,
-                              "checkpoint names " + std::to_string(header.chunks) +
-                                  " chunks but " + std::to_string(chunks.size()) + " are present");
+    return corrupt(key, "checkpoint names " + std::to_string(header.chunks) + " chunks but " +
+                            std::to_string(chunks.size()) + " are present");
   }
   std::string text;
   text.reserve(header.bytes);
   for (std::string_view chunk : chunks) text += chunk;
   if (text.size() != header.bytes || crc32c::value(text) != header.crc32c) {
-    return corrupt(key,
-                              "checkpoint chunks do not match their header (size or crc32c)");
+    return corrupt(key, "checkpoint chunks do not match their header (size or crc32c)");
   }
   auto body = parse_json(text, "checkpoint " + key);
   if (!body.is_ok() || !body->is_object()) {

@@ -52,7 +52,6 @@ Result<EncodedCheckpoint> encode_checkpoint(const StateInterpreter& interpreter,
 Result<CheckpointHeader> decode_checkpoint_header(std::string_view value, const std::string& key);
 // The state held by the chunks the header names, in index order.
 Result<Json> decode_checkpoint(const StateInterpreter& interpreter, const CheckpointHeader& header,
-                               const std::vector<std::string_view>& chunks,
-                               const std::string& key);
+                               const std::vector<std::string_view>& chunks, const std::string& key);
 
 }  // namespace wal::etcd

@@ -20,7 +20,8 @@ void add_backend_options(CLI::App& app, BackendOptions& options) {
       ->envname("WAL_ETCD_ENDPOINTS");
   app.add_option("--prefix", options.prefix, "etcd key prefix (default /wal)")
       ->envname("WAL_ETCD_PREFIX");
-  app.add_option("--etcd-user", options.user, "etcd user; the password is read from $WAL_ETCD_PASSWORD");
+  app.add_option("--etcd-user", options.user,
+                 "etcd user; the password is read from $WAL_ETCD_PASSWORD");
   app.add_option("--etcd-ca", options.ca_file, "PEM CA bundle for https:// endpoints");
   app.add_option("--etcd-cert", options.cert_file, "PEM client certificate for https:// endpoints");
   app.add_option("--etcd-key", options.key_file, "PEM client key for https:// endpoints");
@@ -45,7 +46,8 @@ wal::Result<std::unique_ptr<wal::DataPersistence>> open_etcd_backend(const Globa
   std::string_view rest = backend.endpoints;
   while (!rest.empty()) {
     const size_t comma = rest.find(',');
-    if (std::string_view one = rest.substr(0, comma); !one.empty()) etcd.endpoints.emplace_back(one);
+    if (std::string_view one = rest.substr(0, comma); !one.empty())
+      etcd.endpoints.emplace_back(one);
     rest = comma == std::string_view::npos ? std::string_view() : rest.substr(comma + 1);
   }
   etcd.prefix = backend.prefix;

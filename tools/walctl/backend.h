@@ -18,8 +18,8 @@ struct BackendOptions {
   std::string name = "local";
   std::string endpoints = "http://127.0.0.1:2379";  // comma-separated
   std::string prefix = "/wal";
-  std::string user;      // the password comes from $WAL_ETCD_PASSWORD
-  std::string ca_file;   // TLS, for https:// endpoints
+  std::string user;     // the password comes from $WAL_ETCD_PASSWORD
+  std::string ca_file;  // TLS, for https:// endpoints
   std::string cert_file;
   std::string key_file;
   uint32_t timeout_ms = 10000;
