@@ -200,8 +200,9 @@ TYPED_TEST_P(DataPersistenceContract, DataOfTheWrongShapeIsRefused) {
   EXPECT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
 }
 
+// The original lost ~1,900 of 2,000 messages this way (reference, K1).
 TYPED_TEST_P(DataPersistenceContract, ThreadsRedeliveringToOneClientWriteEachIdOnce) {
-  constexpr uint64_t kIds = 120;
+  constexpr uint64_t kIds = 300;
   constexpr int kThreads = 4;
   auto log = this->open(10);
   std::atomic<int> written{0};
@@ -265,7 +266,7 @@ TYPED_TEST_P(DataPersistenceContract, RetrieveAndClearRaceWithPersistSafely) {
                 std::string::npos);
     }
   });
-  for (uint64_t round = 0; round < 4; ++round) {
+  for (uint64_t round = 0; round < 5; ++round) {
     for (uint64_t id = 1; id <= 10; ++id) ASSERT_TRUE(log->persist("c", sentence(id), id).is_ok());
     ASSERT_TRUE(log->clear("c").is_ok());
   }

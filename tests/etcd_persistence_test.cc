@@ -36,12 +36,11 @@ struct EtcdBackend {
 
 INSTANTIATE_TYPED_TEST_SUITE_P(Etcd, DataPersistenceContract, EtcdBackend);
 
-class EtcdPersistenceTest : public ::testing::Test {
+class EtcdPersistenceTest : public SharedEtcdTest {
  protected:
   void SetUp() override {
-    std::string why;
-    cluster_ = shared_etcd(&why);
-    if (!cluster_) GTEST_SKIP() << why;
+    SharedEtcdTest::SetUp();
+    if (IsSkipped()) return;
     auto client = etcd::EtcdClient::connect(options());
     ASSERT_TRUE(client.is_ok()) << client.status().to_string();
     raw_ = std::move(client).value();
@@ -71,7 +70,6 @@ class EtcdPersistenceTest : public ::testing::Test {
     return status.is_ok() ? status->header().revision() : 0;
   }
 
-  EtcdCluster* cluster_ = nullptr;
   std::string prefix_ = unique_prefix("etcd");
   std::unique_ptr<etcd::EtcdClient> raw_;
 };

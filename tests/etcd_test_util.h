@@ -24,6 +24,18 @@ inline std::string unique_prefix(const std::string& what) {
   return "/wal-test-" + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
 }
 
+// A test on the binary's shared 1-member cluster, skipped without etcd.
+class SharedEtcdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    cluster_ = shared_etcd(&why);
+    if (!cluster_) GTEST_SKIP() << why;
+  }
+
+  EtcdCluster* cluster_ = nullptr;
+};
+
 inline EtcdOptions etcd_options(const std::vector<std::string>& endpoints,
                                 const std::string& prefix, uint32_t threshold = 100) {
   EtcdOptions options;

@@ -1,6 +1,6 @@
 // The bytes of a seed-layout file, and what damage to them looks like.
-#include "seed/file_names.h"
 #include "seed/record_codec.h"
+#include "seed/file_names.h"
 #include "test_util.h"
 #include "util/crc32c.h"
 

@@ -5,20 +5,14 @@
 namespace wal::testing {
 namespace {
 
-class WalctlEtcdTest : public ::testing::Test {
+class WalctlEtcdTest : public SharedEtcdTest {
  protected:
-  void SetUp() override {
-    std::string why;
-    cluster_ = shared_etcd(&why);
-    if (!cluster_) GTEST_SKIP() << why;
-  }
   ProcessResult walctl(std::vector<std::string> args, const std::string& input = "") {
     args.insert(args.begin(), {WALCTL_PATH, "--backend", "etcd", "--endpoints",
                                cluster_->client_url(0), "--prefix", prefix_});
     return run_process(args, input);
   }
 
-  EtcdCluster* cluster_ = nullptr;
   std::string prefix_ = unique_prefix("walctl");
 };
 

@@ -1,5 +1,4 @@
 // The WriteAheadLog contract: outcomes, dedup, state, clear, locking, threads.
-#include <thread>
 
 #include "test_util.h"
 
@@ -220,76 +219,9 @@ TEST_F(WriteAheadLogTest, PayloadWithNulNewlineAndMarkersRoundTrips) {
   EXPECT_EQ((*log->retrieve("c"))["content"], tricky + " é中😀");
 }
 
-// The original lost ~1,900 of 2,000 messages this way (reference, K1).
-TEST_F(WriteAheadLogTest, ThreadsRedeliveringToOneClientWriteEachIdOnce) {
-  constexpr uint64_t kIds = 300;
-  constexpr int kThreads = 4;
-  auto log = open();
-  std::atomic<int> written{0};
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&] {
-      for (uint64_t id = 1; id <= kIds; ++id) {
-        auto outcome = log->persist("c", sentence(id), id);
-        ASSERT_TRUE(outcome.is_ok()) << outcome.status().to_string();
-        if (*outcome == PersistOutcome::kWritten) ++written;
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  EXPECT_EQ(written.load(), static_cast<int>(kIds));
-  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, kIds));
-  log.reset();
-  EXPECT_EQ((*open()->retrieve("c"))["content"], sentences(1, kIds));
-}
-
-TEST_F(WriteAheadLogTest, ThreadsOnManyClientsLoseNothing) {
-  constexpr uint64_t kIds = 60;
-  constexpr int kThreads = 4;
-  auto log = open();
-  std::vector<std::thread> threads;
-  for (int t = 0; t < kThreads; ++t) {
-    threads.emplace_back([&, t] {
-      for (uint64_t id = 1; id <= kIds; ++id) {
-        // Each thread feeds its own two clients, in id order as a queue would.
-        const std::string client = "client-" + std::to_string(t * 2 + id % 2);
-        ASSERT_EQ(*log->persist(client, sentence(id), id), PersistOutcome::kWritten);
-      }
-    });
-  }
-  for (auto& thread : threads) thread.join();
-  log.reset();
-  log = open();
-  size_t sentences_seen = 0;
-  for (const ClientSummary& client : *log->clients()) {
-    const std::string content = (*log->retrieve(client.client_id))["content"];
-    for (size_t at = content.find("Sentence"); at != std::string::npos;
-         at = content.find("Sentence", at + 1)) {
-      ++sentences_seen;
-    }
-  }
-  EXPECT_EQ(sentences_seen, kIds * kThreads);
-}
-
-TEST_F(WriteAheadLogTest, RetrieveAndClearRaceWithPersistSafely) {
-  auto log = open();
-  std::atomic<bool> done{false};
-  std::thread reader([&] {
-    while (!done) {
-      auto state = log->retrieve("c");
-      ASSERT_TRUE(state.is_ok()) << state.status().to_string();
-      const std::string content = (*state)["content"];
-      ASSERT_EQ(content.find("Sentence 1. Sentence 1."), std::string::npos);
-    }
-  });
-  for (uint64_t round = 0; round < 5; ++round) {
-    for (uint64_t id = 1; id <= 20; ++id) ASSERT_TRUE(log->persist("c", sentence(id), id).is_ok());
-    ASSERT_TRUE(log->clear("c").is_ok());
-  }
-  done = true;
-  reader.join();
-  EXPECT_EQ(*log->retrieve("c"), Json({{"content", ""}}));
-}
+// Threads redelivering to one client, threads on many clients, and retrieve
+// and clear racing persist: the DataPersistence contract, which
+// data_persistence_contract_test runs on this layout.
 
 }  // namespace
 }  // namespace wal::testing
