@@ -92,6 +92,20 @@ Result<PersistOutcome> GroupCommit::persist(const std::string& client_prefix, ui
   return std::move(*self.result);
 }
 
+Result<std::vector<ClientWriteResult>> GroupCommit::recover_landed(
+    const std::vector<ClientWrite>& writes, const Status& error) {
+  auto reads = client_.txn(build_max_reads(writes));
+  if (!reads.is_ok()) return error;  // nothing more to learn now
+  auto landed = parse_max_reads(writes, *reads);
+  if (!landed.is_ok()) return error;
+  std::vector<ClientWriteResult> results(writes.size());
+  for (size_t i = 0; i < writes.size(); ++i) {
+    results[i].written = (*landed)[i];
+    if (!results[i].written) results[i].error = error;
+  }
+  return results;
+}
+
 void GroupCommit::commit(const std::vector<Writer*>& batch) {
   // Per client: the distinct ids still undecided, and who waits for each.
   struct Pending {
@@ -135,6 +149,7 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
       auto response = client_.txn(build_persist_txn(writes, batch_key_));
       results = response.is_ok() ? parse_persist_txn(writes, *response)
                                  : Result<std::vector<ClientWriteResult>>(response.status());
+      if (!response.is_ok()) results = recover_landed(writes, response.status());
     }
     if (!results.is_ok()) {
       for (auto& [prefix, pending] : clients) {
@@ -142,11 +157,19 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
       }
       break;
     }
+    // Clients whose write failed (and did not land) fail now.
+    for (size_t i = 0; i < writes.size(); ++i) {
+      const ClientWriteResult& result = (*results)[i];
+      if (result.written || result.stored_max) continue;
+      Pending& pending = clients[writes[i].client_prefix];
+      for (auto& [id, waiting] : pending.by_id) fail(waiting, result.error);
+      pending.by_id.clear();
+    }
     for (size_t i = 0; i < writes.size(); ++i) {
       Pending& pending = clients[writes[i].client_prefix];
       const ClientWriteResult& result = (*results)[i];
       for (auto it = pending.by_id.begin(); it != pending.by_id.end();) {
-        if (result.written || it->first <= *result.stored_max) {
+        if (result.written || (result.stored_max && it->first <= *result.stored_max)) {
           decide(it->second,
                  result.written ? PersistOutcome::kWritten : PersistOutcome::kDuplicate);
           if (result.written) ++pending.written;

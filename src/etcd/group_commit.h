@@ -36,6 +36,10 @@ class GroupCommit {
  private:
   struct Writer;
   void commit(const std::vector<Writer*>& batch);
+  // After a failed request, which of its writes had landed all the same;
+  // `error` for the others, or for all when that cannot be read either.
+  Result<std::vector<ClientWriteResult>> recover_landed(const std::vector<ClientWrite>& writes,
+                                                        const Status& error);
   std::string next_token();
 
   EtcdClient& client_;

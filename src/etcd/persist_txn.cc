@@ -124,4 +124,28 @@ Result<std::vector<ClientWriteResult>> parse_persist_txn(const std::vector<Clien
   return results;
 }
 
+pb::TxnRequest build_max_reads(const std::vector<ClientWrite>& writes) {
+  pb::TxnRequest request;
+  for (const ClientWrite& write : writes) {
+    request.add_success()->mutable_request_range()->set_key(
+        KeyLayout::max_key(write.client_prefix));
+  }
+  return request;
+}
+
+Result<std::vector<bool>> parse_max_reads(const std::vector<ClientWrite>& writes,
+                                          const pb::TxnResponse& response) {
+  if (static_cast<size_t>(response.responses_size()) != writes.size()) {
+    return Status::corruption("etcd answered a read of max keys unexpectedly");
+  }
+  std::vector<bool> landed;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const pb::RangeResponse& read = response.responses(static_cast<int>(i)).response_range();
+    std::optional<MaxValue> max;
+    if (read.kvs_size() == 1) max = parse_max_value(read.kvs(0).value());
+    landed.push_back(max && max->token == writes[i].token && max->id == writes[i].ids.back());
+  }
+  return landed;
+}
+
 }  // namespace wal::etcd

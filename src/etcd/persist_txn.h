@@ -77,10 +77,18 @@ pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
 struct ClientWriteResult {
   bool written = false;
   std::optional<uint64_t> stored_max;  // when not written: the client's max
+  Status error;                        // neither: why the write failed
 };
 
 // One result per write, in order; kCorruption if the response has another shape.
 Result<std::vector<ClientWriteResult>> parse_persist_txn(const std::vector<ClientWrite>& writes,
                                                          const pb::TxnResponse& response);
+
+// After a request that failed (its answer lost, then a definite refusal such
+// as NOSPACE on the resend), reads every client's max: a write whose token
+// is there had landed. One read per client, all in one transaction.
+pb::TxnRequest build_max_reads(const std::vector<ClientWrite>& writes);
+Result<std::vector<bool>> parse_max_reads(const std::vector<ClientWrite>& writes,
+                                          const pb::TxnResponse& response);
 
 }  // namespace wal::etcd
