@@ -6,7 +6,8 @@ packages=(
   cmake ninja-build g++ pkg-config
   nlohmann-json3-dev libcli11-dev libfmt-dev
   libgtest-dev libgmock-dev
-  python3
+  clang libclang-rt-14-dev
+  python3 python3-dev pybind11-dev
   # The etcd backend (WAL_BUILD_ETCD): gRPC, protobuf, etcd's .proto files,
   # and the etcd server its tests start; openssl makes their TLS certificates.
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc

@@ -10,6 +10,8 @@ class WriteAheadLog::Engine {
   virtual ~Engine() = default;
   virtual Result<PersistOutcome> persist(std::string_view client_id, const Json& data,
                                          uint64_t message_id) = 0;
+  virtual Result<std::vector<PersistOutcome>> persist_batch(
+      const std::vector<PersistRequest>& batch) = 0;
   virtual Result<Json> retrieve(std::string_view client_id) = 0;
   virtual Status clear(std::string_view client_id) = 0;
   virtual Result<std::vector<ClientSummary>> clients() = 0;

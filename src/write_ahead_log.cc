@@ -3,9 +3,25 @@
 #include <cstdio>
 
 #include "engine.h"
+#include "layout.h"
+#include "seed/file_names.h"
 #include "seed/seed_engine.h"
+#include "segmented/segmented_engine.h"
+#include "util/paths.h"
 
 namespace wal {
+
+const char* layout_name(Layout layout) {
+  switch (layout) {
+    case Layout::kAuto:
+      return "auto";
+    case Layout::kSeed:
+      return "seed";
+    case Layout::kSegmented:
+      return "segmented";
+  }
+  return "unknown";
+}
 
 const char* outcome_name(PersistOutcome outcome) {
   return outcome == PersistOutcome::kWritten ? "written" : "duplicate";
@@ -26,9 +42,23 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open(
       std::fprintf(stderr, "wal[%s]: warning: %s\n", service.c_str(), status.to_string().c_str());
     };
   }
-  WAL_ASSIGN_OR_RETURN(
-      std::unique_ptr<Engine> engine,
-      seed::SeedEngine::open(std::move(state_interpreter), std::move(storage), std::move(options)));
+  // Both layouts lock the same file, so no two instances share a directory
+  // whatever layouts they ask for.
+  WAL_RETURN_IF_ERROR(create_dirs_durably(*storage, options.base_dir));
+  WAL_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock,
+                       storage->lock_file(join_path(options.base_dir, seed::kLockFileName)));
+  WAL_ASSIGN_OR_RETURN(Layout found, detect_layout(*storage, options.base_dir));
+  WAL_ASSIGN_OR_RETURN(options.layout, choose_layout(options.layout, found, options.base_dir));
+  std::unique_ptr<Engine> engine;
+  if (options.layout == Layout::kSeed) {
+    WAL_ASSIGN_OR_RETURN(engine,
+                         seed::SeedEngine::open(std::move(state_interpreter), std::move(storage),
+                                                std::move(options), std::move(lock)));
+  } else {
+    WAL_ASSIGN_OR_RETURN(
+        engine, segmented::SegmentedEngine::open(std::move(state_interpreter), std::move(storage),
+                                                 std::move(options), std::move(lock)));
+  }
   return std::unique_ptr<WriteAheadLog>(new WriteAheadLog(std::move(engine)));
 }
 
@@ -38,6 +68,11 @@ WriteAheadLog::~WriteAheadLog() = default;
 Result<PersistOutcome> WriteAheadLog::persist(std::string_view client_id, const Json& data,
                                               uint64_t message_id) {
   return engine_->persist(client_id, data, message_id);
+}
+
+Result<std::vector<PersistOutcome>> WriteAheadLog::persist_batch(
+    const std::vector<PersistRequest>& batch) {
+  return engine_->persist_batch(batch);
 }
 
 Result<Json> WriteAheadLog::retrieve(std::string_view client_id) {

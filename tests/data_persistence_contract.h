@@ -62,6 +62,41 @@ TYPED_TEST_P(DataPersistenceContract, IdBelowTheHighestIsDuplicateAndChangesNoth
   EXPECT_EQ(this->content(*log, "c"), "Sentence 5.");
 }
 
+TYPED_TEST_P(DataPersistenceContract, PersistBatchReturnsOneOutcomePerMessageInOrder) {
+  auto log = this->open(100);
+  ASSERT_EQ(*log->persist("a", sentence(3), 3), PersistOutcome::kWritten);
+  auto outcomes = log->persist_batch({{"a", sentence(3), 3},    // recorded before
+                                      {"a", sentence(4), 4},    //
+                                      {"b", sentence(1), 1},    //
+                                      {"a", sentence(4), 4},    // earlier in this batch
+                                      {"b", sentence(0), 0},    // below b's new mark
+                                      {"a", sentence(5), 5}});  //
+  ASSERT_TRUE(outcomes.is_ok()) << outcomes.status().to_string();
+  using enum PersistOutcome;
+  EXPECT_EQ(*outcomes, (std::vector<PersistOutcome>{kDuplicate, kWritten, kWritten, kDuplicate,
+                                                    kDuplicate, kWritten}));
+  log.reset();
+  log = this->open(100);
+  EXPECT_EQ(this->content(*log, "a"), sentences(3, 5));
+  EXPECT_EQ(this->content(*log, "b"), sentences(1, 1));
+}
+
+TYPED_TEST_P(DataPersistenceContract, PersistBatchWithAnInvalidMessageWritesNothing) {
+  auto log = this->open();
+  auto outcomes = log->persist_batch({{"a", sentence(1), 1}, {"a/b", sentence(1), 1}});
+  ASSERT_EQ(outcomes.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(outcomes.status().message().find("message 1"), std::string::npos);
+  outcomes = log->persist_batch({{"a", sentence(1), 1}, {"b", Json(42), 1}});
+  ASSERT_EQ(outcomes.status().code(), Code::kInvalidArgument);
+  const size_t too_big = this->backend_.max_record_bytes() + 1;
+  outcomes = log->persist_batch(
+      {{"a", sentence(1), 1}, {"b", Json{{"content", std::string(too_big, 'x')}}, 1}});
+  ASSERT_EQ(outcomes.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(outcomes.status().message().find("max_record_bytes"), std::string::npos);
+  EXPECT_TRUE(log->clients()->empty());
+  EXPECT_TRUE(log->persist_batch({})->empty());
+}
+
 TYPED_TEST_P(DataPersistenceContract, ClientsHaveSeparateMarks) {
   auto log = this->open();
   ASSERT_EQ(*log->persist("a", sentence(7), 7), PersistOutcome::kWritten);
@@ -276,7 +311,9 @@ TYPED_TEST_P(DataPersistenceContract, RetrieveAndClearRaceWithPersistSafely) {
 }
 
 REGISTER_TYPED_TEST_SUITE_P(DataPersistenceContract, PersistTellsWrittenFromDuplicate,
-                            IdBelowTheHighestIsDuplicateAndChangesNothing, ClientsHaveSeparateMarks,
+                            IdBelowTheHighestIsDuplicateAndChangesNothing,
+                            PersistBatchReturnsOneOutcomePerMessageInOrder,
+                            PersistBatchWithAnInvalidMessageWritesNothing, ClientsHaveSeparateMarks,
                             MarksAndStateSurviveANewInstance, IdZeroAndTheLargestIdAreValid,
                             RetrieveOfAnUnknownClientIsTheEmptyStateAndListsNothing,
                             StateIsTheSameBeforeAndAfterCheckpoints, ClearForgetsTheClient,

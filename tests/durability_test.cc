@@ -52,59 +52,53 @@ void persist_sentences(WriteAheadLog& log, uint64_t first, uint64_t last) {
 TEST_F(DurabilityTest, CrashAtEveryCallOfPersistKeepsWhatWasAcknowledged) {
   // Message 6 makes the second checkpoint, so the calls cover a log write,
   // a checkpoint write and the removal of the files it replaces.
-  int crash_points = 0;
-  for (int k = 0;; ++k) {
-    fresh_directory();
-    auto log = open_faulty();
-    persist_sentences(*log, 1, 5);
-    faulty_->crash_after(k);
-    const int calls_before = faulty_->calls();
-    const bool acknowledged = log->persist("c", sentence(6), 6).is_ok();
-    const bool finished = faulty_->calls() - calls_before <= k;
-    log.reset();
-
-    auto recovered = reopen();
-    ASSERT_NE(recovered, nullptr) << "crash after call " << k;
-    const std::string content = (*recovered->retrieve("c"))["content"];
-    if (acknowledged) {
-      EXPECT_EQ(content, sentences(1, 6)) << "crash after call " << k;
-    } else {
-      // Never acknowledged: it may be there whole, or not at all.
-      EXPECT_TRUE(content == sentences(1, 5) || content == sentences(1, 6)) << content;
-    }
-    const bool present = content == sentences(1, 6);
-    EXPECT_EQ(*recovered->persist("c", sentence(6), 6),
-              present ? PersistOutcome::kDuplicate : PersistOutcome::kWritten);
-    EXPECT_EQ((*recovered->retrieve("c"))["content"], sentences(1, 6));
-    expect_no_debris();
-    ++crash_points;
-    if (finished) break;
-  }
+  const int crash_points = crash_at_every_call(
+      [&] {
+        fresh_directory();
+        auto log = open_faulty();
+        persist_sentences(*log, 1, 5);
+        return std::make_pair(std::move(log), faulty_);
+      },
+      [](WriteAheadLog& log) { return log.persist("c", sentence(6), 6).is_ok(); },
+      [&](bool acknowledged, int k) {
+        auto recovered = reopen();
+        ASSERT_NE(recovered, nullptr) << "crash after call " << k;
+        const std::string content = (*recovered->retrieve("c"))["content"];
+        if (acknowledged) {
+          EXPECT_EQ(content, sentences(1, 6)) << "crash after call " << k;
+        } else {
+          // Never acknowledged: it may be there whole, or not at all.
+          EXPECT_TRUE(content == sentences(1, 5) || content == sentences(1, 6)) << content;
+        }
+        const bool present = content == sentences(1, 6);
+        EXPECT_EQ(*recovered->persist("c", sentence(6), 6),
+                  present ? PersistOutcome::kDuplicate : PersistOutcome::kWritten);
+        EXPECT_EQ((*recovered->retrieve("c"))["content"], sentences(1, 6));
+        expect_no_debris();
+      });
   EXPECT_GE(crash_points, 12);
 }
 
 TEST_F(DurabilityTest, CrashAtEveryCallOfClearLeavesAllOrNothing) {
-  for (int k = 0;; ++k) {
-    fresh_directory();
-    auto log = open_faulty();
-    persist_sentences(*log, 1, 4);
-    faulty_->crash_after(k);
-    const int calls_before = faulty_->calls();
-    const bool acknowledged = log->clear("c").is_ok();
-    const bool finished = faulty_->calls() - calls_before <= k;
-    log.reset();
-
-    auto recovered = reopen();
-    ASSERT_NE(recovered, nullptr);
-    const std::string content = (*recovered->retrieve("c"))["content"];
-    if (acknowledged) {
-      EXPECT_EQ(content, "") << "crash after call " << k;
-    } else {
-      EXPECT_TRUE(content.empty() || content == sentences(1, 4)) << content;
-    }
-    expect_no_debris();
-    if (finished) break;
-  }
+  crash_at_every_call(
+      [&] {
+        fresh_directory();
+        auto log = open_faulty();
+        persist_sentences(*log, 1, 4);
+        return std::make_pair(std::move(log), faulty_);
+      },
+      [](WriteAheadLog& log) { return log.clear("c").is_ok(); },
+      [&](bool acknowledged, int k) {
+        auto recovered = reopen();
+        ASSERT_NE(recovered, nullptr);
+        const std::string content = (*recovered->retrieve("c"))["content"];
+        if (acknowledged) {
+          EXPECT_EQ(content, "") << "crash after call " << k;
+        } else {
+          EXPECT_TRUE(content.empty() || content == sentences(1, 4)) << content;
+        }
+        expect_no_debris();
+      });
 }
 
 TEST_F(DurabilityTest, CrashAtEveryCallOfStartUpThenStartUpAgain) {

@@ -6,10 +6,12 @@
 #pragma once
 
 #include <cerrno>
+#include <chrono>
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "wal/storage.h"
@@ -29,7 +31,10 @@ enum class Op {
   kRemoveDir,
   kSyncDir,
   kList,
-  kLock
+  kLock,
+  kOpen,     // open_positional_file
+  kWriteAt,  // PositionalFile::write_at
+  kReadAt,   // PositionalFile::read_at
 };
 
 class FaultInjectionStorage final : public Storage {
@@ -54,6 +59,27 @@ class FaultInjectionStorage final : public Storage {
     return total_;
   }
 
+  // How many calls of `op` were made so far.
+  int count(Op op) const {
+    std::lock_guard lock(mutex_);
+    auto it = seen_.find(op);
+    return it == seen_.end() ? 0 : it->second;
+  }
+
+  // Makes every file sync take at least `delay`: a slow disk.
+  void set_sync_delay(std::chrono::microseconds delay) {
+    std::lock_guard lock(mutex_);
+    sync_delay_ = delay;
+  }
+  void delay_sync() {
+    std::chrono::microseconds delay;
+    {
+      std::lock_guard lock(mutex_);
+      delay = sync_delay_;
+    }
+    if (delay.count() > 0) std::this_thread::sleep_for(delay);
+  }
+
   void set_clock(uint64_t millis, int64_t step) {
     std::lock_guard lock(mutex_);
     clock_ = millis;
@@ -62,6 +88,8 @@ class FaultInjectionStorage final : public Storage {
   }
 
   Result<std::unique_ptr<WritableFile>> new_writable_file(const std::string& path) override;
+  Result<std::unique_ptr<PositionalFile>> open_positional_file(const std::string& path,
+                                                               bool create) override;
   Result<std::string> read_file(const std::string& path) override {
     WAL_RETURN_IF_ERROR(check(Op::kRead, path));
     return base_->read_file(path);
@@ -136,6 +164,7 @@ class FaultInjectionStorage final : public Storage {
   bool fixed_clock_ = false;
   uint64_t clock_ = 0;
   int64_t clock_step_ = 0;
+  std::chrono::microseconds sync_delay_{0};
 };
 
 // A file whose calls go through the storage's fault checks.
@@ -163,12 +192,72 @@ class FaultInjectionFile final : public WritableFile {
   std::unique_ptr<WritableFile> base_;
 };
 
+// A positional file whose calls go through the storage's fault checks; a
+// sync counts as Op::kSync and a close as Op::kClose, as for WritableFile.
+class FaultInjectionPositionalFile final : public PositionalFile {
+ public:
+  FaultInjectionPositionalFile(FaultInjectionStorage* storage, std::string path,
+                               std::unique_ptr<PositionalFile> base)
+      : storage_(storage), path_(std::move(path)), base_(std::move(base)) {}
+  Result<std::string> read_at(uint64_t offset, size_t n) override {
+    WAL_RETURN_IF_ERROR(storage_->check(Op::kReadAt, path_));
+    return base_->read_at(offset, n);
+  }
+  Status write_at(uint64_t offset, std::string_view data) override {
+    WAL_RETURN_IF_ERROR(storage_->check(Op::kWriteAt, path_));
+    return base_->write_at(offset, data);
+  }
+  Status sync() override {
+    WAL_RETURN_IF_ERROR(storage_->check(Op::kSync, path_));
+    storage_->delay_sync();
+    return base_->sync();
+  }
+  Result<uint64_t> size() override { return base_->size(); }
+  Status close() override {
+    WAL_RETURN_IF_ERROR(storage_->check(Op::kClose, path_));
+    return base_->close();
+  }
+
+ private:
+  FaultInjectionStorage* storage_;
+  std::string path_;
+  std::unique_ptr<PositionalFile> base_;
+};
+
+inline Result<std::unique_ptr<PositionalFile>> FaultInjectionStorage::open_positional_file(
+    const std::string& path, bool create) {
+  WAL_RETURN_IF_ERROR(check(Op::kOpen, path));
+  WAL_ASSIGN_OR_RETURN(std::unique_ptr<PositionalFile> file,
+                       base_->open_positional_file(path, create));
+  return std::unique_ptr<PositionalFile>(
+      std::make_unique<FaultInjectionPositionalFile>(this, path, std::move(file)));
+}
+
 inline Result<std::unique_ptr<WritableFile>> FaultInjectionStorage::new_writable_file(
     const std::string& path) {
   WAL_RETURN_IF_ERROR(check(Op::kCreate, path));
   WAL_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, base_->new_writable_file(path));
   return std::unique_ptr<WritableFile>(
       std::make_unique<FaultInjectionFile>(this, path, std::move(file)));
+}
+
+// Runs `act` in a fresh world that crashes after k storage calls, for k = 0,
+// 1, 2, ... until `act` completes within k calls. `open` makes the world and
+// returns {log, the storage to crash}; `act(log)` returns whether the call
+// was acknowledged; `check(acknowledged, k)` looks at what a restart finds.
+// Returns the number of crash points tried.
+template <typename Open, typename Act, typename Check>
+int crash_at_every_call(const Open& open, const Act& act, const Check& check) {
+  for (int k = 0;; ++k) {
+    auto [log, storage] = open();
+    storage->crash_after(k);
+    const int calls_before = storage->calls();
+    const bool acknowledged = act(*log);
+    const bool finished = storage->calls() - calls_before <= k;
+    log.reset();  // the process is gone
+    check(acknowledged, k);
+    if (finished) return k + 1;
+  }
 }
 
 }  // namespace wal::testing

@@ -114,6 +114,20 @@ TEST(RecordCodecTest, NoSingleByteChangeIsReturnedAsOtherData) {
   EXPECT_GT(detected, static_cast<int>(whole.size() * 250));
 }
 
+// Found by the seed_file fuzzer: an otherwise empty "_metadata" must still
+// give a file that decodes, checksum and all.
+TEST(RecordCodecTest, EmptyMetadataGetsAChecksumThatVerifies) {
+  const Json body = Json::parse(R"({"content": "x", "_metadata": {}})");
+  const std::string file = encode_completed_file(body);
+  const std::string ending =
+      R"("_metadata": {"crc32c": ")" + file.substr(file.size() - 11, 8) + "\"}}";
+  EXPECT_EQ(file.substr(file.size() - ending.size()), ending);
+  auto decoded = decode_file(file, "f");
+  ASSERT_TRUE(decoded.is_ok()) << decoded.status().to_string();
+  EXPECT_TRUE(decoded->checksummed);
+  EXPECT_EQ(decoded->body, body);
+}
+
 TEST(FileNamesTest, NamesRoundTrip) {
   const ParsedFileName log = parse_file_name(log_file_name(1795558512488, UINT64_MAX));
   EXPECT_EQ(log.kind, FileKind::kLog);

@@ -74,11 +74,27 @@ inline std::vector<std::string> names_with_prefix(const fs::path& dir, const std
   return names;
 }
 
+// Options for the seed layout, which most tests are about.
 inline WriteAheadLogOptions options_for(const fs::path& dir, uint32_t threshold = 3) {
   WriteAheadLogOptions options;
   options.service_name = "test";
   options.base_dir = dir.string();
   options.checkpoint_threshold = threshold;
+  options.layout = Layout::kSeed;
+  return options;
+}
+
+// Options for the segmented layout, sized small so that tests rotate
+// segments and take snapshots after a few messages: deterministic (no
+// background work) unless a test turns it on.
+inline WriteAheadLogOptions segmented_options_for(const fs::path& dir) {
+  WriteAheadLogOptions options;
+  options.service_name = "test";
+  options.base_dir = dir.string();
+  options.layout = Layout::kSegmented;
+  options.segmented.segment_bytes = 64 * 1024;
+  options.segmented.checkpoint_bytes = 256 * 1024;
+  options.segmented.background_work = false;
   return options;
 }
 

@@ -281,6 +281,51 @@ TEST_F(WalctlTest, InspectDescribesDebrisWithoutRemovingIt) {
   EXPECT_TRUE(fs::exists(debris));
 }
 
+// Damages the checkpoint-free log of message 1 of `client`; returns its name.
+std::string damage_first_log(const fs::path& folder) {
+  const std::string name = names_with_prefix(folder, "log_").front();
+  std::string bytes = read_bytes(folder / name);
+  bytes[bytes.size() / 2] ^= 0x20;
+  write_bytes(folder / name, bytes);
+  return name;
+}
+
+TEST_F(WalctlTest, RepairSetsDamagedFilesAsideAndTheClientWorksAgain) {
+  ASSERT_EQ(walctl({"persist", "c1", "1", R"({"content": "one"})"}).exit_code, 0);
+  ASSERT_EQ(walctl({"persist", "c1", "2", R"({"content": "two"})"}).exit_code, 0);
+  const std::string name = damage_first_log(client_folder("c1"));
+  ASSERT_EQ(walctl({"retrieve", "c1"}).exit_code, 1) << "a damaged client refuses calls";
+
+  auto repaired = walctl({"repair"});
+  EXPECT_EQ(repaired.exit_code, 0) << repaired.err;
+  const std::vector<Json> lines = json_lines(repaired.out);
+  ASSERT_EQ(lines.size(), 2u) << repaired.out;
+  EXPECT_EQ(lines[0]["set_aside"], Json::array({name}));
+  EXPECT_EQ(lines[0]["ok"], true);
+  EXPECT_TRUE(fs::exists(dir_.path() / ".quarantine" / "c1" / name)) << "set aside, not deleted";
+  EXPECT_FALSE(fs::exists(fs::path(client_folder("c1")) / name));
+
+  EXPECT_EQ(walctl({"retrieve", "c1"}).out, "{\"content\":\"two\"}\n");
+  EXPECT_EQ(walctl({"verify"}).exit_code, 0);
+  EXPECT_EQ(walctl({"clients"}).out, "{\"client\":\"c1\",\"max_message_id\":2}\n")
+      << "the quarantine folder is not a client";
+}
+
+TEST_F(WalctlTest, RepairDryRunMovesNothing) {
+  ASSERT_EQ(walctl({"persist", "c1", "1", R"({"content": "one"})"}).exit_code, 0);
+  const std::string name = damage_first_log(client_folder("c1"));
+  auto result = walctl({"repair", "--dry-run"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  EXPECT_EQ(json_lines(result.out)[0]["would_set_aside"], Json::array({name}));
+  EXPECT_TRUE(fs::exists(fs::path(client_folder("c1")) / name));
+  EXPECT_FALSE(fs::exists(dir_.path() / ".quarantine"));
+}
+
+TEST_F(WalctlTest, RepairRefusesADirectoryInUse) {
+  auto held = open_log(options_for(dir_.path()));
+  EXPECT_EQ(walctl({"repair"}).exit_code, 4);
+}
+
 TEST_F(WalctlTest, VerifyOfAMissingDirectoryIsAnIoError) {
   auto result =
       run_process({WALCTL_PATH, "--dir", (dir_.path() / "absent").string(), "verify"}, "");

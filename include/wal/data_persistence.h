@@ -26,6 +26,13 @@ struct ClientSummary {
   std::optional<uint64_t> max_message_id;  // empty when nothing is recorded
 };
 
+// One message of a persist_batch call.
+struct PersistRequest {
+  std::string client_id;
+  Json data;
+  uint64_t message_id = 0;
+};
+
 class DataPersistence {
  public:
   virtual ~DataPersistence() = default;
@@ -34,6 +41,16 @@ class DataPersistence {
   // returns kWritten. Either outcome means the caller may acknowledge.
   virtual Result<PersistOutcome> persist(std::string_view client_id, const Json& data,
                                          uint64_t message_id) = 0;
+
+  // Records every message of `batch` as persist would, in order, and returns
+  // one outcome per message (a later message with an id at or below an
+  // earlier one's for the same client is kDuplicate). Every message is checked
+  // before anything is written: an invalid one fails the whole call with
+  // kInvalidArgument naming its index. Durable before it returns; when it
+  // fails, none of the batch may be acknowledged (some may be recorded, so
+  // a retry reports those as duplicates).
+  virtual Result<std::vector<PersistOutcome>> persist_batch(
+      const std::vector<PersistRequest>& batch) = 0;
 
   // The client's merged state; the interpreter's empty state for an unknown client.
   virtual Result<Json> retrieve(std::string_view client_id) = 0;

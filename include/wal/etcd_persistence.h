@@ -105,6 +105,9 @@ class EtcdPersistence final : public DataPersistence {
   // nothing was written; reads still work.
   Result<PersistOutcome> persist(std::string_view client_id, const Json& data,
                                  uint64_t message_id) override;
+  // The messages share transactions as concurrent persists do.
+  Result<std::vector<PersistOutcome>> persist_batch(
+      const std::vector<PersistRequest>& batch) override;
   Result<Json> retrieve(std::string_view client_id) override;
   Status clear(std::string_view client_id) override;
   Result<std::vector<ClientSummary>> clients() override;

@@ -12,6 +12,8 @@ namespace wal {
 class FileSystemStorage final : public Storage {
  public:
   Result<std::unique_ptr<WritableFile>> new_writable_file(const std::string& path) override;
+  Result<std::unique_ptr<PositionalFile>> open_positional_file(const std::string& path,
+                                                               bool create) override;
   Result<std::string> read_file(const std::string& path) override;
   Status sync_file(const std::string& path) override;
   Status rename_file(const std::string& from, const std::string& to) override;

@@ -25,6 +25,23 @@ class WritableFile {
   virtual Status close() = 0;
 };
 
+// A file read and written at explicit offsets. The segmented layout sizes its
+// segment files ahead of time and then only overwrites them, so that a sync
+// flushes data without changing the file's size (no metadata update).
+// read_at and write_at may be called from several threads at once.
+class PositionalFile {
+ public:
+  virtual ~PositionalFile() = default;
+  // Up to `n` bytes from `offset`; fewer only where the file ends.
+  virtual Result<std::string> read_at(uint64_t offset, size_t n) = 0;
+  // Writes all of `data` at `offset`, growing the file if it reaches past its end.
+  virtual Status write_at(uint64_t offset, std::string_view data) = 0;
+  // Makes everything written so far durable (fdatasync).
+  virtual Status sync() = 0;
+  virtual Result<uint64_t> size() = 0;
+  virtual Status close() = 0;
+};
+
 // Held while the process owns a data directory; released on destruction.
 class FileLock {
  public:
@@ -43,6 +60,10 @@ class Storage {
 
   // Creates or truncates `path` and opens it for writing.
   virtual Result<std::unique_ptr<WritableFile>> new_writable_file(const std::string& path) = 0;
+  // Opens `path` for positional reads and writes, creating it empty when
+  // `create` is set and it does not exist. Never truncates.
+  virtual Result<std::unique_ptr<PositionalFile>> open_positional_file(const std::string& path,
+                                                                       bool create) = 0;
   // Reads a whole file. Fails with kNotFound when it does not exist.
   virtual Result<std::string> read_file(const std::string& path) = 0;
   // Makes an existing file's contents durable, e.g. one another process wrote.

@@ -1,4 +1,5 @@
-// WriteAheadLog: the seed's DataPersistence, on a Storage, made crash-safe.
+// WriteAheadLog: the seed's DataPersistence, on a Storage, made crash-safe,
+// in one of two on-disk layouts (docs/format.md).
 //
 //   auto storage = std::make_shared<wal::FileSystemStorage>();
 //   auto interpreter = std::make_shared<wal::ConsumerStateInterpreter>();
@@ -28,17 +29,81 @@
 namespace wal {
 
 enum class Layout {
-  kSeed,  // the original service's folders and files; see docs/format.md
+  kAuto,       // the layout of the existing directory; kSegmented for a new one
+  kSeed,       // the original service's folders and files; see docs/format.md
+  kSegmented,  // shared, preallocated segment files and snapshots; see docs/format.md
+};
+
+const char* layout_name(Layout layout);
+
+// When a write of the segmented layout is durable.
+enum class SyncPolicy {
+  // fdatasync before persist returns: a returned kWritten survives a power cut.
+  kAlways,
+  // persist returns once the record is written to the operating system; a
+  // background fdatasync runs every sync_interval_ms. A process crash loses
+  // nothing; a power cut or kernel crash loses at most the acknowledged
+  // messages of the last interval (plus the time one sync takes).
+  kInterval,
+  // fdatasync only when a segment ends and at close. Unsafe: a power cut or
+  // kernel crash may lose any number of acknowledged messages. For tests and
+  // data that can be rebuilt.
+  kNone,
+};
+
+// What opening a segmented directory does with damaged log records (in the
+// spirit of RocksDB's WALRecoveryMode). A torn tail is the last record(s) of
+// the log left incomplete or zero-filled by a crash in the middle of a write
+// that was never acknowledged; damage anywhere else was acknowledged data.
+enum class RecoveryMode {
+  // The default. A torn tail is cut off and reported; any other damage fails
+  // the open with kCorruption naming the file and offset.
+  kTolerateTornTail,
+  // Any damage, a torn tail included, fails the open: for directories that
+  // were closed cleanly and must be exactly as left.
+  kAbsoluteConsistency,
+  // Recovers up to the first damaged record and drops everything after it
+  // (reported, and removed from disk so it stays dropped): a consistent
+  // state as of some point in time, losing acknowledged messages.
+  kPointInTime,
+  // Skips every damaged record and keeps everything that checks out, as
+  // reported events. Clients may miss messages in the middle of their history.
+  kSkipDamaged,
+};
+
+// Settings of the segmented layout (the seed layout ignores them).
+struct SegmentedOptions {
+  SyncPolicy sync_policy = SyncPolicy::kAlways;
+  uint32_t sync_interval_ms = 50;  // kInterval: the bound on the loss window
+  RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
+  // Size of each segment file (at least 4096). New ones are zero-filled ahead
+  // of use. A message must fit in one: its record JSON and client id plus 60
+  // bytes of framing at most segment_bytes, whatever max_record_bytes allows.
+  uint64_t segment_bytes = 8u << 20;
+  // A snapshot is taken after this many bytes of log, or after as many bytes
+  // as the last snapshot holds if that is more, so that rewriting snapshots
+  // costs at most about as much I/O as the log itself.
+  uint64_t checkpoint_bytes = 32u << 20;
+  // Merged states kept in memory for retrieve, counted by the bytes of the
+  // records they were built from. 0 disables the cache.
+  size_t state_cache_bytes = 16u << 20;
+  // Segments retired by a snapshot that are kept to be recycled; the rest are removed.
+  uint32_t recycled_segments = 2;
+  // Snapshots and segment preparation on background threads. When false they
+  // run inside the persist call that needs them (deterministic, for tests).
+  bool background_work = true;
 };
 
 struct WriteAheadLogOptions {
   // Named in messages only; like the original, not part of any path.
   std::string service_name = "wal";
-  // One folder per client is created below it.
+  // Created if needed. Seed layout: one folder per client below it.
   std::string base_dir = "/app/wal";
-  // A checkpoint consolidates a client's logs once it has this many.
+  // Seed layout: a checkpoint consolidates a client's logs once it has this many.
   uint32_t checkpoint_threshold = 3;
-  Layout layout = Layout::kSeed;
+  // A layout that contradicts the existing directory fails with kInvalidArgument.
+  Layout layout = Layout::kAuto;
+  SegmentedOptions segmented;
   // Largest accepted record (the serialised JSON); larger data is refused.
   size_t max_record_bytes = 16u << 20;
   // Told of problems that do not fail the call: a checkpoint that failed and
@@ -51,23 +116,29 @@ struct WriteAheadLogOptions {
 struct RecoveryReport {
   struct Event {
     std::string path;
-    std::string action;  // "removed" or "ignored"
+    // "removed", "ignored", "retired", "truncated" (a torn tail), "skipped"
+    // (kSkipDamaged) or "dropped" (kPointInTime)
+    std::string action;
     std::string reason;
   };
   std::vector<Event> events;
   // Clients whose files are damaged: their calls fail with kCorruption.
   std::vector<Status> damaged_clients;
+  Layout layout = Layout::kSeed;
   size_t clients = 0;
-  size_t logs = 0;
-  size_t checkpoints = 0;
+  size_t logs = 0;         // seed: log files; segmented: segments read
+  size_t checkpoints = 0;  // seed: checkpoint files; segmented: 1 when a snapshot was loaded
+  size_t records = 0;      // segmented: records replayed after the snapshot
+  bool torn_tail = false;  // segmented: a torn tail was cut off
 };
 
 class WriteAheadLog final : public DataPersistence {
  public:
   class Engine;  // one per layout
 
-  // Opens (creating it if needed) options.base_dir, takes its lock, removes
-  // debris of interrupted writes and recovers every client's dedup mark.
+  // Opens (creating it if needed) options.base_dir, takes its lock, picks the
+  // layout, removes debris of interrupted writes and recovers every client's
+  // dedup mark.
   static Result<std::unique_ptr<WriteAheadLog>> open(
       std::shared_ptr<StateInterpreter> state_interpreter, std::shared_ptr<Storage> storage,
       WriteAheadLogOptions options);
@@ -76,6 +147,8 @@ class WriteAheadLog final : public DataPersistence {
 
   Result<PersistOutcome> persist(std::string_view client_id, const Json& data,
                                  uint64_t message_id) override;
+  Result<std::vector<PersistOutcome>> persist_batch(
+      const std::vector<PersistRequest>& batch) override;
   Result<Json> retrieve(std::string_view client_id) override;
   Status clear(std::string_view client_id) override;
   Result<std::vector<ClientSummary>> clients() override;

@@ -1,10 +1,12 @@
 #include "wal/etcd_persistence.h"
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdio>
 #include <deque>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <random>
 #include <set>
 #include <thread>
@@ -92,6 +94,47 @@ class EtcdPersistence::Impl {
                                            " for client \"" + std::string(client_id) + "\"");
     }
     return outcome;
+  }
+
+  Result<std::vector<PersistOutcome>> persist_batch(const std::vector<PersistRequest>& batch) {
+    // Everything is checked before anything is written.
+    std::vector<std::string> prefixes(batch.size());
+    std::vector<std::string> records(batch.size());
+    for (size_t i = 0; i < batch.size(); ++i) {
+      const std::string context = "message " + std::to_string(i);
+      WAL_RETURN_IF_ERROR(validate_client_id(batch[i].client_id).with_context(context));
+      auto record = etcd::encode_record(*interpreter_, batch[i].data, batch[i].message_id,
+                                        options_.max_record_bytes);
+      if (!record.is_ok()) return record.status().with_context(context);
+      records[i] = std::move(record).value();
+      prefixes[i] = layout_.client_prefix(batch[i].client_id);
+    }
+    // In order: an id at or below an earlier one of its client is a duplicate
+    // without asking etcd; the rest ascend per client.
+    std::vector<std::optional<PersistOutcome>> outcomes(batch.size());
+    std::vector<etcd::GroupCommit::Message> messages;
+    std::vector<size_t> sent;
+    std::unordered_map<std::string, uint64_t> highest;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      auto [it, first] = highest.try_emplace(prefixes[i], batch[i].message_id);
+      if (!first && batch[i].message_id <= it->second) {
+        outcomes[i] = PersistOutcome::kDuplicate;
+        continue;
+      }
+      it->second = batch[i].message_id;
+      messages.push_back({&prefixes[i], batch[i].message_id, &records[i]});
+      sent.push_back(i);
+    }
+    std::vector<Result<PersistOutcome>> results = group_commit_.persist_all(messages);
+    for (size_t j = 0; j < results.size(); ++j) {
+      if (!results[j].is_ok()) {
+        return results[j].status().with_context("message " + std::to_string(sent[j]));
+      }
+      outcomes[sent[j]] = *results[j];
+    }
+    std::vector<PersistOutcome> all;
+    for (const auto& outcome : outcomes) all.push_back(*outcome);
+    return all;
   }
 
   Result<Json> retrieve(std::string_view client_id) {
@@ -304,6 +347,11 @@ EtcdPersistence::~EtcdPersistence() = default;
 Result<PersistOutcome> EtcdPersistence::persist(std::string_view client_id, const Json& data,
                                                 uint64_t message_id) {
   return impl_->persist(client_id, data, message_id);
+}
+
+Result<std::vector<PersistOutcome>> EtcdPersistence::persist_batch(
+    const std::vector<PersistRequest>& batch) {
+  return impl_->persist_batch(batch);
 }
 
 Result<Json> EtcdPersistence::retrieve(std::string_view client_id) {

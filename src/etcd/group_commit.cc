@@ -14,7 +14,7 @@ struct GroupCommit::Writer {
   const std::string* record;
   std::optional<Result<PersistOutcome>> result;
   bool done = false;
-  std::condition_variable cv;
+  std::condition_variable* cv;  // the caller's; one caller may queue several writers
 };
 
 namespace {
@@ -45,22 +45,40 @@ std::string GroupCommit::next_token() {
 
 Result<PersistOutcome> GroupCommit::persist(const std::string& client_prefix, uint64_t id,
                                             const std::string& record) {
-  Writer self;
-  self.client_prefix = &client_prefix;
-  self.id = id;
-  self.record = &record;
+  return std::move(persist_all({Message{&client_prefix, id, &record}}).front());
+}
+
+std::vector<Result<PersistOutcome>> GroupCommit::persist_all(const std::vector<Message>& messages) {
+  std::condition_variable cv;
+  std::vector<Writer> mine(messages.size());
+  for (size_t i = 0; i < messages.size(); ++i) {
+    mine[i].client_prefix = messages[i].client_prefix;
+    mine[i].id = messages[i].id;
+    mine[i].record = messages[i].record;
+    mine[i].cv = &cv;
+  }
+  auto all_done = [&] {
+    return std::all_of(mine.begin(), mine.end(), [](const Writer& w) { return w.done; });
+  };
 
   std::unique_lock lock(mutex_);
-  writers_.push_back(&self);
-  self.cv.wait(lock, [&] {
-    return self.done || (writers_.front() == &self && in_flight_ < limits_.max_in_flight);
-  });
-  if (self.done) return std::move(*self.result);
+  for (Writer& writer : mine) writers_.push_back(&writer);
+  for (;;) {
+    cv.wait(lock, [&] {
+      return all_done() || (writers_.front()->cv == &cv && in_flight_ < limits_.max_in_flight);
+    });
+    if (all_done()) break;
+    lead_batch(lock);
+  }
+  std::vector<Result<PersistOutcome>> results;
+  for (Writer& writer : mine) results.push_back(std::move(*writer.result));
+  return results;
+}
 
+void GroupCommit::lead_batch(std::unique_lock<std::mutex>& lock) {
   // At the front with a transaction slot free: lead a batch of the writers
   // queued behind, in order. Taking them off the queue lets the next writer
-  // lead another batch while this one is in flight, so that etcd can commit
-  // both with one disk sync.
+  // lead another batch while this one is in flight.
   std::vector<Writer*> batch;
   PersistTxnBuilder builder(limits_);
   std::map<std::string_view, size_t> messages_per_client;
@@ -77,7 +95,7 @@ Result<PersistOutcome> GroupCommit::persist(const std::string& client_prefix, ui
   }
   writers_.erase(writers_.begin(), writers_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
   ++in_flight_;
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
+  if (!writers_.empty()) writers_.front()->cv->notify_all();
   lock.unlock();
 
   commit(batch);
@@ -86,10 +104,9 @@ Result<PersistOutcome> GroupCommit::persist(const std::string& client_prefix, ui
   --in_flight_;
   for (Writer* writer : batch) {
     writer->done = true;
-    if (writer != &self) writer->cv.notify_one();
+    writer->cv->notify_all();
   }
-  if (!writers_.empty()) writers_.front()->cv.notify_one();
-  return std::move(*self.result);
+  if (!writers_.empty()) writers_.front()->cv->notify_all();
 }
 
 Result<std::vector<ClientWriteResult>> GroupCommit::recover_landed(

@@ -15,6 +15,7 @@
 #include <functional>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "etcd/persist_txn.h"
 #include "wal/data_persistence.h"
@@ -33,8 +34,21 @@ class GroupCommit {
   Result<PersistOutcome> persist(const std::string& client_prefix, uint64_t id,
                                  const std::string& record);
 
+  struct Message {
+    const std::string* client_prefix;
+    uint64_t id;
+    const std::string* record;
+  };
+  // persist() for several messages at once, queued together and in order, so
+  // they share transactions. A client's ids must ascend: the caller settles
+  // ids at or below an earlier one of the same client as duplicates.
+  std::vector<Result<PersistOutcome>> persist_all(const std::vector<Message>& messages);
+
  private:
   struct Writer;
+  // Takes the writers at the front of the queue that fit one transaction,
+  // and commits them with `lock` released.
+  void lead_batch(std::unique_lock<std::mutex>& lock);
   void commit(const std::vector<Writer*>& batch);
   // After a failed request, which of its writes had landed all the same;
   // `error` for the others, or for all when that cannot be read either.

@@ -42,7 +42,10 @@ Result<BaseDirListing> list_base_dir(Storage& storage, const std::string& base_d
             [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
   BaseDirListing listing;
   for (const DirEntry& entry : entries) {
-    if (entry.name == kLockFileName || entry.name == kTrashDirName) continue;
+    if (entry.name == kLockFileName || entry.name == kTrashDirName ||
+        entry.name == kQuarantineDirName) {
+      continue;
+    }
     if (entry.type != DirEntry::Type::kDirectory) {
       listing.ignored.push_back({entry.name, "not a client folder"});
     } else if (Status valid = validate_client_id(entry.name); !valid.is_ok()) {

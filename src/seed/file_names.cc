@@ -70,11 +70,4 @@ ParsedFileName parse_file_name(std::string_view name) {
   return parsed;
 }
 
-std::string join_path(std::string_view directory, std::string_view name) {
-  std::string path(directory);
-  if (!path.empty() && path.back() != '/') path += '/';
-  path += name;
-  return path;
-}
-
 }  // namespace wal::seed

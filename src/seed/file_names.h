@@ -5,6 +5,7 @@
 //   <base>/<client>/<one of the above>.tmp     a write not yet complete
 //   <base>/.wal.lock                            held by the open instance
 //   <base>/.trash/                              clients being cleared
+//   <base>/.quarantine/<client>/                damaged files `walctl repair` set aside
 //
 // Timestamps are decimal milliseconds since the epoch, message ids decimal
 // unsigned 64-bit integers. The original service globs "log_*.log" and
@@ -15,10 +16,15 @@
 #include <string>
 #include <string_view>
 
+#include "util/paths.h"
+
 namespace wal::seed {
+
+using wal::join_path;
 
 inline constexpr std::string_view kLockFileName = ".wal.lock";
 inline constexpr std::string_view kTrashDirName = ".trash";
+inline constexpr std::string_view kQuarantineDirName = ".quarantine";
 inline constexpr std::string_view kTempSuffix = ".tmp";
 
 enum class FileKind {
@@ -42,7 +48,5 @@ ParsedFileName parse_file_name(std::string_view name);
 
 // Parses a decimal unsigned 64-bit number: digits only, no sign, no overflow.
 bool parse_u64(std::string_view text, uint64_t* value);
-
-std::string join_path(std::string_view directory, std::string_view name);
 
 }  // namespace wal::seed

@@ -1,19 +1,22 @@
 #include "seed/record_codec.h"
 
 #include <cstdio>
+#include <optional>
 
 #include "util/crc32c.h"
 
 namespace wal::seed {
 namespace {
 
-// `, "crc32c": "0a1b2c3d"}}`: the checksum field and the two closing braces
-// of "_metadata" and of the record, which always end our files.
-constexpr std::string_view kChecksumOpen = ", \"crc32c\": \"";
+// `"crc32c": "0a1b2c3d"}}`: the checksum field and the two closing braces of
+// "_metadata" and of the record, which always end our files. The field follows
+// ", " after other "_metadata" keys, or the "{" of an otherwise empty one.
+constexpr std::string_view kChecksumField = "\"crc32c\": \"";
+constexpr std::string_view kSeparator = ", ";
 constexpr std::string_view kClosing = "}}";
 constexpr size_t kChecksumHexDigits = 8;
-constexpr size_t kChecksumSuffixBytes =
-    kChecksumOpen.size() + kChecksumHexDigits + 1 + kClosing.size();
+constexpr size_t kChecksumFieldBytes =
+    kChecksumField.size() + kChecksumHexDigits + 1 + kClosing.size();
 
 std::string hex32(uint32_t value) {
   char text[kChecksumHexDigits + 1];
@@ -21,22 +24,40 @@ std::string hex32(uint32_t value) {
   return std::string(text, kChecksumHexDigits);
 }
 
-uint32_t checksum_without_field(std::string_view contents_before_field) {
-  uint32_t crc = crc32c::value(contents_before_field.data(), contents_before_field.size());
+// The CRC-32C of the file as it reads without the field: `before_field`
+// (everything before it and its separator) followed by the closing braces.
+uint32_t checksum_without_field(std::string_view before_field) {
+  uint32_t crc = crc32c::value(before_field.data(), before_field.size());
   return crc32c::extend(crc, kClosing.data(), kClosing.size());
 }
 
-// True when `contents` ends with a well-formed checksum field; stores its text.
-bool find_checksum_field(std::string_view contents, std::string_view* stored_hex) {
-  if (contents.size() < kChecksumSuffixBytes) return false;
-  const std::string_view suffix = contents.substr(contents.size() - kChecksumSuffixBytes);
-  if (suffix.substr(0, kChecksumOpen.size()) != kChecksumOpen) return false;
-  if (suffix.substr(suffix.size() - 1 - kClosing.size()) != "\"}}") return false;
-  *stored_hex = suffix.substr(kChecksumOpen.size(), kChecksumHexDigits);
-  for (char c : *stored_hex) {
-    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+struct ChecksumField {
+  std::string_view stored_hex;
+  std::string_view before_field;  // the file up to the field, without the separator
+};
+
+// The well-formed checksum field that ends `contents`, if there is one.
+std::optional<ChecksumField> find_checksum_field(std::string_view contents) {
+  if (contents.size() < kChecksumFieldBytes + 1) return std::nullopt;
+  const size_t field_start = contents.size() - kChecksumFieldBytes;
+  const std::string_view field = contents.substr(field_start);
+  if (field.substr(0, kChecksumField.size()) != kChecksumField) return std::nullopt;
+  if (field.substr(field.size() - 1 - kClosing.size()) != "\"}}") return std::nullopt;
+  ChecksumField found;
+  found.stored_hex = field.substr(kChecksumField.size(), kChecksumHexDigits);
+  for (char c : found.stored_hex) {
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return std::nullopt;
   }
-  return true;
+  const std::string_view before = contents.substr(0, field_start);
+  if (before.size() >= kSeparator.size() &&
+      before.substr(before.size() - kSeparator.size()) == kSeparator) {
+    found.before_field = before.substr(0, before.size() - kSeparator.size());
+  } else if (before.back() == '{') {
+    found.before_field = before;
+  } else {
+    return std::nullopt;
+  }
+  return found;
 }
 
 bool is_prefix_of(std::string_view text, std::string_view whole) {
@@ -52,7 +73,8 @@ std::string encode_completed_file(const Json& body) {
   // The record ends with the "}}" that closes "_metadata" and the record.
   const uint32_t crc = crc32c::value(contents.data(), contents.size());
   contents.resize(contents.size() - kClosing.size());
-  contents += kChecksumOpen;
+  if (contents.back() != '{') contents += kSeparator;  // "_metadata" has other keys
+  contents += kChecksumField;
   contents += hex32(crc);
   contents += '"';
   contents += kClosing;
@@ -76,15 +98,15 @@ Result<DecodedFile> decode_file(std::string_view contents, const std::string& pa
                                   "\" (expected COMPLETED or PROCESSING)");
   }
   const size_t json_offset = newline + 1;
-  std::string_view stored_hex;
-  decoded.checksummed = find_checksum_field(contents, &stored_hex);
-  if (decoded.checksummed) {
-    const uint32_t computed =
-        checksum_without_field(contents.substr(0, contents.size() - kChecksumSuffixBytes));
-    if (hex32(computed) != stored_hex) {
+  const std::optional<ChecksumField> field = find_checksum_field(contents);
+  decoded.checksummed = field.has_value();
+  if (field) {
+    const uint32_t computed = checksum_without_field(field->before_field);
+    if (hex32(computed) != field->stored_hex) {
       return Status::corruption(path, json_offset,
-                                "crc32c mismatch: the file says " + std::string(stored_hex) +
-                                    ", its contents give " + hex32(computed));
+                                "crc32c mismatch: the file says " +
+                                    std::string(field->stored_hex) + ", its contents give " +
+                                    hex32(computed));
     }
   }
   auto parsed = parse_json(contents.substr(json_offset), "the record after the status line");

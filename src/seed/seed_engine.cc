@@ -7,16 +7,6 @@
 #include "wal/client_id.h"
 
 namespace wal::seed {
-namespace {
-
-std::string parent_of(const std::string& path) {
-  const size_t slash = path.find_last_of('/');
-  if (slash == std::string::npos) return ".";
-  return slash == 0 ? "/" : path.substr(0, slash);
-}
-
-}  // namespace
-
 SeedEngine::SeedEngine(std::shared_ptr<StateInterpreter> interpreter,
                        std::shared_ptr<Storage> storage, WriteAheadLogOptions options)
     : interpreter_(std::move(interpreter)),
@@ -25,27 +15,16 @@ SeedEngine::SeedEngine(std::shared_ptr<StateInterpreter> interpreter,
 
 Result<std::unique_ptr<WriteAheadLog::Engine>> SeedEngine::open(
     std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
-    WriteAheadLogOptions options) {
+    WriteAheadLogOptions options, std::unique_ptr<FileLock> lock) {
   std::unique_ptr<SeedEngine> engine(
       new SeedEngine(std::move(interpreter), std::move(storage), std::move(options)));
+  engine->lock_ = std::move(lock);
+  engine->report_.layout = Layout::kSeed;
   WAL_RETURN_IF_ERROR(engine->recover());
   return std::unique_ptr<WriteAheadLog::Engine>(std::move(engine));
 }
 
 // ---- start-up -------------------------------------------------------------
-
-Status SeedEngine::create_base_dir() {
-  // mkdir -p, syncing the parent of every folder we create so it survives.
-  const std::string& base = options_.base_dir;
-  for (size_t end = base.find('/', 1);; end = base.find('/', end + 1)) {
-    const std::string prefix = end == std::string::npos ? base : base.substr(0, end);
-    if (!prefix.empty() && prefix.back() != '/') {
-      WAL_ASSIGN_OR_RETURN(bool created, storage_->create_dir(prefix));
-      if (created) WAL_RETURN_IF_ERROR(storage_->sync_dir(parent_of(prefix)));
-    }
-    if (end == std::string::npos) return Status::ok();
-  }
-}
 
 Status SeedEngine::remove_tree(const std::string& path) {
   WAL_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, storage_->list_dir(path));
@@ -74,8 +53,7 @@ Status SeedEngine::empty_trash() {
 }
 
 Status SeedEngine::recover() {
-  WAL_RETURN_IF_ERROR(create_base_dir());
-  WAL_ASSIGN_OR_RETURN(lock_, storage_->lock_file(join_path(options_.base_dir, kLockFileName)));
+  // WriteAheadLog::open created the base directory and holds its lock.
   WAL_RETURN_IF_ERROR(empty_trash());
   WAL_ASSIGN_OR_RETURN(BaseDirListing listing, list_base_dir(*storage_, options_.base_dir));
   for (const BaseDirListing::Ignored& entry : listing.ignored) {
@@ -107,7 +85,7 @@ Status SeedEngine::recover_client(const std::string& client_id) {
         note(join_path(dir, file.name), "ignored", file.problem.to_string());
       }
     }
-    clients_.emplace(client_id, std::move(client));
+    clients_.add(client_id, std::move(client));
     return Status::ok();
   }
 
@@ -144,7 +122,7 @@ Status SeedEngine::recover_client(const std::string& client_id) {
       note(path, "ignored", disposition_name(file.disposition));
     }
   }
-  clients_.emplace(client_id, std::move(client));
+  clients_.add(client_id, std::move(client));
   return Status::ok();
 }
 
@@ -154,27 +132,8 @@ std::string SeedEngine::client_dir(std::string_view client_id) const {
   return join_path(options_.base_dir, client_id);
 }
 
-std::shared_ptr<SeedEngine::Client> SeedEngine::find_client(std::string_view client_id) const {
-  std::lock_guard lock(clients_mutex_);
-  auto it = clients_.find(client_id);
-  return it == clients_.end() ? nullptr : it->second;
-}
-
-std::shared_ptr<SeedEngine::Client> SeedEngine::find_or_add_client(std::string_view client_id) {
-  std::lock_guard lock(clients_mutex_);
-  auto it = clients_.find(client_id);
-  if (it == clients_.end()) {
-    it = clients_.emplace(std::string(client_id), std::make_shared<Client>()).first;
-  }
-  return it->second;
-}
-
 Result<std::vector<ClientSummary>> SeedEngine::clients() {
-  std::vector<std::pair<std::string, std::shared_ptr<Client>>> all;
-  {
-    std::lock_guard lock(clients_mutex_);
-    all.assign(clients_.begin(), clients_.end());
-  }
+  const auto all = clients_.all();
   std::vector<ClientSummary> summaries;
   for (const auto& [client_id, client] : all) {
     std::lock_guard lock(client->mutex);
@@ -186,24 +145,6 @@ Result<std::vector<ClientSummary>> SeedEngine::clients() {
 }
 
 // ---- writing ----------------------------------------------------------------
-
-Status SeedEngine::check_writable() const {
-  if (!failed_.load(std::memory_order_acquire)) return Status::ok();
-  std::lock_guard lock(failure_mutex_);
-  return failure_;
-}
-
-Status SeedEngine::fail(const Status& cause) {
-  std::lock_guard lock(failure_mutex_);
-  if (!failed_.load(std::memory_order_relaxed)) {
-    // After a failed sync the kernel may have dropped the dirty pages and
-    // cleared the error; a retry could report success for lost data.
-    failure_ =
-        Status::failed(cause.to_string() + "; this instance refuses writes until it is reopened");
-    failed_.store(true, std::memory_order_release);
-  }
-  return failure_;
-}
 
 Status SeedEngine::health() const { return check_writable(); }
 
@@ -255,8 +196,8 @@ Status SeedEngine::write_file_durably(const std::string& dir, const std::string&
   return Status::ok();
 }
 
-Result<PersistOutcome> SeedEngine::persist(std::string_view client_id, const Json& data,
-                                           uint64_t message_id) {
+Result<SeedEngine::Prepared> SeedEngine::prepare(std::string_view client_id,
+                                                 const Json& data) const {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
   WAL_ASSIGN_OR_RETURN(Json record, interpreter_->format_data(data));
   if (!record.is_object() || !record.contains("_metadata") || !record["_metadata"].is_object()) {
@@ -266,8 +207,57 @@ Result<PersistOutcome> SeedEngine::persist(std::string_view client_id, const Jso
   // "_metadata" goes last: the checksum field closes the file.
   Json metadata = std::move(record["_metadata"]);
   record.erase("_metadata");
+  return Prepared{std::move(record), std::move(metadata)};
+}
 
-  std::shared_ptr<Client> client = find_or_add_client(client_id);
+Result<std::string> SeedEngine::encode_log(Prepared prepared, uint64_t timestamp,
+                                           uint64_t message_id) const {
+  prepared.metadata["timestamp"] = std::to_string(timestamp);
+  prepared.metadata["message_id"] = message_id;
+  prepared.metadata.erase("crc32c");
+  prepared.record["_metadata"] = std::move(prepared.metadata);
+  std::string contents = encode_completed_file(prepared.record);
+  if (contents.size() > options_.max_record_bytes) {
+    return Status::invalid_argument("message of " + std::to_string(contents.size()) +
+                                    " bytes exceeds max_record_bytes (" +
+                                    std::to_string(options_.max_record_bytes) + ")");
+  }
+  return contents;
+}
+
+Result<PersistOutcome> SeedEngine::persist(std::string_view client_id, const Json& data,
+                                           uint64_t message_id) {
+  WAL_ASSIGN_OR_RETURN(Prepared prepared, prepare(client_id, data));
+  return persist_prepared(client_id, std::move(prepared), message_id);
+}
+
+Result<std::vector<PersistOutcome>> SeedEngine::persist_batch(
+    const std::vector<PersistRequest>& batch) {
+  std::vector<Prepared> prepared;
+  prepared.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto one = prepare(batch[i].client_id, batch[i].data);
+    // The size with today's timestamp: what the write will check, checked first.
+    Status size = one.is_ok()
+                      ? encode_log(*one, storage_->now_millis(), batch[i].message_id).status()
+                      : one.status();
+    if (!size.is_ok()) return size.with_context("message " + std::to_string(i));
+    prepared.push_back(std::move(one).value());
+  }
+  std::vector<PersistOutcome> outcomes;
+  outcomes.reserve(batch.size());
+  for (size_t i = 0; i < batch.size(); ++i) {
+    auto outcome =
+        persist_prepared(batch[i].client_id, std::move(prepared[i]), batch[i].message_id);
+    if (!outcome.is_ok()) return outcome.status().with_context("message " + std::to_string(i));
+    outcomes.push_back(*outcome);
+  }
+  return outcomes;
+}
+
+Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, Prepared prepared,
+                                                    uint64_t message_id) {
+  std::shared_ptr<Client> client = clients_.find_or_add(client_id);
   std::lock_guard lock(client->mutex);
   WAL_RETURN_IF_ERROR(check_writable());
   WAL_RETURN_IF_ERROR(client->damage);
@@ -275,16 +265,8 @@ Result<PersistOutcome> SeedEngine::persist(std::string_view client_id, const Jso
     return PersistOutcome::kDuplicate;
   }
   const uint64_t timestamp = std::max(storage_->now_millis(), client->last_timestamp);
-  metadata["timestamp"] = std::to_string(timestamp);
-  metadata["message_id"] = message_id;
-  metadata.erase("crc32c");
-  record["_metadata"] = std::move(metadata);
-  const std::string contents = encode_completed_file(record);
-  if (contents.size() > options_.max_record_bytes) {
-    return Status::invalid_argument("message of " + std::to_string(contents.size()) +
-                                    " bytes exceeds max_record_bytes (" +
-                                    std::to_string(options_.max_record_bytes) + ")");
-  }
+  WAL_ASSIGN_OR_RETURN(const std::string contents,
+                       encode_log(std::move(prepared), timestamp, message_id));
   const std::string dir = client_dir(client_id);
   WAL_RETURN_IF_ERROR(ensure_client_folder(*client, dir));
   const std::string name = log_file_name(timestamp, message_id);
@@ -340,7 +322,7 @@ Status SeedEngine::checkpoint(const std::string& dir, Client& client) {
 
 Result<Json> SeedEngine::retrieve(std::string_view client_id) {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
-  std::shared_ptr<Client> client = find_client(client_id);
+  std::shared_ptr<Client> client = clients_.find(client_id);
   if (!client) return interpreter_->empty_state();  // creates nothing on disk
   std::lock_guard lock(client->mutex);
   WAL_RETURN_IF_ERROR(client->damage);
@@ -351,7 +333,7 @@ Result<Json> SeedEngine::retrieve(std::string_view client_id) {
 
 Status SeedEngine::clear(std::string_view client_id) {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
-  std::shared_ptr<Client> client = find_or_add_client(client_id);
+  std::shared_ptr<Client> client = clients_.find_or_add(client_id);
   std::lock_guard lock(client->mutex);
   WAL_RETURN_IF_ERROR(check_writable());
   if (client->folder_exists) {

@@ -13,6 +13,8 @@
 #include "engine.h"
 #include "seed/client_scan.h"
 #include "seed/state_loader.h"
+#include "util/client_map.h"
+#include "util/failure_latch.h"
 
 namespace wal::seed {
 
@@ -20,10 +22,15 @@ class SeedEngine final : public WriteAheadLog::Engine {
  public:
   static Result<std::unique_ptr<WriteAheadLog::Engine>> open(
       std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
-      WriteAheadLogOptions options);
+      WriteAheadLogOptions options, std::unique_ptr<FileLock> lock);
 
   Result<PersistOutcome> persist(std::string_view client_id, const Json& data,
                                  uint64_t message_id) override;
+  // One file per message as persist writes it, after checking them all: each
+  // message is durable on its own, so an I/O failure part-way leaves the
+  // earlier ones recorded.
+  Result<std::vector<PersistOutcome>> persist_batch(
+      const std::vector<PersistRequest>& batch) override;
   Result<Json> retrieve(std::string_view client_id) override;
   Status clear(std::string_view client_id) override;
   Result<std::vector<ClientSummary>> clients() override;
@@ -44,23 +51,31 @@ class SeedEngine final : public WriteAheadLog::Engine {
   SeedEngine(std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
              WriteAheadLogOptions options);
 
+  // A record body checked and split, ready for its "_metadata".
+  struct Prepared {
+    Json record;
+    Json metadata;
+  };
+
   Status recover();
-  Status create_base_dir();
   Status empty_trash();
   Status recover_client(const std::string& client_id);
   Status remove_tree(const std::string& path);
 
-  std::shared_ptr<Client> find_client(std::string_view client_id) const;
-  std::shared_ptr<Client> find_or_add_client(std::string_view client_id);
   std::string client_dir(std::string_view client_id) const;
 
+  Result<Prepared> prepare(std::string_view client_id, const Json& data) const;
+  // The bytes of a log file for a prepared record; kInvalidArgument above max_record_bytes.
+  Result<std::string> encode_log(Prepared prepared, uint64_t timestamp, uint64_t message_id) const;
+  Result<PersistOutcome> persist_prepared(std::string_view client_id, Prepared prepared,
+                                          uint64_t message_id);
   Status ensure_client_folder(Client& client, const std::string& dir);
   Status write_file_durably(const std::string& dir, const std::string& name,
                             const std::string& contents);
   Status checkpoint(const std::string& dir, Client& client);
 
-  Status check_writable() const;
-  Status fail(const Status& cause);
+  Status check_writable() const { return failure_.check(); }
+  Status fail(const Status& cause) { return failure_.fail(cause); }
   void warn(const Status& status) const;
   void note(const std::string& path, const std::string& action, const std::string& reason);
 
@@ -70,13 +85,10 @@ class SeedEngine final : public WriteAheadLog::Engine {
   std::unique_ptr<FileLock> lock_;
   RecoveryReport report_;
 
-  mutable std::mutex clients_mutex_;
-  std::map<std::string, std::shared_ptr<Client>, std::less<>> clients_;
+  ClientMap<Client> clients_;
   std::atomic<uint64_t> cleared_folders_{0};
 
-  mutable std::mutex failure_mutex_;
-  std::atomic<bool> failed_{false};
-  Status failure_;
+  FailureLatch failure_;
 };
 
 }  // namespace wal::seed

@@ -22,6 +22,23 @@ auto retry_on_eintr(Call call) {
   return result;
 }
 
+Status sync_fd(int fd, const std::string& path) {
+  if (fd < 0) return Status::failed("sync of closed file " + path);
+  if (retry_on_eintr([&] { return ::fdatasync(fd); }) != 0) {
+    return Status::io_error("fdatasync", path, errno);
+  }
+  return Status::ok();
+}
+
+Status close_fd(int* fd, const std::string& path) {
+  if (*fd < 0) return Status::ok();
+  const int closing = *fd;
+  *fd = -1;
+  // close(2) must not be retried on EINTR on Linux: the descriptor is gone.
+  if (::close(closing) != 0 && errno != EINTR) return Status::io_error("close", path, errno);
+  return Status::ok();
+}
+
 class PosixWritableFile final : public WritableFile {
  public:
   PosixWritableFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
@@ -40,22 +57,59 @@ class PosixWritableFile final : public WritableFile {
     return Status::ok();
   }
 
-  Status sync() override {
-    if (fd_ < 0) return Status::failed("sync of closed file " + path_);
-    if (retry_on_eintr([&] { return ::fdatasync(fd_); }) != 0) {
-      return Status::io_error("fdatasync", path_, errno);
+  Status sync() override { return sync_fd(fd_, path_); }
+
+  Status close() override { return close_fd(&fd_, path_); }
+
+ private:
+  std::string path_;
+  int fd_;
+};
+
+class PosixPositionalFile final : public PositionalFile {
+ public:
+  PosixPositionalFile(std::string path, int fd) : path_(std::move(path)), fd_(fd) {}
+  ~PosixPositionalFile() override {
+    if (fd_ >= 0) ::close(fd_);
+  }
+
+  Result<std::string> read_at(uint64_t offset, size_t n) override {
+    if (fd_ < 0) return Status::failed("read of closed file " + path_);
+    std::string data(n, '\0');
+    size_t got = 0;
+    while (got < n) {
+      const ssize_t result = retry_on_eintr([&] {
+        return ::pread(fd_, data.data() + got, n - got, static_cast<off_t>(offset + got));
+      });
+      if (result < 0) return Status::io_error("pread", path_, errno);
+      if (result == 0) break;  // end of file
+      got += static_cast<size_t>(result);
+    }
+    data.resize(got);
+    return data;
+  }
+
+  Status write_at(uint64_t offset, std::string_view data) override {
+    if (fd_ < 0) return Status::failed("write to closed file " + path_);
+    while (!data.empty()) {
+      const ssize_t written = retry_on_eintr(
+          [&] { return ::pwrite(fd_, data.data(), data.size(), static_cast<off_t>(offset)); });
+      if (written < 0) return Status::io_error("pwrite", path_, errno);
+      data.remove_prefix(static_cast<size_t>(written));
+      offset += static_cast<uint64_t>(written);
     }
     return Status::ok();
   }
 
-  Status close() override {
-    if (fd_ < 0) return Status::ok();
-    const int fd = fd_;
-    fd_ = -1;
-    // close(2) must not be retried on EINTR on Linux: the descriptor is gone.
-    if (::close(fd) != 0 && errno != EINTR) return Status::io_error("close", path_, errno);
-    return Status::ok();
+  Status sync() override { return sync_fd(fd_, path_); }
+
+  Result<uint64_t> size() override {
+    struct stat info {};
+    if (::fstat(fd_, &info) != 0) return Status::io_error("fstat", path_, errno);
+    return static_cast<uint64_t>(info.st_size);
   }
+
+  Status close() override { return close_fd(&fd_, path_); }
 
  private:
   std::string path_;
@@ -91,6 +145,14 @@ Result<std::unique_ptr<WritableFile>> FileSystemStorage::new_writable_file(
       [&] { return ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644); });
   if (fd < 0) return Status::io_error("open for writing", path, errno);
   return std::unique_ptr<WritableFile>(std::make_unique<PosixWritableFile>(path, fd));
+}
+
+Result<std::unique_ptr<PositionalFile>> FileSystemStorage::open_positional_file(
+    const std::string& path, bool create) {
+  const int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
+  const int fd = retry_on_eintr([&] { return ::open(path.c_str(), flags, 0644); });
+  if (fd < 0) return Status::io_error("open for positional i/o", path, errno);
+  return std::unique_ptr<PositionalFile>(std::make_unique<PosixPositionalFile>(path, fd));
 }
 
 Result<std::string> FileSystemStorage::read_file(const std::string& path) {

@@ -27,6 +27,7 @@ std::unique_ptr<wal::WriteAheadLog> open_log(const std::string& base_dir) {
   options.service_name = "compat";
   options.base_dir = base_dir;
   options.checkpoint_threshold = 3;
+  options.layout = wal::Layout::kSeed;  // the layout the original reads
   auto log = wal::WriteAheadLog::open(std::make_shared<wal::ConsumerStateInterpreter>(),
                                       std::make_shared<wal::FileSystemStorage>(), options);
   if (!log.is_ok()) die("open " + base_dir, log.status());

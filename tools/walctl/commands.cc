@@ -18,10 +18,19 @@ namespace {
 
 void print_line(const wal::Json& value) { std::cout << value.dump() << '\n' << std::flush; }
 
+wal::Result<wal::Layout> parse_layout(const std::string& name) {
+  if (name == "seed") return wal::Layout::kSeed;
+  if (name == "segmented") return wal::Layout::kSegmented;
+  if (name == "auto") return wal::Layout::kAuto;
+  return wal::Status::invalid_argument("unknown layout \"" + name +
+                                       "\"; the layouts are: auto, seed, segmented");
+}
+
+// inspect and verify read the seed layout's files only.
 wal::Status ensure_layout(const GlobalOptions& options) {
   if (options.layout != "seed") {
-    return wal::Status::invalid_argument("unknown layout \"" + options.layout +
-                                         "\"; the layouts are: seed");
+    return wal::Status::invalid_argument("inspect and verify read the seed layout only, not \"" +
+                                         options.layout + "\"");
   }
   return wal::Status::ok();
 }
@@ -41,8 +50,8 @@ ExitCode report_error(const wal::Status& status) {
 
 wal::Result<std::unique_ptr<wal::DataPersistence>> open_log(const GlobalOptions& options) {
   if (options.backend.is_etcd()) return open_etcd_backend(options);
-  WAL_RETURN_IF_ERROR(ensure_layout(options));
   wal::WriteAheadLogOptions log_options;
+  WAL_ASSIGN_OR_RETURN(log_options.layout, parse_layout(options.layout));
   log_options.service_name = options.service_name;
   log_options.base_dir = options.dir;
   log_options.checkpoint_threshold = options.checkpoint_threshold;
@@ -134,6 +143,18 @@ ExitCode run_verify(const GlobalOptions& options, const std::optional<std::strin
     return kExitDamage;
   }
   return kExitOk;
+}
+
+ExitCode run_repair(const GlobalOptions& options, const std::optional<std::string>& client,
+                    bool dry_run) {
+  if (wal::Status local = require_local_backend(options, "repair"); !local.is_ok()) {
+    return report_error(local);
+  }
+  if (wal::Status layout = ensure_layout(options); !layout.is_ok()) return report_error(layout);
+  wal::FileSystemStorage storage;
+  wal::ConsumerStateInterpreter interpreter;
+  auto moved = repair_data_dir(storage, interpreter, {options.dir, client}, dry_run, print_line);
+  return moved.is_ok() ? kExitOk : report_error(moved.status());
 }
 
 }  // namespace walctl

@@ -15,7 +15,7 @@ namespace walctl {
 
 struct GlobalOptions {
   std::string dir;
-  std::string layout = "seed";
+  std::string layout = "seed";  // "segmented" or "auto" for the commands that open a log
   std::string service_name = "walctl";
   uint32_t checkpoint_threshold = 3;
   BackendOptions backend;
@@ -35,6 +35,8 @@ ExitCode run_clear(const GlobalOptions& options, const std::string& client);
 ExitCode run_clients(const GlobalOptions& options);
 ExitCode run_inspect(const GlobalOptions& options, const std::optional<std::string>& client);
 ExitCode run_verify(const GlobalOptions& options, const std::optional<std::string>& client);
+ExitCode run_repair(const GlobalOptions& options, const std::optional<std::string>& client,
+                    bool dry_run);
 ExitCode run_ingest(const GlobalOptions& options);
 
 }  // namespace walctl

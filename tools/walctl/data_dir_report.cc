@@ -162,4 +162,88 @@ wal::Result<size_t> verify_data_dir(wal::Storage& storage, const wal::StateInter
   return damaged;
 }
 
+namespace {
+
+std::vector<std::string> damaged_files(const ClientScan& scanned) {
+  std::vector<std::string> names;
+  for (const ScannedFile& file : scanned.files) {
+    if (file.disposition == Disposition::kDamaged) names.push_back(file.name);
+  }
+  return names;
+}
+
+// Creates `path` if needed, syncing its parent when it was created.
+wal::Status ensure_dir(wal::Storage& storage, const std::string& parent, const std::string& name) {
+  const std::string path = wal::seed::join_path(parent, name);
+  WAL_ASSIGN_OR_RETURN(bool created, storage.create_dir(path));
+  if (created) WAL_RETURN_IF_ERROR(storage.sync_dir(parent));
+  return wal::Status::ok();
+}
+
+wal::Status quarantine(wal::Storage& storage, const std::string& base_dir,
+                       const ClientScan& scanned, const std::vector<std::string>& names) {
+  const std::string quarantine_root = wal::seed::join_path(base_dir, wal::seed::kQuarantineDirName);
+  WAL_RETURN_IF_ERROR(ensure_dir(storage, base_dir, std::string(wal::seed::kQuarantineDirName)));
+  WAL_RETURN_IF_ERROR(ensure_dir(storage, quarantine_root, scanned.client_id));
+  const std::string target = wal::seed::join_path(quarantine_root, scanned.client_id);
+  for (const std::string& name : names) {
+    WAL_RETURN_IF_ERROR(storage.rename_file(wal::seed::join_path(scanned.dir, name),
+                                            wal::seed::join_path(target, name)));
+  }
+  // The new names first: a crash between the two syncs leaves the file in
+  // both folders' durable listings at worst, never in neither.
+  WAL_RETURN_IF_ERROR(storage.sync_dir(target));
+  return storage.sync_dir(scanned.dir);
+}
+
+}  // namespace
+
+wal::Result<size_t> repair_data_dir(wal::Storage& storage, const wal::StateInterpreter& interpreter,
+                                    const ReportScope& scope, bool dry_run, const EmitLine& emit) {
+  auto lock = storage.lock_file(wal::seed::join_path(scope.base_dir, wal::seed::kLockFileName));
+  if (!lock.is_ok()) {
+    return lock.status().with_context("repair needs the directory to itself; stop the service");
+  }
+  WAL_ASSIGN_OR_RETURN(Scope resolved, resolve(storage, scope));
+  size_t moved = 0;
+  size_t repaired = 0;
+  for (const std::string& client : resolved.clients) {
+    WAL_ASSIGN_OR_RETURN(ClientScan scanned, scan(storage, scope.base_dir, client));
+    if (scanned.damage.is_ok()) continue;
+    Json out = Json::object();
+    out["client"] = client;
+    Json set_aside = Json::array();
+    // Setting a damaged checkpoint aside may expose an older one to check.
+    while (!scanned.damage.is_ok()) {
+      const std::vector<std::string> names = damaged_files(scanned);
+      if (names.empty()) break;
+      for (const std::string& name : names) set_aside.push_back(name);
+      moved += names.size();
+      if (dry_run) break;
+      WAL_RETURN_IF_ERROR(quarantine(storage, scope.base_dir, scanned, names));
+      WAL_ASSIGN_OR_RETURN(scanned, scan(storage, scope.base_dir, client));
+    }
+    out[dry_run ? "would_set_aside" : "set_aside"] = std::move(set_aside);
+    if (!dry_run) {
+      auto state =
+          wal::seed::load_state(storage, interpreter, scanned.dir, wal::seed::state_files(scanned));
+      out["ok"] = scanned.damage.is_ok() && state.is_ok();
+      out["max_message_id_now"] = optional_id(scanned.max_message_id);
+      out["quarantine"] = wal::seed::join_path(
+          wal::seed::join_path(scope.base_dir, wal::seed::kQuarantineDirName), client);
+      out["note"] =
+          "the messages in the files set aside are no longer part of the state; the dedup mark "
+          "is now max_message_id_now, so a redelivery of those messages will be written again";
+      if (!state.is_ok()) out["problem"] = state.status().to_string();
+      repaired += scanned.damage.is_ok() ? 1 : 0;
+    }
+    emit(out);
+  }
+  Json summary = Json::object();
+  summary[dry_run ? "files_that_would_be_set_aside" : "files_set_aside"] = moved;
+  if (!dry_run) summary["clients_repaired"] = repaired;
+  emit(summary);
+  return moved;
+}
+
 }  // namespace walctl

@@ -33,4 +33,14 @@ wal::Status inspect_data_dir(wal::Storage& storage, const ReportScope& scope, co
 wal::Result<size_t> verify_data_dir(wal::Storage& storage, const wal::StateInterpreter& interpreter,
                                     const ReportScope& scope, const EmitLine& emit);
 
+// `walctl repair`: sets damaged files aside so their clients work again.
+// Nothing is deleted: each damaged file moves to <base>/.quarantine/<client>/
+// durably (rename, then fsync of both folders), repeatedly while setting one
+// aside exposes another (an older checkpoint), and the report says what each
+// client's state falls back to. Unlike inspect and verify it takes the
+// directory's lock, so it never runs beside a service using the directory.
+// Returns the number of files set aside (with dry_run: that would be).
+wal::Result<size_t> repair_data_dir(wal::Storage& storage, const wal::StateInterpreter& interpreter,
+                                    const ReportScope& scope, bool dry_run, const EmitLine& emit);
+
 }  // namespace walctl

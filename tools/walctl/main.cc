@@ -13,7 +13,8 @@ int main(int argc, char** argv) {
   CLI::App app{"walctl: inspect, verify and write a wal data directory or etcd backend"};
   app.require_subcommand(1);
   app.add_option("--dir", options.dir, "data directory (default ./wal-data)")->envname("WAL_DIR");
-  app.add_option("--layout", options.layout, "on-disk layout")->check(CLI::IsMember({"seed"}));
+  app.add_option("--layout", options.layout, "on-disk layout: seed (default), segmented or auto")
+      ->check(CLI::IsMember({"seed", "segmented", "auto"}));
   app.add_option("--service", options.service_name,
                  "service name: shown in messages; with etcd, part of every key");
   app.add_option("--checkpoint-threshold", options.checkpoint_threshold,
@@ -57,6 +58,12 @@ int main(int argc, char** argv) {
   auto* verify = app.add_subcommand("verify", "read and check everything; exit 1 on damage");
   verify->add_option("CLIENT", only_client, "only this client");
   verify->callback([&] { code = walctl::run_verify(options, only_client); });
+
+  bool dry_run = false;
+  auto* repair = app.add_subcommand("repair", "set damaged files aside in .quarantine/");
+  repair->add_option("CLIENT", only_client, "only this client");
+  repair->add_flag("--dry-run", dry_run, "say what would be set aside, move nothing");
+  repair->callback([&] { code = walctl::run_repair(options, only_client, dry_run); });
 
   try {
     app.parse(argc, argv);

@@ -1,0 +1,176 @@
+#include "py_write_ahead_log.h"
+
+#include <mutex>
+#include <utility>
+
+#include "exceptions.h"
+#include "json_convert.h"
+#include "py_state_interpreter.h"
+
+namespace walpy {
+namespace {
+
+// A failed call: re-raise what a Python interpreter method raised during it,
+// as it was raised, else the library's status as a wal.WalError.
+[[noreturn]] void raise_failure(const wal::Status& status) {
+  if (std::exception_ptr python_error = take_python_error()) std::rethrow_exception(python_error);
+  throw_status(status);
+}
+
+std::string type_name(py::handle object) {
+  return py::str(py::type::handle_of(object).attr("__name__")).cast<std::string>();
+}
+
+template <typename T>
+void require_instance(py::handle object, const char* argument, const char* expected) {
+  if (!py::isinstance<T>(object)) {
+    throw py::type_error(std::string(argument) + " must be a " + expected + ", not " +
+                         type_name(object));
+  }
+}
+
+}  // namespace
+
+uint64_t to_message_id(py::handle message_id) {
+  // bool is an int in Python, but True as an id is surely a mistake.
+  if (PyBool_Check(message_id.ptr()) || !PyIndex_Check(message_id.ptr())) {
+    throw py::type_error(
+        "message_id must be an int, not " +
+        py::str(py::type::handle_of(message_id).attr("__name__")).cast<std::string>());
+  }
+  py::int_ as_int = py::reinterpret_steal<py::int_>(PyNumber_Index(message_id.ptr()));
+  if (!as_int) throw py::error_already_set();
+  unsigned long long value = PyLong_AsUnsignedLongLong(as_int.ptr());
+  if (PyErr_Occurred()) {
+    PyErr_Clear();
+    throw_status(wal::Status::invalid_argument("message_id " + py::str(as_int).cast<std::string>() +
+                                               " is not between 0 and 2**64-1"));
+  }
+  return value;
+}
+
+PyWriteAheadLog::PyWriteAheadLog(py::object state_interpreter, py::object storage,
+                                 std::string service_name, std::string base_dir,
+                                 uint32_t checkpoint_threshold, size_t max_record_bytes)
+    : state_interpreter_(std::move(state_interpreter)),
+      storage_(std::move(storage)),
+      service_name_(std::move(service_name)),
+      base_dir_(std::move(base_dir)) {
+  // A clear TypeError instead of pybind11's generic "Unable to cast".
+  require_instance<wal::StateInterpreter>(state_interpreter_, "state_interpreter",
+                                          "wal.StateInterpreter");
+  require_instance<wal::Storage>(storage_, "storage", "wal.Storage");
+  auto interpreter = state_interpreter_.cast<std::shared_ptr<wal::StateInterpreter>>();
+  auto storage_ptr = storage_.cast<std::shared_ptr<wal::Storage>>();
+  wal::WriteAheadLogOptions options;
+  options.service_name = service_name_;
+  options.base_dir = base_dir_;
+  options.checkpoint_threshold = checkpoint_threshold;
+  options.max_record_bytes = max_record_bytes;
+  take_python_error();  // drop a stale one (GIL held)
+  wal::Result<std::unique_ptr<wal::WriteAheadLog>> opened = [&] {
+    // Recovery reads every client's files and may call a Python interpreter.
+    py::gil_scoped_release release;
+    return wal::WriteAheadLog::open(std::move(interpreter), std::move(storage_ptr), options);
+  }();
+  if (!opened.is_ok()) raise_failure(opened.status());
+  take_python_error();
+  log_ = std::move(opened).value();
+}
+
+PyWriteAheadLog::~PyWriteAheadLog() {
+  // Python objects below are released with the GIL held (we are called from
+  // the wrapper's deallocation); only the C++ log is closed without it.
+  close();
+}
+
+template <typename Call>
+auto PyWriteAheadLog::with_log(Call&& call) {
+  take_python_error();  // one left by a call whose failure the library absorbed
+  py::gil_scoped_release release;
+  std::shared_lock lock(mutex_);
+  if (!log_) throw_status(wal::Status::failed("the log for " + base_dir_ + " is closed"));
+  return call(*log_);
+}
+
+std::string PyWriteAheadLog::persist_outcome(const std::string& client_id, py::handle data,
+                                             py::handle message_id) {
+  uint64_t id = to_message_id(message_id);
+  wal::Json json = to_json(data);
+  wal::Result<wal::PersistOutcome> outcome =
+      with_log([&](wal::WriteAheadLog& log) { return log.persist(client_id, json, id); });
+  if (!outcome.is_ok()) raise_failure(outcome.status());
+  // Success despite a Python error: a checkpoint failed and will be retried;
+  // the message itself is durable, so the caller may acknowledge.
+  take_python_error();
+  return wal::outcome_name(*outcome);
+}
+
+py::object PyWriteAheadLog::retrieve(const std::string& client_id) {
+  wal::Result<wal::Json> state =
+      with_log([&](wal::WriteAheadLog& log) { return log.retrieve(client_id); });
+  if (!state.is_ok()) raise_failure(state.status());
+  // empty_state() cannot report failure to the library; a state built while
+  // an interpreter method raised is not to be trusted.
+  if (std::exception_ptr python_error = take_python_error()) std::rethrow_exception(python_error);
+  return to_python(*state);
+}
+
+void PyWriteAheadLog::clear(const std::string& client_id) {
+  wal::Status status = with_log([&](wal::WriteAheadLog& log) { return log.clear(client_id); });
+  if (!status.is_ok()) raise_failure(status);
+  take_python_error();
+}
+
+py::dict PyWriteAheadLog::clients() {
+  auto clients = with_log([](wal::WriteAheadLog& log) { return log.clients(); });
+  if (!clients.is_ok()) raise_failure(clients.status());
+  py::dict result;
+  for (const wal::ClientSummary& client : *clients) {
+    result[py::str(client.client_id)] =
+        client.max_message_id ? py::object(py::int_(*client.max_message_id)) : py::none();
+  }
+  return result;
+}
+
+void PyWriteAheadLog::check_health() {
+  wal::Status status = with_log([](wal::WriteAheadLog& log) { return log.health(); });
+  if (!status.is_ok()) throw_status(status);
+}
+
+py::dict PyWriteAheadLog::recovery_report() {
+  wal::RecoveryReport report =
+      with_log([](wal::WriteAheadLog& log) { return log.recovery_report(); });
+  py::list events;
+  for (const auto& event : report.events) {
+    py::dict item;
+    item["path"] = event.path;
+    item["action"] = event.action;
+    item["reason"] = event.reason;
+    events.append(item);
+  }
+  py::list damaged;
+  for (const auto& status : report.damaged_clients) damaged.append(status.to_string());
+  py::dict result;
+  result["clients"] = report.clients;
+  result["logs"] = report.logs;
+  result["checkpoints"] = report.checkpoints;
+  result["events"] = events;
+  result["damaged_clients"] = damaged;
+  return result;
+}
+
+void PyWriteAheadLog::close() {
+  // Without the GIL: calls in flight may need it to finish.
+  py::gil_scoped_release release;
+  std::unique_lock lock(mutex_);
+  log_.reset();  // releases base_dir's lock file
+}
+
+bool PyWriteAheadLog::closed() {
+  py::gil_scoped_release release;
+  std::shared_lock lock(mutex_);
+  return log_ == nullptr;
+}
+
+}  // namespace walpy

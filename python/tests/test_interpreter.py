@@ -1,0 +1,135 @@
+"""A Python subclass of wal.StateInterpreter as the log's interpreter."""
+
+import gc
+import unittest
+
+import wal
+from wal_test_support import TempDirTestCase
+
+
+class EventList(wal.StateInterpreter):
+    """Keeps every message as [id, data], and counts its calls."""
+
+    def __init__(self):
+        super().__init__()
+        self.merges = 0
+
+    def name(self):
+        return "event-list"
+
+    def empty_state(self):
+        return {"events": []}
+
+    def merge_data(self, state, entries):
+        self.merges += 1
+        for entry in entries:
+            state["events"].append([entry.message_id, entry.data])
+        return state
+
+
+class Sum(wal.StateInterpreter):
+    """Sums "n" over messages; checkpoints in its own shape."""
+
+    def empty_state(self):
+        return {"total": 0}
+
+    def merge_data(self, state, entries):
+        return {"total": state["total"] + sum(e.data["n"] for e in entries)}
+
+    def format_checkpoint(self, state):
+        return {"sum": state["total"]}
+
+    def parse_checkpoint(self, body):
+        return {"total": body["sum"]}
+
+
+class Boom(Exception):
+    pass
+
+
+class Failing(EventList):
+    def merge_data(self, state, entries):
+        raise Boom("merge refused")
+
+
+class NoMerge(wal.StateInterpreter):
+    def empty_state(self):
+        return {}
+
+
+class InterpreterTest(TempDirTestCase):
+    def test_python_merge(self):
+        interpreter = EventList()
+        log = self.open_log(interpreter)
+        log.persist("c", {"k": [1, 2.5, None, True]}, 1)
+        log.persist("c", "plain string", 2)
+        self.assertEqual(log.retrieve("c"),
+                         {"events": [[1, {"k": [1, 2.5, None, True]}], [2, "plain string"]]})
+        self.assertGreater(interpreter.merges, 0)
+
+    def test_custom_checkpoint_survives_restart(self):
+        log = self.open_log(Sum(), checkpoint_threshold=2)
+        for i in range(1, 6):
+            log.persist("c", {"n": i}, i)
+        self.assertEqual(log.retrieve("c"), {"total": 15})
+        log.close()
+        log = self.open_log(Sum(), checkpoint_threshold=2)
+        self.assertEqual(log.retrieve("c"), {"total": 15})
+        self.assertEqual(log.persist_outcome("c", {"n": 100}, 5), "duplicate")
+
+    def test_base_methods_are_callable(self):
+        interpreter = EventList()
+        self.assertEqual(interpreter.name(), "event-list")
+        self.assertEqual(interpreter.format_data({"a": 1}), {"data": {"a": 1}, "_metadata": {}})
+        self.assertEqual(interpreter.parse_data({"data": 5, "_metadata": {}}), 5)
+        self.assertEqual(interpreter.format_checkpoint({"x": 1}), {"state": {"x": 1}})
+        self.assertEqual(interpreter.parse_checkpoint({"state": {"x": 1}}), {"x": 1})
+        self.assertEqual(Sum().name(), "Sum")  # not overridden: the class name
+        entry = wal.LogEntry(7, {"a": [1]})
+        self.assertEqual((entry.message_id, entry.data), (7, {"a": [1]}))
+
+    def test_native_interpreter_through_base_methods(self):
+        consumer = wal.ConsumerStateInterpreter()
+        self.assertEqual(consumer.name(), "consumer")
+        self.assertEqual(consumer.empty_state(), {"content": ""})
+        merged = consumer.merge_data(consumer.empty_state(),
+                                     [wal.LogEntry(1, {"content": "a"}),
+                                      wal.LogEntry(2, {"content": "b"})])
+        self.assertEqual(merged, {"content": "a b"})
+
+    def test_python_exception_propagates_as_raised(self):
+        log = self.open_log(Failing())
+        log.persist("c", {"x": 1}, 1)  # merge_data is not needed to record
+        with self.assertRaises(Boom) as caught:
+            log.retrieve("c")
+        self.assertEqual(str(caught.exception), "merge refused")
+        # The log is still usable afterwards.
+        self.assertEqual(log.persist_outcome("c", {"x": 2}, 2), "written")
+
+    def test_missing_override(self):
+        log = self.open_log(NoMerge())
+        log.persist("c", {"x": 1}, 1)
+        with self.assertRaises(RuntimeError):  # pybind11's "pure virtual" error
+            log.retrieve("c")
+        with self.assertRaises(TypeError):
+            NoMerge().merge_data({}, [])
+
+    def test_bad_return_value(self):
+        class ReturnsSet(EventList):
+            def merge_data(self, state, entries):
+                return {1, 2}
+
+        log = self.open_log(ReturnsSet())
+        log.persist("c", {"x": 1}, 1)
+        with self.assertRaises(TypeError):
+            log.retrieve("c")
+
+    def test_interpreter_kept_alive_by_the_log(self):
+        log = self.open_log(EventList())  # no other reference to the interpreter
+        gc.collect()
+        log.persist("c", {"x": 1}, 1)
+        self.assertEqual(log.retrieve("c"), {"events": [[1, {"x": 1}]]})
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,44 @@
+// The segmented layout's file names, made and parsed in this one place.
+//
+//   <base>/LAYOUT                          "wal segmented 1\n": which layout this is
+//   <base>/.wal.lock                       held by the open instance (as in the seed layout)
+//   <base>/segment-<20 digits>.log         a segment of the log, by sequence number
+//   <base>/snapshot-<20 digits>.snap       every client's state up to a log position
+//   <base>/free-<20 digits>.log            a retired segment kept to be recycled
+//   <base>/<any of the above>.tmp          a file being prepared (never read)
+//
+// Numbers are zero-padded so that names sort in number order. A free file
+// keeps the number it had as a segment: new segment numbers must stay above
+// every number whose frames may still be in some file.
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace wal::segmented {
+
+inline constexpr std::string_view kLayoutFileName = "LAYOUT";
+inline constexpr std::string_view kLayoutFileContents = "wal segmented 1\n";
+
+enum class FileKind {
+  kSegment,
+  kSnapshot,
+  kFree,
+  kTemp,
+  kUnknown,  // LAYOUT, the lock, and anything not ours
+};
+
+struct ParsedFileName {
+  FileKind kind = FileKind::kUnknown;
+  uint64_t number = 0;
+};
+
+std::string segment_file_name(uint64_t number);
+std::string snapshot_file_name(uint64_t number);
+std::string free_file_name(uint64_t number);
+std::string temp_file_name(std::string_view final_name);
+
+ParsedFileName parse_file_name(std::string_view name);
+
+}  // namespace wal::segmented

@@ -1,0 +1,54 @@
+// The payloads of each frame type, made and parsed in this one place.
+//
+//   kPersist         u8 id length, client id, u64 message id, record JSON
+//   kClear           u8 id length, client id
+//   kSegmentEnd      empty
+//   kSnapshotBegin   u64 segment number, u64 offset: the log position covered
+//   kSnapshotClient  u8 id length, client id, u64 highest id, checkpoint JSON
+//   kSnapshotEnd     u64 number of client frames
+#pragma once
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace wal::segmented {
+
+// A place in the log: a segment and a byte offset in it. Ordered.
+struct Position {
+  uint64_t segment = 0;
+  uint64_t offset = 0;
+  friend auto operator<=>(const Position&, const Position&) = default;
+};
+
+struct PersistPayload {
+  std::string_view client_id;
+  uint64_t message_id = 0;
+  std::string_view json;
+};
+
+struct ClientPayload {  // kClear
+  std::string_view client_id;
+};
+
+struct SnapshotClientPayload {
+  std::string_view client_id;
+  uint64_t max_message_id = 0;
+  std::string_view json;
+};
+
+std::string encode_persist(std::string_view client_id, uint64_t message_id, std::string_view json);
+std::string encode_clear(std::string_view client_id);
+std::string encode_snapshot_begin(Position covered);
+std::string encode_snapshot_client(std::string_view client_id, uint64_t max_message_id,
+                                   std::string_view json);
+std::string encode_snapshot_end(uint64_t clients);
+
+// Each returns false when the payload does not have its type's shape.
+bool decode_persist(std::string_view payload, PersistPayload* out);
+bool decode_clear(std::string_view payload, ClientPayload* out);
+bool decode_snapshot_begin(std::string_view payload, Position* out);
+bool decode_snapshot_client(std::string_view payload, SnapshotClientPayload* out);
+bool decode_snapshot_end(std::string_view payload, uint64_t* clients);
+
+}  // namespace wal::segmented

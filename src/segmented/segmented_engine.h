@@ -1,0 +1,124 @@
+// The segmented layout engine: every client's records in shared, preallocated
+// segment files with group commit, and background snapshots that let whole
+// segments be retired. docs/format.md describes the bytes; recovery.h how a
+// directory is read back; this file how calls are served.
+//
+// Locking: a client's mutex is held for the whole of a call on that client
+// (dedup check, append, wait for durability, index update), so calls for one
+// client are serialised and calls for different clients share syncs. A batch
+// locks its clients in id order. The writer's lock is innermost.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "engine.h"
+#include "segmented/log_writer.h"
+#include "segmented/recovery.h"
+#include "segmented/segment_allocator.h"
+#include "segmented/segment_set.h"
+#include "segmented/state_cache.h"
+#include "util/client_map.h"
+#include "util/failure_latch.h"
+
+namespace wal::segmented {
+
+class SegmentedEngine final : public WriteAheadLog::Engine {
+ public:
+  static Result<std::unique_ptr<WriteAheadLog::Engine>> open(
+      std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
+      WriteAheadLogOptions options, std::unique_ptr<FileLock> lock);
+  ~SegmentedEngine() override;
+
+  Result<PersistOutcome> persist(std::string_view client_id, const Json& data,
+                                 uint64_t message_id) override;
+  Result<std::vector<PersistOutcome>> persist_batch(
+      const std::vector<PersistRequest>& batch) override;
+  Result<Json> retrieve(std::string_view client_id) override;
+  Status clear(std::string_view client_id) override;
+  Result<std::vector<ClientSummary>> clients() override;
+  const RecoveryReport& recovery_report() const override { return report_; }
+  Status health() const override { return failure_.check(); }
+
+ private:
+  struct SnapshotFile {
+    uint64_t number = 0;
+    std::string path;
+    std::unique_ptr<PositionalFile> file;
+  };
+  struct SnapshotRef {
+    std::shared_ptr<SnapshotFile> file;
+    uint64_t offset = 0;
+    uint32_t size = 0;
+  };
+  // What we know of a client; guarded by `mutex`. Locations, never payloads.
+  struct Client {
+    std::mutex mutex;
+    std::optional<uint64_t> max_message_id;
+    std::optional<SnapshotRef> snapshot;
+    std::vector<Location> records;  // after the snapshot, in log order
+    uint64_t generation = 0;        // bumped by clear
+  };
+
+  SegmentedEngine(std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
+                  WriteAheadLogOptions options);
+
+  Status ensure_layout_file();
+  Status start(Recovered recovered);
+
+  // The kPersist payload for a message, checked.
+  Result<std::string> encode(std::string_view client_id, const Json& data,
+                             uint64_t message_id) const;
+  // The client's merged state; the caller holds client.mutex.
+  Result<Json> load_state_locked(const std::string& client_id, Client& client, bool cache_it);
+  Result<Json> read_snapshot_state(const SnapshotRef& ref) const;
+  Result<LogEntry> read_entry(const Location& location) const;
+
+  uint64_t log_bytes() const;
+  void after_write();
+  Status checkpoint();
+  void run_checkpoints();
+  void run_interval_syncs();
+
+  void warn(const Status& status) const;
+
+  const std::shared_ptr<StateInterpreter> interpreter_;
+  const std::shared_ptr<Storage> storage_;
+  const WriteAheadLogOptions options_;
+  std::unique_ptr<FileLock> lock_;
+  RecoveryReport report_;
+  FailureLatch failure_;
+
+  SegmentSet segments_;
+  std::unique_ptr<SegmentAllocator> allocator_;
+  std::unique_ptr<LogWriter> writer_;
+  StateCache cache_;
+
+  ClientMap<Client> clients_;
+
+  // Checkpoints: one at a time.
+  std::mutex checkpoint_mutex_;
+  std::shared_ptr<SnapshotFile> snapshot_;  // the latest; guarded by checkpoint_mutex_
+  uint64_t next_snapshot_number_ = 1;
+  uint64_t recovered_log_bytes_ = 0;  // log after the snapshot found at start-up
+  std::atomic<uint64_t> log_bytes_at_snapshot_{0};
+  std::atomic<uint64_t> last_snapshot_bytes_{0};
+
+  // Background threads.
+  std::mutex background_mutex_;
+  std::condition_variable background_wake_;
+  bool stopping_ = false;
+  std::atomic<bool> abandon_checkpoint_{false};
+  bool checkpoint_requested_ = false;
+  std::thread checkpoint_thread_;
+  std::thread sync_thread_;
+};
+
+}  // namespace wal::segmented

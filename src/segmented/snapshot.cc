@@ -1,0 +1,109 @@
+#include "segmented/snapshot.h"
+
+#include "segmented/file_names.h"
+#include "segmented/record_reader.h"
+#include "segmented/record_writer.h"
+#include "util/paths.h"
+
+namespace wal::segmented {
+namespace {
+
+constexpr size_t kFlushBytes = 1u << 20;
+
+}  // namespace
+
+SnapshotWriter::SnapshotWriter(Storage& storage, std::string base_dir, uint64_t number)
+    : storage_(storage),
+      base_dir_(std::move(base_dir)),
+      number_(number),
+      path_(join_path(base_dir_, snapshot_file_name(number))),
+      temp_path_(temp_file_name(path_)) {}
+
+SnapshotWriter::~SnapshotWriter() {
+  if (finished_ || !file_) return;
+  file_->close().ignore_error();
+  storage_.remove_file(temp_path_).ignore_error();
+}
+
+Result<std::unique_ptr<SnapshotWriter>> SnapshotWriter::create(Storage& storage,
+                                                               const std::string& base_dir,
+                                                               uint64_t number, Position covered) {
+  std::unique_ptr<SnapshotWriter> writer(new SnapshotWriter(storage, base_dir, number));
+  WAL_ASSIGN_OR_RETURN(writer->file_, storage.new_writable_file(writer->temp_path_));
+  append_frame(&writer->buffer_, RecordType::kSnapshotBegin, number,
+               encode_snapshot_begin(covered));
+  return writer;
+}
+
+Status SnapshotWriter::flush_buffer() {
+  WAL_RETURN_IF_ERROR(file_->append(buffer_));
+  written_ += buffer_.size();
+  buffer_.clear();
+  return Status::ok();
+}
+
+Result<SnapshotEntry> SnapshotWriter::add_client(std::string_view client_id,
+                                                 uint64_t max_message_id, std::string_view json) {
+  SnapshotEntry entry{std::string(client_id), max_message_id, bytes(), 0};
+  append_frame(&buffer_, RecordType::kSnapshotClient, number_,
+               encode_snapshot_client(client_id, max_message_id, json));
+  entry.size = static_cast<uint32_t>(bytes() - entry.offset);
+  ++clients_;
+  if (buffer_.size() >= kFlushBytes) WAL_RETURN_IF_ERROR(flush_buffer());
+  return entry;
+}
+
+Status SnapshotWriter::finish() {
+  append_frame(&buffer_, RecordType::kSnapshotEnd, number_, encode_snapshot_end(clients_));
+  WAL_RETURN_IF_ERROR(flush_buffer());
+  WAL_RETURN_IF_ERROR(file_->sync());
+  WAL_RETURN_IF_ERROR(file_->close());
+  WAL_RETURN_IF_ERROR(storage_.rename_file(temp_path_, path_));
+  finished_ = true;
+  return storage_.sync_dir(base_dir_);
+}
+
+Result<LoadedSnapshot> load_snapshot(Storage& storage, const std::string& path, uint64_t number) {
+  WAL_ASSIGN_OR_RETURN(std::string contents, storage.read_file(path));
+  LoadedSnapshot snapshot;
+  snapshot.number = number;
+  snapshot.path = path;
+  snapshot.bytes = contents.size();
+  FrameReader reader(contents, number, 0, /*snapshot=*/true);
+  Frame frame;
+  std::string problem;
+  const auto damaged = [&](const std::string& what) {
+    return Status::corruption(path, reader.position(), "snapshot " + what);
+  };
+  if (reader.next(&frame, &problem) != FrameReader::Outcome::kFrame) {
+    return damaged("has no readable first record: " + problem);
+  }
+  if (frame.type != RecordType::kSnapshotBegin ||
+      !decode_snapshot_begin(frame.payload, &snapshot.covered)) {
+    return Status::corruption(path, 0, "snapshot does not start with its begin record");
+  }
+  while (true) {
+    const FrameReader::Outcome outcome = reader.next(&frame, &problem);
+    if (outcome != FrameReader::Outcome::kFrame) {
+      return damaged(outcome == FrameReader::Outcome::kEnd ? "ends without its end record"
+                                                           : "record is damaged: " + problem);
+    }
+    if (frame.type == RecordType::kSnapshotEnd) break;
+    SnapshotClientPayload client;
+    if (frame.type != RecordType::kSnapshotClient ||
+        !decode_snapshot_client(frame.payload, &client)) {
+      return Status::corruption(path, frame.offset, "snapshot record is not a client record");
+    }
+    snapshot.clients.push_back(SnapshotEntry{std::string(client.client_id), client.max_message_id,
+                                             frame.offset, static_cast<uint32_t>(frame.size())});
+  }
+  uint64_t count = 0;
+  if (!decode_snapshot_end(frame.payload, &count) || count != snapshot.clients.size() ||
+      reader.position() != contents.size()) {
+    return Status::corruption(path, frame.offset,
+                              "snapshot end record does not match the records before it");
+  }
+  return snapshot;
+}
+
+}  // namespace wal::segmented

@@ -1,0 +1,116 @@
+// A full disk for real: a small tmpfs mounted for the test. Writing stops with
+// kNoSpace, nothing acknowledged is lost, reading works while the disk is
+// full (also after a restart), and writing resumes once space is freed.
+// Needs permission to mount (root in CI); skipped with a message otherwise.
+#include <gtest/gtest.h>
+#include <sys/mount.h>
+
+#include "test_util.h"
+
+namespace wal::testing {
+namespace {
+
+class FullDiskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    if (::mount("tmpfs", mount_.str().c_str(), "tmpfs", 0, "size=512k") != 0) {
+      GTEST_SKIP() << "cannot mount a tmpfs at " << mount_.str() << " (" << std::strerror(errno)
+                   << "): run as root to test a full disk";
+    }
+    mounted_ = true;
+  }
+  void TearDown() override {
+    if (mounted_) ::umount2(mount_.str().c_str(), MNT_DETACH);
+  }
+
+  fs::path data() const { return mount_.path() / "data"; }
+  fs::path filler() const { return mount_.path() / "filler"; }
+
+  WriteAheadLogOptions options() {
+    WriteAheadLogOptions options = options_for(data());
+    options.on_warning = [this](const Status& warning) { warnings_.push_back(warning); };
+    return options;
+  }
+
+  // Persists 2 KiB messages until one fails; returns the last acknowledged id.
+  uint64_t persist_until_full(WriteAheadLog& log, Status* failure) {
+    for (uint64_t id = 1;; ++id) {
+      auto outcome = log.persist("c", message(id), id);
+      if (!outcome.is_ok()) {
+        *failure = outcome.status();
+        return id - 1;
+      }
+    }
+  }
+
+  static Json message(uint64_t id) {
+    return Json{{"content", "m" + std::to_string(id) + std::string(2048, 'x')}};
+  }
+  static std::string contents(uint64_t first, uint64_t last) {
+    std::string text;
+    for (uint64_t id = first; id <= last; ++id) {
+      if (!text.empty()) text += ' ';
+      text += message(id)["content"].get<std::string>();
+    }
+    return text;
+  }
+
+  TempDir mount_;
+  bool mounted_ = false;
+  std::vector<Status> warnings_;
+};
+
+TEST_F(FullDiskTest, WritingStopsWithNoSpaceAndLosesNothing) {
+  auto log = open_log(options());
+  ASSERT_NE(log, nullptr);
+  Status failure;
+  const uint64_t acknowledged = persist_until_full(*log, &failure);
+  ASSERT_GT(acknowledged, 0u);
+  EXPECT_EQ(failure.code(), Code::kNoSpace) << failure.to_string();
+  EXPECT_EQ(content_of(*log, "c"), contents(1, acknowledged));
+  for (const std::string& name : list_names(data() / "c")) {
+    EXPECT_FALSE(name.ends_with(".tmp"))
+        << name << ": a failed write must not leave its temporary file";
+  }
+}
+
+TEST_F(FullDiskTest, AFullDiskAtStartUpStillAllowsReading) {
+  uint64_t acknowledged = 0;
+  {
+    auto log = open_log(options());
+    ASSERT_NE(log, nullptr);
+    Status failure;
+    acknowledged = persist_until_full(*log, &failure);
+  }
+  auto reopened = WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(),
+                                      std::make_shared<FileSystemStorage>(), options());
+  ASSERT_TRUE(reopened.is_ok()) << reopened.status().to_string();
+  EXPECT_EQ(content_of(**reopened, "c"), contents(1, acknowledged));
+  EXPECT_EQ(*(*reopened)->persist("c", message(acknowledged), acknowledged),
+            PersistOutcome::kDuplicate);
+}
+
+TEST_F(FullDiskTest, WritingResumesOnceSpaceIsFreed) {
+  // Most of the space goes to a file the operator can remove.
+  write_bytes(filler(), std::string(256 * 1024, 'f'));
+  auto log = open_log(options());
+  ASSERT_NE(log, nullptr);
+  Status failure;
+  const uint64_t acknowledged = persist_until_full(*log, &failure);
+  ASSERT_EQ(failure.code(), Code::kNoSpace) << failure.to_string();
+  EXPECT_EQ(log->health().code(), Code::kOk)
+      << "a full disk is not a failed sync: no reopen needed";
+
+  fs::remove(filler());
+  for (uint64_t id = acknowledged + 1; id <= acknowledged + 5; ++id) {
+    auto outcome = log->persist("c", message(id), id);
+    ASSERT_TRUE(outcome.is_ok()) << "id " << id << ": " << outcome.status().to_string();
+    EXPECT_EQ(*outcome, PersistOutcome::kWritten);
+  }
+  EXPECT_EQ(content_of(*log, "c"), contents(1, acknowledged + 5));
+  log.reset();
+  EXPECT_EQ(content_of(*open_log(options()), "c"), contents(1, acknowledged + 5));
+}
+
+}  // namespace
+}  // namespace wal::testing

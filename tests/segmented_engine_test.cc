@@ -1,0 +1,392 @@
+// The segmented engine's own behaviour: group commit, batches, snapshots and
+// segment retirement, layout detection, sync policies, failures, the cache.
+#include <sys/stat.h>
+
+#include <set>
+#include <thread>
+
+#include "fault_injection_storage.h"
+#include "segmented/state_cache.h"
+#include "segmented_test_util.h"
+
+namespace wal::testing {
+namespace {
+
+class SegmentedEngineTest : public ::testing::Test {
+ protected:
+  fs::path data() const { return dir_.path() / "data"; }
+  WriteAheadLogOptions options() const {
+    WriteAheadLogOptions options = segmented_options_for(data());
+    options.on_warning = [this](const Status& status) {
+      std::lock_guard lock(warnings_mutex_);
+      warnings_.push_back(status);
+    };
+    return options;
+  }
+  // A log on a fault-injecting storage, kept in faulty_.
+  std::unique_ptr<WriteAheadLog> open_faulty(const WriteAheadLogOptions& options) {
+    faulty_ = std::make_shared<FaultInjectionStorage>(std::make_shared<FileSystemStorage>());
+    return open_log(options, faulty_);
+  }
+  std::unique_ptr<WriteAheadLog> reopen() const { return open_log(segmented_options_for(data())); }
+
+  TempDir dir_;
+  std::shared_ptr<FaultInjectionStorage> faulty_;
+  mutable std::mutex warnings_mutex_;
+  mutable std::vector<Status> warnings_;
+};
+
+// ---- group commit and batches ---------------------------------------------
+
+TEST_F(SegmentedEngineTest, ConcurrentPersistsShareSyncs) {
+  constexpr int kThreads = 8;
+  constexpr uint64_t kIds = 25;
+  auto log = open_faulty(options());
+  faulty_->set_sync_delay(std::chrono::milliseconds(2));  // a slow disk makes groups form
+  const int syncs_before = faulty_->count(Op::kSync);
+  std::atomic<int> written{0};
+  std::vector<std::thread> threads;
+  for (int t = 0; t < kThreads; ++t) {
+    threads.emplace_back([&, t] {
+      for (uint64_t id = 1; id <= kIds; ++id) {
+        auto outcome = log->persist("client-" + std::to_string(t), sentence(id), id);
+        ASSERT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+        if (*outcome == PersistOutcome::kWritten) ++written;
+      }
+    });
+  }
+  for (auto& thread : threads) thread.join();
+  const int syncs = faulty_->count(Op::kSync) - syncs_before;
+  EXPECT_EQ(written.load(), kThreads * static_cast<int>(kIds));
+  EXPECT_LE(syncs, kThreads * static_cast<int>(kIds) / 2) << "persists did not share syncs";
+  log.reset();
+  auto reopened = reopen();
+  for (int t = 0; t < kThreads; ++t) {
+    EXPECT_EQ(content_of(*reopened, "client-" + std::to_string(t)), sentences(1, kIds));
+  }
+}
+
+TEST_F(SegmentedEngineTest, PersistBatchIsOneWriteAndOneSync) {
+  auto log = open_faulty(options());
+  std::vector<PersistRequest> batch;
+  for (uint64_t id = 1; id <= 100; ++id) {
+    batch.push_back({"client-" + std::to_string(id % 10), sentence(id), id});
+  }
+  const int writes = faulty_->count(Op::kWriteAt);
+  const int syncs = faulty_->count(Op::kSync);
+  auto outcomes = log->persist_batch(batch);
+  ASSERT_TRUE(outcomes.is_ok()) << outcomes.status().to_string();
+  EXPECT_EQ(outcomes->size(), 100u);
+  EXPECT_EQ(faulty_->count(Op::kWriteAt) - writes, 1);
+  EXPECT_EQ(faulty_->count(Op::kSync) - syncs, 1);
+  log.reset();
+  EXPECT_EQ(mark_of(*reopen(), "client-3"), 93u);
+}
+
+TEST_F(SegmentedEngineTest, RecordTooLargeForASegmentIsRefused) {
+  auto small = options();
+  small.segmented.segment_bytes = 4096;
+  auto log = open_log(small);
+  auto outcome = log->persist("c", Json{{"content", std::string(5000, 'x')}}, 1);
+  EXPECT_EQ(outcome.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(outcome.status().message().find("segment"), std::string::npos);
+  EXPECT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
+}
+
+TEST_F(SegmentedEngineTest, InvalidClientIdsAreRefused) {
+  auto log = open_log(options());
+  EXPECT_EQ(log->persist("", sentence(1), 1).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(log->persist("a/b", sentence(1), 1).status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(log->retrieve("..").status().code(), Code::kInvalidArgument);
+  EXPECT_EQ(log->clear(".hidden").code(), Code::kInvalidArgument);
+  EXPECT_EQ(log->persist(std::string(201, 'x'), sentence(1), 1).status().code(),
+            Code::kInvalidArgument);
+  EXPECT_TRUE(log->clients()->empty());
+}
+
+// ---- snapshots and segment retirement ---------------------------------------
+
+ino_t inode_of(const fs::path& path) {
+  struct stat info {};
+  EXPECT_EQ(::stat(path.c_str(), &info), 0) << path;
+  return info.st_ino;
+}
+
+TEST_F(SegmentedEngineTest, SnapshotsRetireCoveredSegmentsAndRecycleThem) {
+  auto small = options();
+  small.segmented.segment_bytes = 4096;
+  small.segmented.checkpoint_bytes = 8192;
+  small.segmented.recycled_segments = 2;
+  std::set<ino_t> retired;
+  {
+    auto log = open_log(small);
+    for (uint64_t id = 1; id <= 500; ++id) {
+      ASSERT_TRUE(log->persist("client-" + std::to_string(id % 5), sentence(id), id).is_ok());
+      for (const std::string& name : names_with_prefix(data(), "free-")) {
+        retired.insert(inode_of(data() / name));
+      }
+    }
+    // Disk use is bounded by the cadence, not by the history.
+    EXPECT_EQ(names_with_prefix(data(), "snapshot-").size(), 1u);
+    EXPECT_LE(names_with_prefix(data(), "segment-").size(), 6u);
+    EXPECT_LE(names_with_prefix(data(), "free-").size(), 2u);
+    const auto segments = names_with_prefix(data(), "segment-");
+    EXPECT_GE(segmented::parse_file_name(segments.back()).number, 10u);
+    bool recycled = false;
+    for (const std::string& name : segments) recycled |= retired.contains(inode_of(data() / name));
+    EXPECT_TRUE(recycled) << "no retired segment was reused";
+  }
+  auto log = open_log(small);
+  EXPECT_EQ(log->recovery_report().checkpoints, 1u);
+  EXPECT_LT(log->recovery_report().records, 500u);
+  for (int c = 0; c < 5; ++c) {
+    std::string expected;
+    for (uint64_t id = 1; id <= 500; ++id) {
+      if (id % 5 != static_cast<uint64_t>(c)) continue;
+      expected += (expected.empty() ? "" : " ") + ("Sentence " + std::to_string(id) + ".");
+    }
+    EXPECT_EQ(content_of(*log, "client-" + std::to_string(c)), expected);
+  }
+}
+
+TEST_F(SegmentedEngineTest, SnapshotIsTakenInTheBackground) {
+  auto background = options();
+  background.segmented.background_work = true;
+  background.segmented.checkpoint_bytes = 4096;
+  auto log = open_log(background);
+  persist_sentences(*log, "c", 1, 100);
+  bool snapshot = false;
+  for (int i = 0; i < 500 && !snapshot; ++i) {
+    snapshot = !names_with_prefix(data(), "snapshot-").empty();
+    if (!snapshot) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_TRUE(snapshot);
+  persist_sentences(*log, "c", 101, 110);
+  log.reset();
+  auto reopened = reopen();
+  EXPECT_EQ(reopened->recovery_report().checkpoints, 1u);
+  EXPECT_EQ(content_of(*reopened, "c"), sentences(1, 110));
+}
+
+TEST_F(SegmentedEngineTest, SnapshotCadenceGrowsWithTheSnapshot) {
+  // Rewriting a snapshot costs its size: it is rewritten only after at least
+  // as many bytes of log, so its share of the I/O stays bounded.
+  auto eager = options();
+  eager.segmented.checkpoint_bytes = 1;
+  auto log = open_faulty(eager);
+  persist_sentences(*log, "big", 1, 1);
+  ASSERT_TRUE(log->persist("big", Json{{"content", std::string(20000, 'x')}}, 2).is_ok());
+  const int renames = faulty_->count(Op::kRename);
+  persist_sentences(*log, "small", 1, 20);  // 20 small records: far less than 20,000 bytes
+  EXPECT_EQ(faulty_->count(Op::kRename), renames);
+}
+
+TEST_F(SegmentedEngineTest, RetrieveReadsOnlyRecordsSinceTheCachedState) {
+  auto log = open_faulty(options());
+  persist_sentences(*log, "c", 1, 20);
+  int reads = faulty_->count(Op::kReadAt);
+  EXPECT_EQ(content_of(*log, "c"), sentences(1, 20));
+  EXPECT_EQ(faulty_->count(Op::kReadAt) - reads, 20);
+  persist_sentences(*log, "c", 21, 21);
+  reads = faulty_->count(Op::kReadAt);
+  EXPECT_EQ(content_of(*log, "c"), sentences(1, 21));
+  EXPECT_EQ(faulty_->count(Op::kReadAt) - reads, 1);
+}
+
+TEST_F(SegmentedEngineTest, WithoutACacheRetrieveReadsEverything) {
+  auto uncached = options();
+  uncached.segmented.state_cache_bytes = 0;
+  auto log = open_faulty(uncached);
+  persist_sentences(*log, "c", 1, 10);
+  EXPECT_EQ(content_of(*log, "c"), sentences(1, 10));
+  const int reads = faulty_->count(Op::kReadAt);
+  EXPECT_EQ(content_of(*log, "c"), sentences(1, 10));
+  EXPECT_EQ(faulty_->count(Op::kReadAt) - reads, 10);
+}
+
+TEST(StateCacheTest, LeastRecentlyUsedEntryGoesFirst) {
+  segmented::StateCache cache(100);
+  cache.put("a", {0, Json("a"), std::nullopt, 40});
+  cache.put("b", {0, Json("b"), std::nullopt, 40});
+  ASSERT_TRUE(cache.get("a", 0).has_value());  // "b" is now the least recently used
+  cache.put("c", {0, Json("c"), std::nullopt, 40});
+  EXPECT_TRUE(cache.get("a", 0).has_value());
+  EXPECT_FALSE(cache.get("b", 0).has_value());
+  EXPECT_TRUE(cache.get("c", 0).has_value());
+  EXPECT_LE(cache.bytes(), 100u);
+}
+
+TEST(StateCacheTest, EntryOfAnOlderGenerationIsDropped) {
+  segmented::StateCache cache(100);
+  cache.put("a", {1, Json("a"), std::nullopt, 10});
+  EXPECT_FALSE(cache.get("a", 2).has_value());
+  EXPECT_EQ(cache.bytes(), 0u);
+}
+
+TEST(StateCacheTest, EntryLargerThanTheCacheIsNotKept) {
+  segmented::StateCache cache(100);
+  cache.put("a", {0, Json("a"), std::nullopt, 10});
+  cache.put("huge", {0, Json("h"), std::nullopt, 101});
+  EXPECT_FALSE(cache.get("huge", 0).has_value());
+  EXPECT_TRUE(cache.get("a", 0).has_value());
+}
+
+// ---- sync policies ------------------------------------------------------------
+
+TEST_F(SegmentedEngineTest, AlwaysPolicySyncsBeforeEveryPersistReturns) {
+  auto log = open_faulty(options());
+  for (uint64_t id = 1; id <= 5; ++id) {
+    const int syncs = faulty_->count(Op::kSync);
+    ASSERT_TRUE(log->persist("c", sentence(id), id).is_ok());
+    EXPECT_EQ(faulty_->count(Op::kSync) - syncs, 1);
+  }
+}
+
+TEST_F(SegmentedEngineTest, NonePolicySyncsOnlyAtClose) {
+  auto unsafe = options();
+  unsafe.segmented.sync_policy = SyncPolicy::kNone;
+  auto log = open_faulty(unsafe);
+  const int syncs = faulty_->count(Op::kSync);
+  persist_sentences(*log, "c", 1, 10);
+  EXPECT_EQ(faulty_->count(Op::kSync), syncs);
+  log.reset();
+  EXPECT_GT(faulty_->count(Op::kSync), syncs);
+  EXPECT_EQ(content_of(*reopen(), "c"), sentences(1, 10));
+}
+
+TEST_F(SegmentedEngineTest, IntervalPolicySyncsInTheBackground) {
+  auto interval = options();
+  interval.segmented.sync_policy = SyncPolicy::kInterval;
+  interval.segmented.sync_interval_ms = 10;
+  auto log = open_faulty(interval);
+  faulty_->set_sync_delay(std::chrono::milliseconds(50));
+  const int syncs = faulty_->count(Op::kSync);
+  const auto start = std::chrono::steady_clock::now();
+  persist_sentences(*log, "c", 1, 5);
+  // persist waited for no 50 ms sync.
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(45));
+  for (int i = 0; i < 200 && faulty_->count(Op::kSync) == syncs; ++i) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_GT(faulty_->count(Op::kSync), syncs);
+  log.reset();
+  EXPECT_EQ(content_of(*reopen(), "c"), sentences(1, 5));
+}
+
+// ---- failures -------------------------------------------------------------------
+
+TEST_F(SegmentedEngineTest, FailedSyncIsStickyUntilReopened) {
+  auto log = open_faulty(options());
+  persist_sentences(*log, "c", 1, 1);
+  faulty_->fail(Op::kSync, 1, EIO);
+  auto outcome = log->persist("c", sentence(2), 2);
+  EXPECT_EQ(outcome.status().code(), Code::kFailed);
+  EXPECT_NE(outcome.status().message().find("until it is reopened"), std::string::npos);
+  EXPECT_EQ(log->health().code(), Code::kFailed);
+  EXPECT_EQ(log->persist("c", sentence(3), 3).status().code(), Code::kFailed);
+  EXPECT_EQ(log->persist_batch({{"c", sentence(3), 3}}).status().code(), Code::kFailed);
+  EXPECT_EQ(log->clear("c").code(), Code::kFailed);
+  log.reset();
+
+  auto reopened = reopen();
+  EXPECT_TRUE(reopened->health().is_ok());
+  // Message 2 was never acknowledged: it may be there whole, or not at all.
+  const std::string content = content_of(*reopened, "c");
+  EXPECT_TRUE(content == sentences(1, 1) || content == sentences(1, 2)) << content;
+  EXPECT_TRUE(reopened->persist("c", sentence(2), 2).is_ok());
+  EXPECT_EQ(content_of(*reopened, "c"), sentences(1, 2));
+}
+
+TEST_F(SegmentedEngineTest, FailedWriteIsSticky) {
+  auto log = open_faulty(options());
+  faulty_->fail(Op::kWriteAt, 1, EIO);
+  EXPECT_EQ(log->persist("c", sentence(1), 1).status().code(), Code::kFailed);
+  EXPECT_EQ(log->persist("c", sentence(1), 1).status().code(), Code::kFailed);
+}
+
+TEST_F(SegmentedEngineTest, FullDiskWhilePreparingASegmentIsReportedAndNotSticky) {
+  auto small = options();
+  small.segmented.segment_bytes = 4096;
+  auto log = open_faulty(small);
+  faulty_->fail(Op::kOpen, 1, ENOSPC);  // the next segment's file cannot be made
+  uint64_t id = 1;
+  Status failure;
+  for (; id <= 200 && failure.is_ok(); ++id) failure = log->persist("c", sentence(id), id).status();
+  ASSERT_EQ(failure.code(), Code::kNoSpace) << failure.to_string();
+  --id;  // the one refused
+  EXPECT_TRUE(log->health().is_ok());
+  EXPECT_EQ(mark_of(*log, "c"), id - 1);
+  EXPECT_EQ(*log->persist("c", sentence(id), id), PersistOutcome::kWritten);
+  log.reset();
+  EXPECT_EQ(content_of(*reopen(), "c"), sentences(1, id));
+}
+
+// ---- layout detection ------------------------------------------------------------
+
+class LayoutDetectionTest : public ::testing::Test {
+ protected:
+  fs::path data() const { return dir_.path() / "data"; }
+  WriteAheadLogOptions with_layout(Layout layout) const {
+    WriteAheadLogOptions options = segmented_options_for(data());
+    options.layout = layout;
+    return options;
+  }
+  Result<std::unique_ptr<WriteAheadLog>> try_open(Layout layout) const {
+    return WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(),
+                               std::make_shared<FileSystemStorage>(), with_layout(layout));
+  }
+
+  TempDir dir_;
+};
+
+TEST_F(LayoutDetectionTest, NewDirectoryIsSegmentedByDefault) {
+  EXPECT_EQ(WriteAheadLogOptions().layout, Layout::kAuto);
+  auto log = open_log(with_layout(Layout::kAuto));
+  EXPECT_EQ(log->recovery_report().layout, Layout::kSegmented);
+  EXPECT_EQ(read_bytes(data() / "LAYOUT"), "wal segmented 1\n");
+}
+
+TEST_F(LayoutDetectionTest, ExistingSeedDirectoryOpensAsSeed) {
+  open_log(with_layout(Layout::kSeed))->persist("c", sentence(1), 1).status().ignore_error();
+  auto log = open_log(with_layout(Layout::kAuto));
+  EXPECT_EQ(log->recovery_report().layout, Layout::kSeed);
+  EXPECT_EQ(content_of(*log, "c"), "Sentence 1.");
+  EXPECT_FALSE(fs::exists(data() / "LAYOUT"));
+}
+
+TEST_F(LayoutDetectionTest, ExistingSegmentedDirectoryOpensAsSegmented) {
+  open_log(with_layout(Layout::kSegmented))->persist("c", sentence(1), 1).status().ignore_error();
+  auto log = open_log(with_layout(Layout::kAuto));
+  EXPECT_EQ(log->recovery_report().layout, Layout::kSegmented);
+  EXPECT_EQ(content_of(*log, "c"), "Sentence 1.");
+}
+
+TEST_F(LayoutDetectionTest, ExplicitSeedForANewDirectoryIsHonoured) {
+  auto log = open_log(with_layout(Layout::kSeed));
+  EXPECT_EQ(log->recovery_report().layout, Layout::kSeed);
+  EXPECT_FALSE(fs::exists(data() / "LAYOUT"));
+}
+
+TEST_F(LayoutDetectionTest, SeedRequestOnASegmentedDirectoryIsRefused) {
+  open_log(with_layout(Layout::kSegmented)).reset();
+  auto log = try_open(Layout::kSeed);
+  ASSERT_EQ(log.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(log.status().message().find("holds the segmented layout"), std::string::npos);
+}
+
+TEST_F(LayoutDetectionTest, SegmentedRequestOnASeedDirectoryIsRefused) {
+  open_log(with_layout(Layout::kSeed))->persist("c", sentence(1), 1).status().ignore_error();
+  auto log = try_open(Layout::kSegmented);
+  ASSERT_EQ(log.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(log.status().message().find("holds the seed layout"), std::string::npos);
+}
+
+TEST_F(LayoutDetectionTest, LayoutFileOfAnotherVersionIsCorruption) {
+  write_bytes(data() / "LAYOUT", "wal segmented 9\n");
+  auto log = try_open(Layout::kAuto);
+  ASSERT_EQ(log.status().code(), Code::kCorruption);
+  EXPECT_EQ(log.status().path(), (data() / "LAYOUT").string());
+}
+
+}  // namespace
+}  // namespace wal::testing
