@@ -67,6 +67,10 @@ PyWriteAheadLog::PyWriteAheadLog(py::object state_interpreter, py::object storag
   options.base_dir = base_dir_;
   options.checkpoint_threshold = checkpoint_threshold;
   options.max_record_bytes = max_record_bytes;
+  // The seed's API on the seed's files (a folder per client), which the
+  // original service reads too; the library's own default became kAuto
+  // (segmented for a new directory) in a merge after this module was written.
+  options.layout = wal::Layout::kSeed;
   take_python_error();  // drop a stale one (GIL held)
   wal::Result<std::unique_ptr<wal::WriteAheadLog>> opened = [&] {
     // Recovery reads every client's files and may call a Python interpreter.
