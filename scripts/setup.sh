@@ -9,6 +9,10 @@ packages=(
   clang libclang-rt-14-dev
   python3 python3-dev pybind11-dev
   rabbitmq-server python3-pika
+  # The etcd backend (WAL_BUILD_ETCD): gRPC, protobuf, etcd's .proto files,
+  # and the etcd server its tests start; openssl makes their TLS certificates.
+  libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
+  golang-etcd-server-dev etcd-server openssl
 )
 
 missing=()

@@ -224,14 +224,14 @@ inline bool reported(const RecoveryReport& report, const fs::path& path,
 }
 
 // The "content" string of the client's state; fails the test if retrieve fails.
-inline std::string content_of(WriteAheadLog& log, const std::string& client) {
+inline std::string content_of(DataPersistence& log, const std::string& client) {
   auto state = log.retrieve(client);
   EXPECT_TRUE(state.is_ok()) << state.status().to_string();
   return state.is_ok() ? state->value("content", std::string()) : std::string();
 }
 
 // The highest id clients() lists for `client`; empty when it is not listed.
-inline std::optional<uint64_t> mark_of(WriteAheadLog& log, const std::string& client) {
+inline std::optional<uint64_t> mark_of(DataPersistence& log, const std::string& client) {
   auto all = log.clients();
   EXPECT_TRUE(all.is_ok()) << all.status().to_string();
   if (!all.is_ok()) return std::nullopt;

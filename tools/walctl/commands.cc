@@ -11,6 +11,7 @@
 #include "wal/file_system_storage.h"
 #include "wal/json.h"
 #include "wal/state_interpreter_factory.h"
+#include "wal/write_ahead_log.h"
 
 namespace walctl {
 namespace {
@@ -43,8 +44,9 @@ wal::Result<std::shared_ptr<wal::StateInterpreter>> make_interpreter(const Globa
   return wal::make_state_interpreter(options.interpreter);
 }
 
-wal::Result<std::unique_ptr<wal::WriteAheadLog>> open_log(const GlobalOptions& options) {
+wal::Result<std::unique_ptr<wal::DataPersistence>> open_log(const GlobalOptions& options) {
   WAL_ASSIGN_OR_RETURN(auto interpreter, make_interpreter(options));
+  if (options.backend.is_etcd()) return open_etcd_backend(options, std::move(interpreter));
   wal::WriteAheadLogOptions log_options;
   WAL_ASSIGN_OR_RETURN(log_options.layout, wal::parse_layout(options.layout));
   log_options.service_name = options.service_name;
@@ -53,8 +55,10 @@ wal::Result<std::unique_ptr<wal::WriteAheadLog>> open_log(const GlobalOptions& o
   log_options.on_warning = [](const wal::Status& warning) {
     std::cerr << "walctl: warning: " << warning.to_string() << std::endl;
   };
-  return wal::WriteAheadLog::open(std::move(interpreter),
-                                  std::make_shared<wal::FileSystemStorage>(), log_options);
+  auto log = wal::WriteAheadLog::open(std::move(interpreter),
+                                      std::make_shared<wal::FileSystemStorage>(), log_options);
+  if (!log.is_ok()) return log.status();
+  return std::unique_ptr<wal::DataPersistence>(std::move(log).value());
 }
 
 ExitCode run_persist(const GlobalOptions& options, const std::string& client,
@@ -112,6 +116,9 @@ ExitCode run_clients(const GlobalOptions& options) {
 }
 
 ExitCode run_inspect(const GlobalOptions& options, const std::optional<std::string>& client) {
+  if (wal::Status local = require_local_backend(options, "inspect"); !local.is_ok()) {
+    return report_error(local);
+  }
   if (wal::Status layout = ensure_layout(options); !layout.is_ok()) return report_error(layout);
   wal::FileSystemStorage storage;
   wal::Status inspected = inspect_data_dir(storage, {options.dir, client}, print_line);
@@ -119,6 +126,9 @@ ExitCode run_inspect(const GlobalOptions& options, const std::optional<std::stri
 }
 
 ExitCode run_verify(const GlobalOptions& options, const std::optional<std::string>& client) {
+  if (wal::Status local = require_local_backend(options, "verify"); !local.is_ok()) {
+    return report_error(local);
+  }
   if (wal::Status layout = ensure_layout(options); !layout.is_ok()) return report_error(layout);
   auto interpreter = make_interpreter(options);
   if (!interpreter.is_ok()) return report_error(interpreter.status());
@@ -135,6 +145,9 @@ ExitCode run_verify(const GlobalOptions& options, const std::optional<std::strin
 
 ExitCode run_repair(const GlobalOptions& options, const std::optional<std::string>& client,
                     bool dry_run) {
+  if (wal::Status local = require_local_backend(options, "repair"); !local.is_ok()) {
+    return report_error(local);
+  }
   if (wal::Status layout = ensure_layout(options); !layout.is_ok()) return report_error(layout);
   auto interpreter = make_interpreter(options);
   if (!interpreter.is_ok()) return report_error(interpreter.status());

@@ -7,8 +7,9 @@
 #include <optional>
 #include <string>
 
+#include "backend.h"
 #include "exit_code.h"
-#include "wal/write_ahead_log.h"
+#include "wal/data_persistence.h"
 
 namespace walctl {
 
@@ -20,6 +21,7 @@ struct GlobalOptions {
   std::string interpreter = "consumer";
   std::string service_name = "walctl";
   uint32_t checkpoint_threshold = 3;
+  BackendOptions backend;
 };
 
 // Prints "walctl: <what>" on stderr and returns the status's exit code.
@@ -28,8 +30,9 @@ ExitCode report_error(const wal::Status& status);
 // The interpreter options.interpreter names.
 wal::Result<std::shared_ptr<wal::StateInterpreter>> make_interpreter(const GlobalOptions& options);
 
-// Opens the data directory for writing (takes its lock, recovers).
-wal::Result<std::unique_ptr<wal::WriteAheadLog>> open_log(const GlobalOptions& options);
+// Opens the data directory for writing (takes its lock, recovers), or the
+// etcd backend.
+wal::Result<std::unique_ptr<wal::DataPersistence>> open_log(const GlobalOptions& options);
 
 ExitCode run_persist(const GlobalOptions& options, const std::string& client,
                      const std::string& id_text, const std::optional<std::string>& json_text);

@@ -12,7 +12,7 @@ int main(int argc, char** argv) {
   walctl::GlobalOptions options;
   options.dir = "./wal-data";
 
-  CLI::App app{"walctl: inspect, verify and write a wal data directory"};
+  CLI::App app{"walctl: inspect, verify and write a wal data directory or etcd backend"};
   app.require_subcommand(1);
   app.add_option("--dir", options.dir, "data directory (default ./wal-data)")->envname("WAL_DIR");
   app.add_option("--layout", options.layout, "on-disk layout: seed (default), segmented or auto")
@@ -24,10 +24,12 @@ int main(int argc, char** argv) {
                  "disk, so pass the one that wrote the directory")
       ->check(CLI::IsMember(interpreters))
       ->envname("WAL_INTERPRETER");
-  app.add_option("--service", options.service_name, "service name, shown in messages");
+  app.add_option("--service", options.service_name,
+                 "service name: shown in messages; with etcd, part of every key");
   app.add_option("--checkpoint-threshold", options.checkpoint_threshold,
                  "logs per client before a checkpoint consolidates them")
       ->check(CLI::Range(1u, 1000000u));
+  walctl::add_backend_options(app, options.backend);
 
   std::string client;
   std::string id;

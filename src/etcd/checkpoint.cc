@@ -1,0 +1,98 @@
+#include "etcd/checkpoint.h"
+
+#include "etcd/client_snapshot.h"
+#include "etcd/key_layout.h"
+#include "etcd/record.h"
+
+namespace wal::etcd {
+namespace {
+
+constexpr size_t kMarginBytes = 64u << 10;
+
+void add_put(pb::TxnRequest& txn, std::string key, std::string value) {
+  pb::PutRequest* put = txn.add_success()->mutable_request_put();
+  put->set_key(std::move(key));
+  put->set_value(std::move(value));
+}
+
+void add_delete(pb::TxnRequest& txn, std::string key, std::string range_end) {
+  pb::DeleteRangeRequest* remove = txn.add_success()->mutable_request_delete_range();
+  remove->set_key(std::move(key));
+  remove->set_range_end(std::move(range_end));
+}
+
+}  // namespace
+
+Result<bool> write_checkpoint(EtcdClient& client, const StateInterpreter& interpreter,
+                              const std::string& client_prefix, const std::string& writer_token,
+                              size_t max_request_bytes) {
+  WAL_ASSIGN_OR_RETURN(ClientSnapshot snapshot, read_client(client, client_prefix));
+  WAL_ASSIGN_OR_RETURN(FoldedState folded, fold_client(interpreter, client_prefix, snapshot));
+  if (!snapshot.max || !folded.last_log_id) return false;
+  const uint64_t covered = *folded.last_log_id;
+
+  // Unique per checkpoint attempt, also across instances reading one revision.
+  const std::string generation =
+      pad_id(static_cast<uint64_t>(snapshot.revision)) + "-" + writer_token;
+  WAL_ASSIGN_OR_RETURN(EncodedCheckpoint encoded,
+                       encode_checkpoint(interpreter, folded.state, covered, generation));
+
+  pb::TxnRequest flip;
+  pb::Compare* same_client = flip.add_compare();
+  same_client->set_key(KeyLayout::max_key(client_prefix));
+  same_client->set_target(pb::Compare::CREATE);
+  same_client->set_result(pb::Compare::EQUAL);
+  same_client->set_create_revision(snapshot.max->create_revision);
+  pb::Compare* same_checkpoint = flip.add_compare();
+  same_checkpoint->set_key(KeyLayout::checkpoint_key(client_prefix));
+  same_checkpoint->set_target(pb::Compare::MOD);
+  same_checkpoint->set_result(pb::Compare::EQUAL);
+  same_checkpoint->set_mod_revision(snapshot.checkpoint ? snapshot.checkpoint->mod_revision : 0);
+
+  // Chunks that do not fit beside the switch go ahead in transactions of their own.
+  const size_t budget = max_request_bytes - kMarginBytes;
+  bool wrote_ahead = false;
+  pb::TxnRequest ahead;
+  for (uint32_t index = 0; index < encoded.chunks.size(); ++index) {
+    std::string key = KeyLayout::chunk_key(client_prefix, generation, index);
+    const size_t size = key.size() + encoded.chunks[index].size() + 16;
+    if (flip.ByteSizeLong() + size <= budget - (4u << 10)) {
+      add_put(flip, std::move(key), std::move(encoded.chunks[index]));
+      continue;
+    }
+    if (ahead.ByteSizeLong() + size > budget) {
+      WAL_ASSIGN_OR_RETURN(pb::TxnResponse done, client.txn(ahead));
+      static_cast<void>(done);
+      ahead.Clear();
+    }
+    add_put(ahead, std::move(key), std::move(encoded.chunks[index]));
+    wrote_ahead = true;
+  }
+  if (ahead.success_size() > 0) {
+    WAL_ASSIGN_OR_RETURN(pb::TxnResponse done, client.txn(ahead));
+    static_cast<void>(done);
+  }
+
+  const std::string chunks_prefix = KeyLayout::chunks_prefix(client_prefix);
+  const std::string own_chunks = chunks_prefix + generation + "/";
+  add_put(flip, KeyLayout::checkpoint_key(client_prefix), encoded.header_value);
+  // Every other generation: the replaced one and leftovers of interrupted ones.
+  add_delete(flip, chunks_prefix, own_chunks);
+  add_delete(flip, prefix_end(own_chunks), prefix_end(chunks_prefix));
+  const std::string log_prefix = KeyLayout::log_prefix(client_prefix);
+  add_delete(flip, log_prefix,
+             covered == UINT64_MAX ? prefix_end(log_prefix)
+                                   : KeyLayout::log_key(client_prefix, covered + 1));
+  WAL_ASSIGN_OR_RETURN(pb::TxnResponse flipped, client.txn(flip));
+  if (flipped.succeeded()) return true;
+  if (wrote_ahead) {
+    pb::DeleteRangeRequest remove;
+    remove.set_key(own_chunks);
+    remove.set_range_end(prefix_end(own_chunks));
+    // Best effort: the next checkpoint deletes them too.
+    static_cast<void>(client.delete_range(remove));
+  }
+  return false;
+}
+
+}  // namespace wal::etcd

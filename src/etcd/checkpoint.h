@@ -1,0 +1,27 @@
+// Folding a client's logs into a checkpoint, in etcd.
+//
+// The checkpoint's chunks get keys of their own generation, so the old
+// checkpoint stays readable until one transaction switches the header to the
+// new chunks and deletes the old ones and the logs they now cover. That
+// transaction compares the client's "max" (same create_revision: not cleared
+// meanwhile) and the header (same mod_revision: no other checkpoint
+// meanwhile); if either moved, nothing changes and the chunks written ahead
+// are removed. Persists need no coordination with it: they only add logs
+// above the ids it covers.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "etcd/etcd_client.h"
+#include "wal/state_interpreter.h"
+
+namespace wal::etcd {
+
+// True when a checkpoint was made, false when there was nothing to fold or
+// another writer got in first.
+Result<bool> write_checkpoint(EtcdClient& client, const StateInterpreter& interpreter,
+                              const std::string& client_prefix, const std::string& writer_token,
+                              size_t max_request_bytes);
+
+}  // namespace wal::etcd

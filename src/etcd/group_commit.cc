@@ -1,0 +1,214 @@
+#include "etcd/group_commit.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <map>
+#include <optional>
+#include <random>
+
+namespace wal::etcd {
+
+struct GroupCommit::Writer {
+  const std::string* client_prefix;
+  uint64_t id;
+  const std::string* record;
+  std::optional<Result<PersistOutcome>> result;
+  bool done = false;
+  std::condition_variable* cv;  // the caller's; one caller may queue several writers
+};
+
+namespace {
+
+std::string random_token() {
+  std::random_device device;
+  const uint64_t value = (static_cast<uint64_t>(device()) << 32) ^ device();
+  char text[17];
+  std::snprintf(text, sizeof text, "%016llx", static_cast<unsigned long long>(value));
+  return text;
+}
+
+}  // namespace
+
+GroupCommit::GroupCommit(EtcdClient& client, TxnLimits limits, std::string batch_key,
+                         std::function<void(const std::string&, size_t)> on_written)
+    : client_(client),
+      limits_(limits),
+      batch_key_(std::move(batch_key)),
+      on_written_(std::move(on_written)),
+      instance_token_(random_token()) {}
+
+std::string GroupCommit::next_token() {
+  char counter[17];
+  std::snprintf(counter, sizeof counter, "%llx", static_cast<unsigned long long>(++token_counter_));
+  return instance_token_ + "-" + counter;
+}
+
+Result<PersistOutcome> GroupCommit::persist(const std::string& client_prefix, uint64_t id,
+                                            const std::string& record) {
+  return std::move(persist_all({Message{&client_prefix, id, &record}}).front());
+}
+
+std::vector<Result<PersistOutcome>> GroupCommit::persist_all(const std::vector<Message>& messages) {
+  std::condition_variable cv;
+  std::vector<Writer> mine(messages.size());
+  for (size_t i = 0; i < messages.size(); ++i) {
+    mine[i].client_prefix = messages[i].client_prefix;
+    mine[i].id = messages[i].id;
+    mine[i].record = messages[i].record;
+    mine[i].cv = &cv;
+  }
+  auto all_done = [&] {
+    return std::all_of(mine.begin(), mine.end(), [](const Writer& w) { return w.done; });
+  };
+
+  std::unique_lock lock(mutex_);
+  for (Writer& writer : mine) writers_.push_back(&writer);
+  for (;;) {
+    cv.wait(lock, [&] {
+      return all_done() || (writers_.front()->cv == &cv && in_flight_ < limits_.max_in_flight);
+    });
+    if (all_done()) break;
+    lead_batch(lock);
+  }
+  std::vector<Result<PersistOutcome>> results;
+  for (Writer& writer : mine) results.push_back(std::move(*writer.result));
+  return results;
+}
+
+void GroupCommit::lead_batch(std::unique_lock<std::mutex>& lock) {
+  // At the front with a transaction slot free: lead a batch of the writers
+  // queued behind, in order. Taking them off the queue lets the next writer
+  // lead another batch while this one is in flight.
+  std::vector<Writer*> batch;
+  PersistTxnBuilder builder(limits_);
+  std::map<std::string_view, size_t> messages_per_client;
+  for (Writer* writer : writers_) {
+    size_t& messages = messages_per_client[*writer->client_prefix];
+    const bool new_client = messages == 0;
+    if (!batch.empty() && !builder.fits(new_client, messages + 1, writer->client_prefix->size(),
+                                        writer->record->size())) {
+      if (new_client) messages_per_client.erase(*writer->client_prefix);
+      break;
+    }
+    builder.add(new_client, ++messages, writer->client_prefix->size(), writer->record->size());
+    batch.push_back(writer);
+  }
+  writers_.erase(writers_.begin(), writers_.begin() + static_cast<std::ptrdiff_t>(batch.size()));
+  ++in_flight_;
+  if (!writers_.empty()) writers_.front()->cv->notify_all();
+  lock.unlock();
+
+  commit(batch);
+
+  lock.lock();
+  --in_flight_;
+  for (Writer* writer : batch) {
+    writer->done = true;
+    writer->cv->notify_all();
+  }
+  if (!writers_.empty()) writers_.front()->cv->notify_all();
+}
+
+Result<std::vector<ClientWriteResult>> GroupCommit::recover_landed(
+    const std::vector<ClientWrite>& writes, const Status& error) {
+  auto reads = client_.txn(build_max_reads(writes));
+  if (!reads.is_ok()) return error;  // nothing more to learn now
+  auto landed = parse_max_reads(writes, *reads);
+  if (!landed.is_ok()) return error;
+  std::vector<ClientWriteResult> results(writes.size());
+  for (size_t i = 0; i < writes.size(); ++i) {
+    results[i].written = (*landed)[i];
+    if (!results[i].written) results[i].error = error;
+  }
+  return results;
+}
+
+void GroupCommit::commit(const std::vector<Writer*>& batch) {
+  // Per client: the distinct ids still undecided, and who waits for each.
+  struct Pending {
+    std::map<uint64_t, std::vector<Writer*>> by_id;
+    size_t written = 0;
+  };
+  std::map<std::string, Pending> clients;
+  for (Writer* writer : batch) {
+    clients[*writer->client_prefix].by_id[writer->id].push_back(writer);
+  }
+  // The first caller with an id gets the outcome; later copies in the batch
+  // are duplicates of it, unless it failed.
+  auto decide = [](std::vector<Writer*>& waiting, PersistOutcome outcome) {
+    waiting.front()->result.emplace(outcome);
+    for (size_t i = 1; i < waiting.size(); ++i) {
+      waiting[i]->result.emplace(PersistOutcome::kDuplicate);
+    }
+  };
+  auto fail = [](std::vector<Writer*>& waiting, const Status& error) {
+    for (Writer* writer : waiting) writer->result.emplace(error);
+  };
+
+  // Each round writes every client's ids or learns its max; ids above that
+  // max go again. Rounds end when another writer no longer races us.
+  constexpr int kMaxRounds = 64;
+  for (int round = 0; !clients.empty(); ++round) {
+    std::vector<ClientWrite> writes;
+    for (auto& [prefix, pending] : clients) {
+      ClientWrite write;
+      write.client_prefix = prefix;
+      write.token = next_token();
+      for (auto& [id, waiting] : pending.by_id) {
+        write.ids.push_back(id);
+        write.records.push_back(waiting.front()->record);
+      }
+      writes.push_back(std::move(write));
+    }
+    Result<std::vector<ClientWriteResult>> results = Status::failed(
+        "persist: still racing another writer after " + std::to_string(kMaxRounds) + " rounds");
+    if (round < kMaxRounds) {
+      auto response = client_.txn(build_persist_txn(writes, batch_key_));
+      results = response.is_ok() ? parse_persist_txn(writes, *response)
+                                 : Result<std::vector<ClientWriteResult>>(response.status());
+      if (!response.is_ok()) results = recover_landed(writes, response.status());
+    }
+    if (!results.is_ok()) {
+      for (auto& [prefix, pending] : clients) {
+        for (auto& [id, waiting] : pending.by_id) fail(waiting, results.status());
+      }
+      break;
+    }
+    // Clients whose write failed (and did not land) fail now.
+    for (size_t i = 0; i < writes.size(); ++i) {
+      const ClientWriteResult& result = (*results)[i];
+      if (result.written || result.stored_max) continue;
+      Pending& pending = clients[writes[i].client_prefix];
+      for (auto& [id, waiting] : pending.by_id) fail(waiting, result.error);
+      pending.by_id.clear();
+    }
+    for (size_t i = 0; i < writes.size(); ++i) {
+      Pending& pending = clients[writes[i].client_prefix];
+      const ClientWriteResult& result = (*results)[i];
+      for (auto it = pending.by_id.begin(); it != pending.by_id.end();) {
+        if (result.written || (result.stored_max && it->first <= *result.stored_max)) {
+          decide(it->second,
+                 result.written ? PersistOutcome::kWritten : PersistOutcome::kDuplicate);
+          if (result.written) ++pending.written;
+          it = pending.by_id.erase(it);
+        } else {
+          ++it;
+        }
+      }
+    }
+    for (auto it = clients.begin(); it != clients.end();) {
+      if (!it->second.by_id.empty()) {
+        ++it;
+        continue;
+      }
+      if (it->second.written > 0) on_written_(it->first, it->second.written);
+      it = clients.erase(it);
+    }
+  }
+  // Clients that failed still report what an earlier round wrote.
+  for (auto& [prefix, pending] : clients) {
+    if (pending.written > 0) on_written_(prefix, pending.written);
+  }
+}
+
+}  // namespace wal::etcd

@@ -1,0 +1,71 @@
+// Group commit: concurrent persists share etcd transactions.
+//
+// As in LevelDB's write path, callers queue up; the one at the front takes
+// as many queued messages as fit one transaction (TxnLimits), sends them,
+// and hands each caller its outcome. While a transaction is in flight the
+// queue fills again, so batches grow with the load and a lone caller waits
+// for nothing but its own round trip. Up to TxnLimits::max_in_flight
+// batches are sent at once; etcd's Raft log then syncs them together.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "etcd/persist_txn.h"
+#include "wal/data_persistence.h"
+
+namespace wal::etcd {
+
+class GroupCommit {
+ public:
+  // `on_written(client_prefix, count)` is told of each client's newly
+  // written messages, outside the lock.
+  GroupCommit(EtcdClient& client, TxnLimits limits, std::string batch_key,
+              std::function<void(const std::string&, size_t)> on_written);
+
+  // Records `record` as message `id` of the client whose keys start with
+  // `client_prefix`, unless its max is at or above `id`.
+  Result<PersistOutcome> persist(const std::string& client_prefix, uint64_t id,
+                                 const std::string& record);
+
+  struct Message {
+    const std::string* client_prefix;
+    uint64_t id;
+    const std::string* record;
+  };
+  // persist() for several messages at once, queued together and in order, so
+  // they share transactions. A client's ids must ascend: the caller settles
+  // ids at or below an earlier one of the same client as duplicates.
+  std::vector<Result<PersistOutcome>> persist_all(const std::vector<Message>& messages);
+
+ private:
+  struct Writer;
+  // Takes the writers at the front of the queue that fit one transaction,
+  // and commits them with `lock` released.
+  void lead_batch(std::unique_lock<std::mutex>& lock);
+  void commit(const std::vector<Writer*>& batch);
+  // After a failed request, which of its writes had landed all the same;
+  // `error` for the others, or for all when that cannot be read either.
+  Result<std::vector<ClientWriteResult>> recover_landed(const std::vector<ClientWrite>& writes,
+                                                        const Status& error);
+  std::string next_token();
+
+  EtcdClient& client_;
+  const TxnLimits limits_;
+  const std::string batch_key_;
+  const std::function<void(const std::string&, size_t)> on_written_;
+  const std::string instance_token_;
+  std::atomic<uint64_t> token_counter_{0};
+
+  std::mutex mutex_;
+  std::deque<Writer*> writers_;  // queued, not yet in a batch
+  uint32_t in_flight_ = 0;       // batches being committed
+};
+
+}  // namespace wal::etcd

@@ -1,0 +1,151 @@
+#include "etcd/persist_txn.h"
+
+#include "etcd/key_layout.h"
+
+namespace wal::etcd {
+namespace {
+
+// Room left for protobuf framing, the Raft envelope and the compares.
+constexpr size_t kRequestMarginBytes = 64u << 10;
+
+void add_puts(const ClientWrite& write, google::protobuf::RepeatedPtrField<pb::RequestOp>* ops) {
+  for (size_t i = 0; i < write.ids.size(); ++i) {
+    pb::PutRequest* put = ops->Add()->mutable_request_put();
+    put->set_key(KeyLayout::log_key(write.client_prefix, write.ids[i]));
+    put->set_value(*write.records[i]);
+  }
+  pb::PutRequest* max = ops->Add()->mutable_request_put();
+  max->set_key(KeyLayout::max_key(write.client_prefix));
+  max->set_value(max_value(write.ids.back(), write.token));
+}
+
+}  // namespace
+
+size_t PersistTxnBuilder::estimate(size_t client_prefix_bytes, size_t record_bytes) const {
+  // Each record goes in both branches, with its key and a little framing.
+  return 2 * (record_bytes + client_prefix_bytes + 4 + kIdDigits + 16);
+}
+
+bool PersistTxnBuilder::fits(bool new_client, size_t messages, size_t client_prefix_bytes,
+                             size_t record_bytes) const {
+  const size_t clients = clients_ + (new_client ? 1 : 0) + 1;  // and the batch key's put
+  const size_t largest = std::max(largest_client_, messages);
+  if (2 * (largest + 1) + clients > limits_.max_ops) return false;
+  // A new client also brings its max key three times and the compares.
+  const size_t client_bytes = new_client ? 6 * (client_prefix_bytes + 3 + kIdDigits + 64) : 0;
+  const size_t bytes = bytes_ + client_bytes + estimate(client_prefix_bytes, record_bytes);
+  return bytes + kRequestMarginBytes <= limits_.max_bytes;
+}
+
+void PersistTxnBuilder::add(bool new_client, size_t messages, size_t client_prefix_bytes,
+                            size_t record_bytes) {
+  if (new_client) {
+    ++clients_;
+    bytes_ += 6 * (client_prefix_bytes + 3 + kIdDigits + 64);
+  }
+  largest_client_ = std::max(largest_client_, messages);
+  bytes_ += estimate(client_prefix_bytes, record_bytes);
+}
+
+pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
+                                 const std::string& batch_key) {
+  pb::TxnRequest request;
+  for (const ClientWrite& write : writes) {
+    const std::string max_key = KeyLayout::max_key(write.client_prefix);
+    pb::TxnRequest* absent = request.add_success()->mutable_request_txn();
+    pb::Compare* missing = absent->add_compare();
+    missing->set_key(max_key);
+    missing->set_target(pb::Compare::CREATE);
+    missing->set_result(pb::Compare::EQUAL);
+    missing->set_create_revision(0);
+    add_puts(write, absent->mutable_success());
+
+    pb::TxnRequest* below = absent->add_failure()->mutable_request_txn();
+    pb::Compare* less = below->add_compare();
+    less->set_key(max_key);
+    less->set_target(pb::Compare::VALUE);
+    less->set_result(pb::Compare::LESS);
+    less->set_value(pad_id(write.ids.front()));
+    add_puts(write, below->mutable_success());
+    below->add_failure()->mutable_request_range()->set_key(max_key);
+  }
+  pb::PutRequest* batch = request.add_success()->mutable_request_put();
+  batch->set_key(batch_key);
+  batch->set_value(writes.empty() ? std::string() : writes.front().token);
+  return request;
+}
+
+Result<std::vector<ClientWriteResult>> parse_persist_txn(const std::vector<ClientWrite>& writes,
+                                                         const pb::TxnResponse& response) {
+  auto unexpected = [](const std::string& what) {
+    return Status::corruption("etcd answered a persist transaction unexpectedly: " + what);
+  };
+  // One answer per client, then the batch key's.
+  if (!response.succeeded() ||
+      static_cast<size_t>(response.responses_size()) != writes.size() + 1) {
+    return unexpected("wrong number of client answers");
+  }
+  std::vector<ClientWriteResult> results;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const ClientWrite& write = writes[i];
+    ClientWriteResult result;
+    const pb::ResponseOp& outer = response.responses(static_cast<int>(i));
+    if (!outer.has_response_txn()) return unexpected("no nested answer");
+    if (outer.response_txn().succeeded()) {
+      result.written = true;  // max was absent
+    } else {
+      if (outer.response_txn().responses_size() != 1 ||
+          !outer.response_txn().responses(0).has_response_txn()) {
+        return unexpected("no inner answer");
+      }
+      const pb::TxnResponse& inner = outer.response_txn().responses(0).response_txn();
+      if (inner.succeeded()) {
+        result.written = true;  // max was below the first id
+      } else {
+        if (inner.responses_size() != 1 || !inner.responses(0).has_response_range() ||
+            inner.responses(0).response_range().kvs_size() != 1) {
+          return unexpected("no max in the duplicate branch");
+        }
+        const std::string& value = inner.responses(0).response_range().kvs(0).value();
+        auto max = parse_max_value(value);
+        if (!max) {
+          return Status::corruption("etcd key " + KeyLayout::max_key(write.client_prefix) +
+                                    ": not a 20-digit id");
+        }
+        if (max->token == write.token && max->id == write.ids.back()) {
+          result.written = true;  // an earlier send of this very request landed
+        } else {
+          result.stored_max = max->id;
+        }
+      }
+    }
+    results.push_back(result);
+  }
+  return results;
+}
+
+pb::TxnRequest build_max_reads(const std::vector<ClientWrite>& writes) {
+  pb::TxnRequest request;
+  for (const ClientWrite& write : writes) {
+    request.add_success()->mutable_request_range()->set_key(
+        KeyLayout::max_key(write.client_prefix));
+  }
+  return request;
+}
+
+Result<std::vector<bool>> parse_max_reads(const std::vector<ClientWrite>& writes,
+                                          const pb::TxnResponse& response) {
+  if (static_cast<size_t>(response.responses_size()) != writes.size()) {
+    return Status::corruption("etcd answered a read of max keys unexpectedly");
+  }
+  std::vector<bool> landed;
+  for (size_t i = 0; i < writes.size(); ++i) {
+    const pb::RangeResponse& read = response.responses(static_cast<int>(i)).response_range();
+    std::optional<MaxValue> max;
+    if (read.kvs_size() == 1) max = parse_max_value(read.kvs(0).value());
+    landed.push_back(max && max->token == writes[i].token && max->id == writes[i].ids.back());
+  }
+  return landed;
+}
+
+}  // namespace wal::etcd

@@ -1,0 +1,94 @@
+// One etcd transaction that records messages of several clients, each only
+// if its id is above the client's "max", and says which were written.
+//
+// Per client, for ids i1 < ... < ik (tested in that nesting because a compare
+// on a missing key's value always fails in etcd):
+//
+//   if create_revision(max) == 0:        put log/i1 ... log/ik, max = ik
+//   else if value(max) < pad(i1):        put log/i1 ... log/ik, max = ik
+//   else:                                range max
+//
+// so either all k are written, or none is and the answer carries the stored
+// max. The clients are sibling sub-transactions of one request without
+// compares, so each client's branch is decided on its own.
+//
+// Beside them, a put of the service's ".batch" key at the top level: etcd
+// 3.4 applies its quota and its permission checks only to top-level
+// operations (costTxn, checkTxnAuth), so without it a persist would write
+// past the quota and past the user's permissions.
+//
+// "max" carries the token of the write that set it. A request that is sent
+// again after a timeout is the same request with the same token: if the
+// first send landed, the stored max shows that token and the messages are
+// reported written, not duplicate.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "etcd/etcd_client.h"
+
+namespace wal::etcd {
+
+struct TxnLimits {
+  uint32_t max_ops = 128;             // etcd's --max-txn-ops
+  size_t max_bytes = (3u << 20) / 2;  // etcd's --max-request-bytes
+  uint32_t max_in_flight = 1;         // transactions sent at once
+};
+
+// The messages of one client in a transaction.
+struct ClientWrite {
+  std::string client_prefix;
+  std::string token;
+  std::vector<uint64_t> ids;                // ascending, distinct
+  std::vector<const std::string*> records;  // records[i] is ids[i]'s
+};
+
+class PersistTxnBuilder {
+ public:
+  explicit PersistTxnBuilder(TxnLimits limits) : limits_(limits) {}
+
+  // Whether the request stays within the limits with one more message for
+  // a client (`new_client`: not in the request yet; `messages`: its count
+  // with this one). etcd checks operations per nesting level, each level's
+  // budget reduced by its parents': a client's inner branch must fit
+  // max_ops - clients - (k + 1), so 2(k + 1) + clients <= max_ops.
+  bool fits(bool new_client, size_t messages, size_t client_prefix_bytes,
+            size_t record_bytes) const;
+  // Counts a message that fits().
+  void add(bool new_client, size_t messages, size_t client_prefix_bytes, size_t record_bytes);
+
+ private:
+  size_t estimate(size_t client_prefix_bytes, size_t record_bytes) const;
+
+  TxnLimits limits_;
+  size_t clients_ = 0;
+  size_t largest_client_ = 0;  // messages of the client with the most
+  size_t bytes_ = 0;
+};
+
+// `batch_key` is KeyLayout::batch_key() of the service.
+pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
+                                 const std::string& batch_key);
+
+// What etcd did with one ClientWrite.
+struct ClientWriteResult {
+  bool written = false;
+  std::optional<uint64_t> stored_max;  // when not written: the client's max
+  Status error;                        // neither: why the write failed
+};
+
+// One result per write, in order; kCorruption if the response has another shape.
+Result<std::vector<ClientWriteResult>> parse_persist_txn(const std::vector<ClientWrite>& writes,
+                                                         const pb::TxnResponse& response);
+
+// After a request that failed (its answer lost, then a definite refusal such
+// as NOSPACE on the resend), reads every client's max: a write whose token
+// is there had landed. One read per client, all in one transaction.
+pb::TxnRequest build_max_reads(const std::vector<ClientWrite>& writes);
+Result<std::vector<bool>> parse_max_reads(const std::vector<ClientWrite>& writes,
+                                          const pb::TxnResponse& response);
+
+}  // namespace wal::etcd

@@ -1,0 +1,60 @@
+// Shared by the etcd tests: one 1-member cluster per test binary, a fresh
+// key prefix per test, and opening EtcdPersistence on them.
+#pragma once
+
+#include <atomic>
+
+#include "etcd_cluster.h"
+#include "wal/etcd_persistence.h"
+
+namespace wal::testing {
+
+// The binary's 1-member cluster, started on first use; nullptr (and the
+// reason) when etcd is missing or would not start.
+inline EtcdCluster* shared_etcd(std::string* why) {
+  static std::string error;
+  static std::unique_ptr<EtcdCluster> cluster = EtcdCluster::start(1, &error);
+  if (!cluster) *why = error;
+  return cluster.get();
+}
+
+// A prefix no other test in this process uses.
+inline std::string unique_prefix(const std::string& what) {
+  static std::atomic<int> counter{0};
+  return "/wal-test-" + what + "-" + std::to_string(::getpid()) + "-" + std::to_string(++counter);
+}
+
+// A test on the binary's shared 1-member cluster, skipped without etcd.
+class SharedEtcdTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    std::string why;
+    cluster_ = shared_etcd(&why);
+    if (!cluster_) GTEST_SKIP() << why;
+  }
+
+  EtcdCluster* cluster_ = nullptr;
+};
+
+inline EtcdOptions etcd_options(const std::vector<std::string>& endpoints,
+                                const std::string& prefix, uint32_t threshold = 100) {
+  EtcdOptions options;
+  options.endpoints = endpoints;
+  options.prefix = prefix;
+  options.service_name = "test";
+  options.checkpoint_threshold = threshold;
+  options.request_timeout = std::chrono::milliseconds(1000);
+  options.operation_timeout = std::chrono::milliseconds(20000);
+  options.on_warning = [](const Status& warning) {
+    ADD_FAILURE() << "unexpected warning: " << warning.to_string();
+  };
+  return options;
+}
+
+inline std::unique_ptr<EtcdPersistence> open_etcd(const EtcdOptions& options) {
+  auto log = EtcdPersistence::open(std::make_shared<ConsumerStateInterpreter>(), options);
+  EXPECT_TRUE(log.is_ok()) << log.status().to_string();
+  return log.is_ok() ? std::move(log).value() : nullptr;
+}
+
+}  // namespace wal::testing
