@@ -13,6 +13,7 @@
 #pragma once
 
 #include <atomic>
+#include <cmath>
 #include <thread>
 
 #include "test_util.h"
@@ -235,6 +236,22 @@ TYPED_TEST_P(DataPersistenceContract, DataOfTheWrongShapeIsRefused) {
   EXPECT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
 }
 
+// JSON text cannot carry them back: written, they would make the client unreadable.
+TYPED_TEST_P(DataPersistenceContract, NonFiniteNumbersAreRefusedAndWriteNothing) {
+  auto log = this->open();
+  for (double number : {std::nan(""), HUGE_VAL, -HUGE_VAL}) {
+    auto outcome = log->persist("c", Json{{"content", "x"}, {"v", {1, number}}}, 1);
+    EXPECT_EQ(outcome.status().code(), Code::kInvalidArgument);
+    EXPECT_NE(outcome.status().message().find("at /v/1"), std::string::npos)
+        << outcome.status().to_string();
+  }
+  EXPECT_TRUE(log->clients()->empty());
+  EXPECT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
+  log.reset();
+  log = this->open();
+  EXPECT_EQ(this->content(*log, "c"), "Sentence 1.");
+}
+
 // The original lost ~1,900 of 2,000 messages this way (reference, K1).
 TYPED_TEST_P(DataPersistenceContract, ThreadsRedeliveringToOneClientWriteEachIdOnce) {
   constexpr uint64_t kIds = 300;
@@ -321,7 +338,7 @@ REGISTER_TYPED_TEST_SUITE_P(DataPersistenceContract, PersistTellsWrittenFromDupl
                             ClientsListsEveryClientWithItsHighestIdSortedById,
                             HostileIdsAreRefusedAndWriteNothing, UnusualButValidIdsRoundTrip,
                             BigPayloadsRoundTripAndTooBigOnesAreRefused,
-                            DataOfTheWrongShapeIsRefused,
+                            DataOfTheWrongShapeIsRefused, NonFiniteNumbersAreRefusedAndWriteNothing,
                             ThreadsRedeliveringToOneClientWriteEachIdOnce,
                             ThreadsOnManyClientsLoseNothing, RetrieveAndClearRaceWithPersistSafely);
 

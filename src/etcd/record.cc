@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "interpreter/checked_format.h"
 #include "util/crc32c.h"
 
 namespace wal::etcd {
@@ -21,11 +22,7 @@ std::string hex32(uint32_t value) {
 
 Result<std::string> encode_record(const StateInterpreter& interpreter, const Json& data,
                                   uint64_t message_id, size_t max_record_bytes) {
-  WAL_ASSIGN_OR_RETURN(Json record, interpreter.format_data(data));
-  if (!record.is_object() || !record.contains("_metadata") || !record["_metadata"].is_object()) {
-    return Status::invalid_argument("interpreter \"" + interpreter.name() +
-                                    "\" returned a record without a \"_metadata\" object");
-  }
+  WAL_ASSIGN_OR_RETURN(Json record, checked_format_data(interpreter, data));
   record["_metadata"]["message_id"] = message_id;
   std::string text = dump_python_style(record);
   if (text.size() > max_record_bytes) {
@@ -47,12 +44,7 @@ Result<Json> decode_record(const StateInterpreter& interpreter, std::string_view
 
 Result<EncodedCheckpoint> encode_checkpoint(const StateInterpreter& interpreter, const Json& state,
                                             uint64_t max_message_id, std::string generation) {
-  WAL_ASSIGN_OR_RETURN(Json body, interpreter.format_checkpoint(state));
-  if (!body.is_object() || body.contains("_metadata")) {
-    return Status::invalid_argument("interpreter \"" + interpreter.name() +
-                                    "\" made a checkpoint that is not an object without "
-                                    "\"_metadata\"");
-  }
+  WAL_ASSIGN_OR_RETURN(Json body, checked_format_checkpoint(interpreter, state));
   body["_metadata"] = Json{{"max_message_id", max_message_id}};
   const std::string text = dump_python_style(body);
   EncodedCheckpoint encoded;

@@ -3,7 +3,7 @@
 #include <string>
 #include <utility>
 
-#include "json/finite_numbers.h"
+#include "interpreter/checked_format.h"
 #include "wal/client_id.h"
 
 namespace wal {
@@ -14,8 +14,7 @@ InMemoryPersistence::InMemoryPersistence(std::shared_ptr<StateInterpreter> state
 Result<Json> InMemoryPersistence::prepare(std::string_view client_id, const Json& data) const {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
   // What a log file would hold, read back as the log would read it.
-  WAL_ASSIGN_OR_RETURN(Json record, interpreter_->format_data(data));
-  WAL_RETURN_IF_ERROR(check_finite_numbers(data, "message data"));
+  WAL_ASSIGN_OR_RETURN(Json record, checked_format_data(*interpreter_, data));
   return interpreter_->parse_data(record);
 }
 
@@ -51,7 +50,8 @@ Result<std::vector<PersistOutcome>> InMemoryPersistence::persist_batch(
   outcomes.reserve(batch.size());
   std::lock_guard lock(mutex_);
   for (size_t i = 0; i < batch.size(); ++i) {
-    outcomes.push_back(record_locked(batch[i].client_id, std::move(stored[i]), batch[i].message_id));
+    outcomes.push_back(
+        record_locked(batch[i].client_id, std::move(stored[i]), batch[i].message_id));
   }
   return outcomes;
 }

@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "json/finite_numbers.h"
+#include "interpreter/checked_format.h"
 #include "seed/file_names.h"
 #include "seed/record_codec.h"
 #include "wal/client_id.h"
@@ -200,13 +200,7 @@ Status SeedEngine::write_file_durably(const std::string& dir, const std::string&
 Result<SeedEngine::Prepared> SeedEngine::prepare(std::string_view client_id,
                                                  const Json& data) const {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
-  WAL_ASSIGN_OR_RETURN(Json record, interpreter_->format_data(data));
-  // Written, it could never be read back: the client would refuse every call.
-  WAL_RETURN_IF_ERROR(check_finite_numbers(data, "message data"));
-  if (!record.is_object() || !record.contains("_metadata") || !record["_metadata"].is_object()) {
-    return Status::invalid_argument("interpreter \"" + interpreter_->name() +
-                                    "\" returned a record without a \"_metadata\" object");
-  }
+  WAL_ASSIGN_OR_RETURN(Json record, checked_format_data(*interpreter_, data));
   // "_metadata" goes last: the checksum field closes the file.
   Json metadata = std::move(record["_metadata"]);
   record.erase("_metadata");
@@ -290,14 +284,7 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
 
 Status SeedEngine::checkpoint(const std::string& dir, Client& client) {
   WAL_ASSIGN_OR_RETURN(Json state, load_state(*storage_, *interpreter_, dir, client.files));
-  WAL_ASSIGN_OR_RETURN(Json body, interpreter_->format_checkpoint(state));
-  WAL_RETURN_IF_ERROR(
-      check_finite_numbers(body, "the checkpoint of interpreter \"" + interpreter_->name() + "\""));
-  if (!body.is_object() || body.contains("_metadata")) {
-    return Status::invalid_argument("interpreter \"" + interpreter_->name() +
-                                    "\" made a checkpoint that is not an object without "
-                                    "\"_metadata\"");
-  }
+  WAL_ASSIGN_OR_RETURN(Json body, checked_format_checkpoint(*interpreter_, state));
   // Strictly newer than every checkpoint name present, whatever the clock says.
   const uint64_t timestamp = std::max(storage_->now_millis(), client.last_timestamp + 1);
   Json metadata = Json::object();

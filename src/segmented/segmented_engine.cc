@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
-#include "json/finite_numbers.h"
+#include "interpreter/checked_format.h"
 #include "segmented/file_names.h"
 #include "segmented/payloads.h"
 #include "segmented/record_reader.h"
@@ -151,13 +151,7 @@ void SegmentedEngine::warn(const Status& status) const {
 Result<std::string> SegmentedEngine::encode(std::string_view client_id, const Json& data,
                                             uint64_t message_id) const {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
-  WAL_ASSIGN_OR_RETURN(Json record, interpreter_->format_data(data));
-  // Written, it could never be read back: the client would refuse every call.
-  WAL_RETURN_IF_ERROR(check_finite_numbers(data, "message data"));
-  if (!record.is_object()) {
-    return Status::invalid_argument("interpreter \"" + interpreter_->name() +
-                                    "\" returned a record that is not an object");
-  }
+  WAL_ASSIGN_OR_RETURN(Json record, checked_format_data(*interpreter_, data));
   const std::string json = dump_python_style(record);
   if (json.size() > options_.max_record_bytes) {
     return Status::invalid_argument("message of " + std::to_string(json.size()) +
@@ -424,18 +418,13 @@ Status SegmentedEngine::checkpoint() {
     Taken item{client_id, client, client->generation, client->records.size(), {}};
     const uint64_t max_message_id = *client->max_message_id;
     lock.unlock();
-    WAL_ASSIGN_OR_RETURN(Json body, interpreter_->format_checkpoint(state));
     // The snapshot retires the segments before the cut, so it cannot leave a
-    // client out: it fails, with a warning, and the log keeps everything.
-    WAL_RETURN_IF_ERROR(check_finite_numbers(
-        body, "the checkpoint of interpreter \"" + interpreter_->name() + "\" for client \"" +
-                  client_id + "\""));
-    if (!body.is_object()) {
-      return Status::invalid_argument("interpreter \"" + interpreter_->name() +
-                                      "\" made a checkpoint that is not an object");
-    }
+    // client out: a bad body fails it, with a warning, and the log keeps everything.
+    auto body = checked_format_checkpoint(*interpreter_, state);
+    if (!body.is_ok())
+      return body.status().with_context("snapshot of client \"" + client_id + "\"");
     WAL_ASSIGN_OR_RETURN(item.entry,
-                         snapshot->add_client(client_id, max_message_id, dump_python_style(body)));
+                         snapshot->add_client(client_id, max_message_id, dump_python_style(*body)));
     taken.push_back(std::move(item));
   }
   WAL_RETURN_IF_ERROR(snapshot->finish());

@@ -1,0 +1,32 @@
+#include "interpreter/checked_format.h"
+
+#include <string>
+
+#include "json/finite_numbers.h"
+
+namespace wal {
+
+Result<Json> checked_format_data(const StateInterpreter& interpreter, const Json& data) {
+  // Written, it could never be read back: the client would refuse every call.
+  WAL_RETURN_IF_ERROR(check_finite_numbers(data, "message data"));
+  WAL_ASSIGN_OR_RETURN(Json record, interpreter.format_data(data));
+  if (!record.is_object() || !record.contains("_metadata") || !record["_metadata"].is_object()) {
+    return Status::invalid_argument("interpreter \"" + interpreter.name() +
+                                    "\" returned a record without a \"_metadata\" object");
+  }
+  return record;
+}
+
+Result<Json> checked_format_checkpoint(const StateInterpreter& interpreter, const Json& state) {
+  WAL_ASSIGN_OR_RETURN(Json body, interpreter.format_checkpoint(state));
+  WAL_RETURN_IF_ERROR(
+      check_finite_numbers(body, "the checkpoint of interpreter \"" + interpreter.name() + "\""));
+  if (!body.is_object() || body.contains("_metadata")) {
+    return Status::invalid_argument("interpreter \"" + interpreter.name() +
+                                    "\" made a checkpoint that is not an object without "
+                                    "\"_metadata\"");
+  }
+  return body;
+}
+
+}  // namespace wal
