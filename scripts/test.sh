@@ -27,7 +27,7 @@ fi
 if [[ ${WAL_SKIP_SANITIZE:-0} != 1 ]]; then
   tsan_dir=${WAL_TSAN_BUILD_DIR:-$root/build-tsan}
   CC=clang CXX=clang++ cmake -S "$root" -B "$tsan_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-    -DWAL_SANITIZE_THREAD=ON -DWAL_BUILD_TOOLS=OFF >/dev/null
+    -DWAL_SANITIZE_THREAD=ON -DWAL_BUILD_TOOLS=OFF -DWAL_BUILD_ETCD=OFF >/dev/null
   ninja -C "$tsan_dir" write_ahead_log_test data_persistence_contract_test
   (cd "$tsan_dir" && ctest --output-on-failure -j "$(nproc)" --timeout 900 -R 'Thread|Race|Concurren')
 fi
