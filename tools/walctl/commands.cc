@@ -6,6 +6,7 @@
 #include <iostream>
 #include <iterator>
 
+#include "convert.h"
 #include "data_dir_report.h"
 #include "ingest_line.h"
 #include "wal/file_system_storage.h"
@@ -154,6 +155,26 @@ ExitCode run_repair(const GlobalOptions& options, const std::optional<std::strin
   wal::FileSystemStorage storage;
   auto moved = repair_data_dir(storage, **interpreter, {options.dir, client}, dry_run, print_line);
   return moved.is_ok() ? kExitOk : report_error(moved.status());
+}
+
+ExitCode run_convert(const GlobalOptions& options, const std::string& to,
+                     const std::string& to_layout) {
+  if (wal::Status local = require_local_backend(options, "convert"); !local.is_ok()) {
+    return report_error(local);
+  }
+  auto interpreter = make_interpreter(options);
+  if (!interpreter.is_ok()) return report_error(interpreter.status());
+  ConvertRequest request;
+  request.source_dir = options.dir;
+  request.target_dir = to;
+  if (!to_layout.empty()) {
+    auto layout = wal::parse_layout(to_layout);
+    if (!layout.is_ok()) return report_error(layout.status());
+    request.target_layout = *layout;
+  }
+  auto converted = convert_data_dir(std::make_shared<wal::FileSystemStorage>(), *interpreter,
+                                    request, print_line);
+  return converted.is_ok() ? kExitOk : report_error(converted.status());
 }
 
 }  // namespace walctl

@@ -44,5 +44,8 @@ ExitCode run_verify(const GlobalOptions& options, const std::optional<std::strin
 ExitCode run_repair(const GlobalOptions& options, const std::optional<std::string>& client,
                     bool dry_run);
 ExitCode run_ingest(const GlobalOptions& options);
+// `convert --to DIR [--to-layout seed|segmented]`: see convert.h.
+ExitCode run_convert(const GlobalOptions& options, const std::string& to,
+                     const std::string& to_layout);
 
 }  // namespace walctl

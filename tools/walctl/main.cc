@@ -74,6 +74,19 @@ int main(int argc, char** argv) {
   repair->add_flag("--dry-run", dry_run, "say what would be set aside, move nothing");
   repair->callback([&] { code = walctl::run_repair(options, only_client, dry_run); });
 
+  std::string convert_to;
+  std::string convert_to_layout;
+  auto* convert = app.add_subcommand(
+      "convert",
+      "copy the data directory (--dir, any layout) into a new one in another layout, keeping "
+      "every client's state and dedup mark; the source is not modified");
+  convert->add_option("--to", convert_to, "the new directory: absent or empty")->required();
+  convert
+      ->add_option("--to-layout", convert_to_layout,
+                   "seed or segmented (default: the layout the source does not have)")
+      ->check(CLI::IsMember({"seed", "segmented"}));
+  convert->callback([&] { code = walctl::run_convert(options, convert_to, convert_to_layout); });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::CallForHelp& help) {
