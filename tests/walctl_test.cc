@@ -385,5 +385,70 @@ TEST_F(WalctlTest, VerifyOfAMissingDirectoryIsAnIoError) {
   EXPECT_NE(result.err.find("absent"), std::string::npos) << result.err;
 }
 
+// ---- convert -----------------------------------------------------------------------
+
+TEST_F(WalctlTest, ConvertMovesAListDirectoryToSegmentedAndBack) {
+  const std::vector<std::string> list = {"--interpreter", "list"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), list.begin(), list.end());
+    return walctl(args);
+  };
+  for (int id = 1; id <= 5; ++id) {
+    ASSERT_EQ(with({"persist", "c1", std::to_string(id), R"({"n": )" + std::to_string(id) + "}"})
+                  .exit_code,
+              0);
+  }
+  const std::string before = with({"retrieve", "c1"}).out;
+  TempDir other;
+  const std::string segmented = (other.path() / "segmented").string();
+  auto converted = with({"convert", "--to", segmented});
+  ASSERT_EQ(converted.exit_code, 0) << converted.err;
+  const std::vector<Json> lines = json_lines(converted.out);
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_EQ(lines[0]["client"], "c1");
+  EXPECT_EQ(lines[0]["max_message_id"], 5);
+  EXPECT_EQ(lines[1]["clients"], 1);
+  EXPECT_EQ(lines[1]["from_layout"], "seed");
+  EXPECT_EQ(lines[1]["to_layout"], "segmented");
+  EXPECT_TRUE(fs::exists(other.path() / "segmented" / "LAYOUT"));
+
+  auto on = [&](const std::string& dir, std::vector<std::string> args) {
+    args.insert(args.begin(), {WALCTL_PATH, "--dir", dir, "--layout", "auto"});
+    args.insert(args.begin() + 5, list.begin(), list.end());
+    return run_process(args, "");
+  };
+  EXPECT_EQ(on(segmented, {"retrieve", "c1"}).out, before);
+  const std::string back = (other.path() / "back").string();
+  auto exported = on(segmented, {"convert", "--to", back});
+  ASSERT_EQ(exported.exit_code, 0) << exported.err;
+  EXPECT_EQ(on(back, {"retrieve", "c1"}).out, before);
+  EXPECT_EQ(on(back, {"persist", "c1", "5", "{}"}).out, "{\"outcome\":\"duplicate\"}\n");
+  EXPECT_EQ(on(back, {"persist", "c1", "6", "{}"}).out, "{\"outcome\":\"written\"}\n");
+}
+
+TEST_F(WalctlTest, ConvertRefusesANonEmptyTargetWithExitTwo) {
+  ASSERT_EQ(walctl({"persist", "c1", "1", R"({"content": "a"})"}).exit_code, 0);
+  TempDir other;
+  write_bytes(other.path() / "keep", "x");
+  auto result = walctl({"convert", "--to", other.str()});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("not empty"), std::string::npos) << result.err;
+  EXPECT_EQ(list_names(other.path()), std::vector<std::string>{"keep"});
+}
+
+TEST_F(WalctlTest, ConvertRefusesADamagedSourceWithExitOneNamingTheFile) {
+  ASSERT_EQ(walctl({"persist", "c1", "1", R"({"content": "payload"})"}).exit_code, 0);
+  const std::string name = only_file_with_prefix(client_folder("c1"), "log_");
+  const fs::path path = fs::path(client_folder("c1")) / name;
+  std::string bytes = read_bytes(path);
+  bytes[bytes.find("payload")] = 'P';
+  write_bytes(path, bytes);
+  TempDir other;
+  auto result = walctl({"convert", "--to", (other.path() / "target").string()});
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_NE(result.err.find(name), std::string::npos) << result.err;
+  EXPECT_FALSE(fs::exists(other.path() / "target"));
+}
+
 }  // namespace
 }  // namespace wal::testing
