@@ -53,9 +53,9 @@ class Convert : public ::testing::TestWithParam<std::string> {
     return log.is_ok() ? std::move(log).value() : nullptr;
   }
 
-  Result<walctl::ConvertSummary> convert(const fs::path& from, const fs::path& to,
-                                         Layout layout = Layout::kAuto,
-                                         std::shared_ptr<Storage> storage = nullptr) {
+  Result<walctl::LocalConvertSummary> convert(const fs::path& from, const fs::path& to,
+                                              Layout layout = Layout::kAuto,
+                                              std::shared_ptr<Storage> storage = nullptr) {
     if (!storage) storage = std::make_shared<FileSystemStorage>();
     lines_.clear();
     return convert_data_dir(storage, interpreter_,

@@ -89,6 +89,10 @@ struct EtcdOptions {
   // Told of problems that do not fail a call: a checkpoint or compaction
   // that failed and will be retried. When empty, they go to stderr.
   std::function<void(const Status&)> on_warning;
+
+  // open() refuses a service that an unfinished import marks (see
+  // begin_import) unless this is set: only the import itself opens it.
+  bool open_unfinished_import = false;
 };
 
 class EtcdPersistence final : public DataPersistence {
@@ -117,6 +121,24 @@ class EtcdPersistence final : public DataPersistence {
   Status checkpoint(std::string_view client_id);
   // Compacts etcd's history up to its current revision now.
   Status compact();
+
+  // Imports (walctl convert) fill a service with import_state between
+  // begin_import and finish_import. begin_import puts the key
+  // "<prefix>/<service>/.import" holding `source`; every open() of the
+  // service then fails with kInvalidArgument until finish_import removes it,
+  // so a service an interrupted import filled in part never looks complete.
+  // begin_import refuses a service holding clients (kInvalidArgument) unless
+  // it carries that key, and then deletes everything of the service first:
+  // an interrupted import starts over.
+  Status begin_import(std::string_view source);
+  Status finish_import();
+
+  // Records `state` (the interpreter's merged state) as the whole history of
+  // a client that has nothing recorded, with `max_message_id` as its dedup
+  // mark: a checkpoint and the client's "max" key, as a checkpoint leaves
+  // them (walctl convert). kInvalidArgument when the client has something
+  // recorded.
+  Status import_state(std::string_view client_id, const Json& state, uint64_t max_message_id);
 
   class Impl;
 

@@ -95,4 +95,45 @@ Result<bool> write_checkpoint(EtcdClient& client, const StateInterpreter& interp
   return false;
 }
 
+Result<bool> import_checkpoint(EtcdClient& client, const StateInterpreter& interpreter,
+                               const std::string& client_prefix, const Json& state,
+                               uint64_t max_message_id, const std::string& writer_token,
+                               size_t max_request_bytes) {
+  const std::string generation = "import-" + writer_token;
+  WAL_ASSIGN_OR_RETURN(EncodedCheckpoint encoded,
+                       encode_checkpoint(interpreter, state, max_message_id, generation));
+  pb::TxnRequest put;
+  pb::Compare* absent = put.add_compare();
+  absent->set_key(KeyLayout::max_key(client_prefix));
+  absent->set_target(pb::Compare::CREATE);
+  absent->set_result(pb::Compare::EQUAL);
+  absent->set_create_revision(0);
+
+  // Chunks that do not fit beside the header go ahead: unreferenced until it lands.
+  const size_t budget = max_request_bytes - kMarginBytes;
+  pb::TxnRequest ahead;
+  for (uint32_t index = 0; index < encoded.chunks.size(); ++index) {
+    std::string key = KeyLayout::chunk_key(client_prefix, generation, index);
+    const size_t size = key.size() + encoded.chunks[index].size() + 16;
+    if (put.ByteSizeLong() + size <= budget - (4u << 10)) {
+      add_put(put, std::move(key), std::move(encoded.chunks[index]));
+      continue;
+    }
+    if (ahead.ByteSizeLong() + size > budget) {
+      WAL_ASSIGN_OR_RETURN(pb::TxnResponse done, client.txn(ahead));
+      static_cast<void>(done);
+      ahead.Clear();
+    }
+    add_put(ahead, std::move(key), std::move(encoded.chunks[index]));
+  }
+  if (ahead.success_size() > 0) {
+    WAL_ASSIGN_OR_RETURN(pb::TxnResponse done, client.txn(ahead));
+    static_cast<void>(done);
+  }
+  add_put(put, KeyLayout::checkpoint_key(client_prefix), encoded.header_value);
+  add_put(put, KeyLayout::max_key(client_prefix), max_value(max_message_id, writer_token));
+  WAL_ASSIGN_OR_RETURN(pb::TxnResponse written, client.txn(put));
+  return written.succeeded();
+}
+
 }  // namespace wal::etcd

@@ -24,4 +24,13 @@ Result<bool> write_checkpoint(EtcdClient& client, const StateInterpreter& interp
                               const std::string& client_prefix, const std::string& writer_token,
                               size_t max_request_bytes);
 
+// Records `state` as the whole history of a client with nothing recorded,
+// with `max_message_id` as its mark: the checkpoint's chunks, its header and
+// "max", the last two in one transaction that requires "max" to be absent.
+// True when written, false when the client has something recorded.
+Result<bool> import_checkpoint(EtcdClient& client, const StateInterpreter& interpreter,
+                               const std::string& client_prefix, const Json& state,
+                               uint64_t max_message_id, const std::string& writer_token,
+                               size_t max_request_bytes);
+
 }  // namespace wal::etcd

@@ -216,6 +216,68 @@ class EtcdPersistence::Impl {
     return checkpoint_prefix(layout_.client_prefix(client_id));
   }
 
+  std::string import_key() const { return layout_.service_prefix() + ".import"; }
+
+  Status begin_import(std::string_view source) {
+    pb::RangeRequest marker;
+    marker.set_key(import_key());
+    WAL_ASSIGN_OR_RETURN(pb::RangeResponse found, client_->range(marker));
+    if (found.kvs_size() == 0) {
+      WAL_ASSIGN_OR_RETURN(std::vector<ClientSummary> present, clients());
+      if (!present.empty()) {
+        return Status::invalid_argument("the etcd service " + layout_.service_prefix() +
+                                        " is not empty (client \"" + present.front().client_id +
+                                        "\" is there): an import writes only into an empty one");
+      }
+    }
+    // Everything of the service goes, the marker with it, then the marker
+    // comes back: one transaction.
+    pb::TxnRequest start;
+    pb::DeleteRangeRequest* remove = start.add_success()->mutable_request_delete_range();
+    remove->set_key(layout_.service_prefix());
+    remove->set_range_end(etcd::prefix_end(layout_.service_prefix()));
+    pb::PutRequest* put = start.add_success()->mutable_request_put();
+    put->set_key(import_key());
+    put->set_value(std::string(source));
+    WAL_ASSIGN_OR_RETURN(pb::TxnResponse started, client_->txn(start));
+    static_cast<void>(started);
+    std::lock_guard lock(mutex_);
+    log_counts_.clear();
+    return Status::ok();
+  }
+
+  Status finish_import() {
+    pb::DeleteRangeRequest remove;
+    remove.set_key(import_key());
+    return client_->delete_range(remove).status();
+  }
+
+  // kInvalidArgument when an unfinished import marks the service.
+  Status check_no_import() {
+    pb::RangeRequest marker;
+    marker.set_key(import_key());
+    WAL_ASSIGN_OR_RETURN(pb::RangeResponse found, client_->range(marker));
+    if (found.kvs_size() == 0) return Status::ok();
+    return Status::invalid_argument("the etcd service " + layout_.service_prefix() +
+                                    " holds an unfinished import (walctl convert from " +
+                                    found.kvs(0).value() +
+                                    "): run that convert again to complete it");
+  }
+
+  Status import_state(std::string_view client_id, const Json& state, uint64_t max_message_id) {
+    WAL_RETURN_IF_ERROR(validate_client_id(client_id));
+    const std::string prefix = layout_.client_prefix(client_id);
+    auto imported = etcd::import_checkpoint(*client_, *interpreter_, prefix, state, max_message_id,
+                                            writer_token_ + "-" + std::to_string(++checkpoints_),
+                                            options_.max_request_bytes);
+    if (!imported.is_ok()) return imported.status().with_context("import of " + prefix);
+    if (!*imported) {
+      return Status::invalid_argument("client \"" + std::string(client_id) +
+                                      "\" has messages recorded already: nothing imported");
+    }
+    return Status::ok();
+  }
+
   Status compact() {
     WAL_ASSIGN_OR_RETURN(pb::StatusResponse status, client_->status());
     return compact_to(status.header().revision());
@@ -336,8 +398,10 @@ Result<std::unique_ptr<EtcdPersistence>> EtcdPersistence::open(
   if (auto status = client->status(); !status.is_ok()) {
     return status.status().with_context("connecting to etcd");
   }
+  const bool unfinished_import_allowed = options.open_unfinished_import;
   auto impl =
       std::make_unique<Impl>(std::move(state_interpreter), std::move(options), std::move(client));
+  if (!unfinished_import_allowed) WAL_RETURN_IF_ERROR(impl->check_no_import());
   return std::unique_ptr<EtcdPersistence>(new EtcdPersistence(std::move(impl)));
 }
 
@@ -367,5 +431,16 @@ Status EtcdPersistence::checkpoint(std::string_view client_id) {
 }
 
 Status EtcdPersistence::compact() { return impl_->compact(); }
+
+Status EtcdPersistence::begin_import(std::string_view source) {
+  return impl_->begin_import(source);
+}
+
+Status EtcdPersistence::finish_import() { return impl_->finish_import(); }
+
+Status EtcdPersistence::import_state(std::string_view client_id, const Json& state,
+                                     uint64_t max_message_id) {
+  return impl_->import_state(client_id, state, max_message_id);
+}
 
 }  // namespace wal

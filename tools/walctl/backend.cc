@@ -1,5 +1,7 @@
 #include "backend.h"
 
+#include <algorithm>
+#include <cstdint>
 #include <cstdlib>
 #include <iostream>
 
@@ -38,8 +40,9 @@ wal::Status require_local_backend(const GlobalOptions& options, const std::strin
 
 #ifdef WALCTL_WITH_ETCD
 
-wal::Result<std::unique_ptr<wal::DataPersistence>> open_etcd_backend(
-    const GlobalOptions& options, std::shared_ptr<wal::StateInterpreter> interpreter) {
+namespace {
+
+wal::EtcdOptions etcd_options(const GlobalOptions& options) {
   const BackendOptions& backend = options.backend;
   wal::EtcdOptions etcd;
   etcd.endpoints.clear();
@@ -63,17 +66,126 @@ wal::Result<std::unique_ptr<wal::DataPersistence>> open_etcd_backend(
   etcd.on_warning = [](const wal::Status& warning) {
     std::cerr << "walctl: warning: " << warning.to_string() << std::endl;
   };
-  auto log = wal::EtcdPersistence::open(std::move(interpreter), etcd);
+  return etcd;
+}
+
+wal::Result<std::unique_ptr<wal::EtcdPersistence>> open_etcd(
+    const wal::EtcdOptions& etcd, std::shared_ptr<wal::StateInterpreter> interpreter) {
+  return wal::EtcdPersistence::open(std::move(interpreter), etcd);
+}
+
+std::string etcd_name(const wal::EtcdOptions& etcd) {
+  std::string endpoints;
+  for (const std::string& endpoint : etcd.endpoints) {
+    endpoints += (endpoints.empty() ? "" : ",") + endpoint;
+  }
+  return "etcd " + endpoints + " " + etcd.prefix + "/" + etcd.service_name;
+}
+
+class EtcdTarget final : public ConvertTarget {
+ public:
+  EtcdTarget(wal::EtcdOptions options, std::shared_ptr<wal::StateInterpreter> interpreter,
+             std::string source_name)
+      : options_(std::move(options)),
+        interpreter_(std::move(interpreter)),
+        source_name_(std::move(source_name)) {
+    options_.open_unfinished_import = true;
+  }
+
+  std::string name() const override { return etcd_name(options_); }
+
+  wal::Status begin() override {
+    WAL_ASSIGN_OR_RETURN(log_, open_etcd(options_, interpreter_));
+    return log_->begin_import(source_name_);
+  }
+
+  wal::Status add(const std::string& client_id, const wal::Json& state,
+                  uint64_t max_message_id) override {
+    return log_->import_state(client_id, state, max_message_id);
+  }
+
+  wal::Result<std::unique_ptr<ConvertSource>> written() override {
+    WAL_ASSIGN_OR_RETURN(std::unique_ptr<wal::EtcdPersistence> log,
+                         open_etcd(read_only(options_), interpreter_));
+    return persistence_source(std::move(log));
+  }
+
+  wal::Status publish() override {
+    WAL_RETURN_IF_ERROR(log_->finish_import());
+    log_.reset();
+    return wal::Status::ok();
+  }
+
+  wal::Result<std::unique_ptr<ConvertSource>> published() override {
+    wal::EtcdOptions options = read_only(options_);
+    options.open_unfinished_import = false;
+    WAL_ASSIGN_OR_RETURN(std::unique_ptr<wal::EtcdPersistence> log,
+                         open_etcd(options, interpreter_));
+    return persistence_source(std::move(log));
+  }
+
+  // Reading takes no checkpoint.
+  static wal::EtcdOptions read_only(wal::EtcdOptions options) {
+    options.checkpoint_threshold = UINT32_MAX;
+    return options;
+  }
+
+ private:
+  wal::EtcdOptions options_;
+  std::shared_ptr<wal::StateInterpreter> interpreter_;
+  const std::string source_name_;
+  std::unique_ptr<wal::EtcdPersistence> log_;
+};
+
+}  // namespace
+
+wal::Result<std::unique_ptr<wal::DataPersistence>> open_etcd_backend(
+    const GlobalOptions& options, std::shared_ptr<wal::StateInterpreter> interpreter) {
+  auto log = open_etcd(etcd_options(options), std::move(interpreter));
   if (!log.is_ok()) return log.status();
   return std::unique_ptr<wal::DataPersistence>(std::move(log).value());
 }
 
+wal::Result<std::unique_ptr<ConvertSource>> open_etcd_source(
+    const GlobalOptions& options, std::shared_ptr<wal::StateInterpreter> interpreter) {
+  WAL_ASSIGN_OR_RETURN(
+      std::unique_ptr<wal::EtcdPersistence> log,
+      open_etcd(EtcdTarget::read_only(etcd_options(options)), std::move(interpreter)));
+  return persistence_source(std::move(log));
+}
+
+wal::Result<std::unique_ptr<ConvertTarget>> etcd_target(
+    const GlobalOptions& options, std::shared_ptr<wal::StateInterpreter> interpreter,
+    const std::string& source_name) {
+  return std::unique_ptr<ConvertTarget>(
+      new EtcdTarget(etcd_options(options), std::move(interpreter), source_name));
+}
+
 #else
+
+namespace {
+
+wal::Status no_etcd() {
+  return wal::Status::invalid_argument(
+      "this walctl was built without the etcd backend (WAL_BUILD_ETCD=OFF)");
+}
+
+}  // namespace
 
 wal::Result<std::unique_ptr<wal::DataPersistence>> open_etcd_backend(
     const GlobalOptions&, std::shared_ptr<wal::StateInterpreter>) {
-  return wal::Status::invalid_argument(
-      "this walctl was built without the etcd backend (WAL_BUILD_ETCD=OFF)");
+  return no_etcd();
+}
+
+wal::Result<std::unique_ptr<ConvertSource>> open_etcd_source(
+    const GlobalOptions&, std::shared_ptr<wal::StateInterpreter>) {
+  return no_etcd();
+}
+
+wal::Result<std::unique_ptr<ConvertTarget>> etcd_target(const GlobalOptions&,
+                                                        std::shared_ptr<wal::StateInterpreter>,
+                                                        const std::string&) {
+  return no_etcd();
 }
 
 #endif

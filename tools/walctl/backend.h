@@ -7,6 +7,7 @@
 #include <memory>
 #include <string>
 
+#include "convert.h"
 #include "wal/data_persistence.h"
 #include "wal/state_interpreter.h"
 #include "wal/status.h"
@@ -34,6 +35,15 @@ void add_backend_options(CLI::App& app, BackendOptions& options);
 // Opens the etcd backend named by the options.
 wal::Result<std::unique_ptr<wal::DataPersistence>> open_etcd_backend(
     const GlobalOptions& options, std::shared_ptr<wal::StateInterpreter> interpreter);
+
+// convert's etcd ends. A source is read only (it takes no checkpoints); a
+// target is filled between EtcdPersistence::begin_import and finish_import,
+// `source_name` naming where its data came from.
+wal::Result<std::unique_ptr<ConvertSource>> open_etcd_source(
+    const GlobalOptions& options, std::shared_ptr<wal::StateInterpreter> interpreter);
+wal::Result<std::unique_ptr<ConvertTarget>> etcd_target(
+    const GlobalOptions& options, std::shared_ptr<wal::StateInterpreter> interpreter,
+    const std::string& source_name);
 
 // kInvalidArgument naming `command` when the backend is not the local directory.
 wal::Status require_local_backend(const GlobalOptions& options, const std::string& command);

@@ -157,24 +157,84 @@ ExitCode run_repair(const GlobalOptions& options, const std::optional<std::strin
   return moved.is_ok() ? kExitOk : report_error(moved.status());
 }
 
-ExitCode run_convert(const GlobalOptions& options, const std::string& to,
-                     const std::string& to_layout) {
-  if (wal::Status local = require_local_backend(options, "convert"); !local.is_ok()) {
-    return report_error(local);
-  }
+ExitCode run_convert(const GlobalOptions& options, const ConvertOptions& convert_options) {
   auto interpreter = make_interpreter(options);
   if (!interpreter.is_ok()) return report_error(interpreter.status());
-  ConvertRequest request;
-  request.source_dir = options.dir;
-  request.target_dir = to;
-  if (!to_layout.empty()) {
-    auto layout = wal::parse_layout(to_layout);
-    if (!layout.is_ok()) return report_error(layout.status());
-    request.target_layout = *layout;
+  const bool to_etcd = convert_options.to_backend == "etcd";
+  if (to_etcd == !convert_options.to.empty()) {
+    return report_error(wal::Status::invalid_argument(
+        "convert needs a target: --to DIR, or --to-backend etcd (not both)"));
   }
-  auto converted = convert_data_dir(std::make_shared<wal::FileSystemStorage>(), *interpreter,
-                                    request, print_line);
-  return converted.is_ok() ? kExitOk : report_error(converted.status());
+  if (to_etcd && !convert_options.to_layout.empty()) {
+    return report_error(wal::Status::invalid_argument("--to-layout names a local layout"));
+  }
+  wal::Layout to_layout = wal::Layout::kAuto;
+  if (!convert_options.to_layout.empty()) {
+    auto layout = wal::parse_layout(convert_options.to_layout);
+    if (!layout.is_ok()) return report_error(layout.status());
+    to_layout = *layout;
+  }
+  auto storage = std::make_shared<wal::FileSystemStorage>();
+  if (!options.backend.is_etcd() && !to_etcd) {
+    auto converted =
+        convert_data_dir(storage, *interpreter,
+                         ConvertRequest{options.dir, convert_options.to, to_layout}, print_line);
+    return converted.is_ok() ? kExitOk : report_error(converted.status());
+  }
+
+  // With etcd at one end or both.
+  std::string source_name;
+  std::string from_layout = "etcd";
+  std::unique_ptr<ConvertSource> source;
+  if (options.backend.is_etcd()) {
+    source_name = "etcd " + options.backend.endpoints + " " + options.backend.prefix + "/" +
+                  options.service_name;
+    auto opened = open_etcd_source(options, *interpreter);
+    if (!opened.is_ok()) return report_error(opened.status());
+    source = std::move(opened).value();
+  } else {
+    source_name = options.dir;
+    wal::Layout found = wal::Layout::kAuto;
+    auto opened = open_local_source(storage, *interpreter, options.dir, &found);
+    if (!opened.is_ok()) return report_error(opened.status());
+    source = std::move(opened).value();
+    from_layout = wal::layout_name(found);
+  }
+  std::unique_ptr<ConvertTarget> target;
+  std::string target_name;
+  std::string target_layout = "etcd";
+  if (to_etcd) {
+    GlobalOptions to = options;
+    to.backend.name = "etcd";
+    if (!convert_options.to_endpoints.empty()) to.backend.endpoints = convert_options.to_endpoints;
+    if (!convert_options.to_prefix.empty()) to.backend.prefix = convert_options.to_prefix;
+    if (!convert_options.to_service.empty()) to.service_name = convert_options.to_service;
+    if (options.backend.is_etcd() && to.backend.endpoints == options.backend.endpoints &&
+        to.backend.prefix == options.backend.prefix && to.service_name == options.service_name) {
+      return report_error(wal::Status::invalid_argument("the target is the source"));
+    }
+    auto made = etcd_target(to, *interpreter, source_name);
+    if (!made.is_ok()) return report_error(made.status());
+    target = std::move(made).value();
+  } else {
+    // From etcd: segmented unless asked otherwise.
+    if (to_layout == wal::Layout::kAuto) to_layout = wal::Layout::kSegmented;
+    target_layout = wal::layout_name(to_layout);
+    target = local_target(storage, *interpreter, convert_options.to, to_layout);
+  }
+  target_name = target->name();
+  auto converted = convert(*source, *target, **interpreter, print_line);
+  if (!converted.is_ok()) return report_error(converted.status());
+  wal::Json line = wal::Json::object();
+  line["converted"] = source_name;
+  line["from_layout"] = from_layout;
+  line["to"] = target_name;
+  line["to_layout"] = target_layout;
+  line["clients"] = converted->clients;
+  line["empty_clients"] = converted->empty_clients;
+  line["checked"] = true;
+  print_line(line);
+  return kExitOk;
 }
 
 }  // namespace walctl

@@ -44,8 +44,18 @@ ExitCode run_verify(const GlobalOptions& options, const std::optional<std::strin
 ExitCode run_repair(const GlobalOptions& options, const std::optional<std::string>& client,
                     bool dry_run);
 ExitCode run_ingest(const GlobalOptions& options);
-// `convert --to DIR [--to-layout seed|segmented]`: see convert.h.
-ExitCode run_convert(const GlobalOptions& options, const std::string& to,
-                     const std::string& to_layout);
+// convert's own options: the target.
+struct ConvertOptions {
+  std::string to;         // a local directory
+  std::string to_layout;  // "seed", "segmented", or empty: the layout the source does not have
+  std::string to_backend = "local";
+  // An etcd target: these, or the global --endpoints, --prefix and --service.
+  std::string to_endpoints;
+  std::string to_prefix;
+  std::string to_service;
+};
+
+// `convert`: see convert.h.
+ExitCode run_convert(const GlobalOptions& options, const ConvertOptions& convert);
 
 }  // namespace walctl

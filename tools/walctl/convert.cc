@@ -21,17 +21,9 @@ using wal::Json;
 using wal::Layout;
 using wal::Status;
 
-// What convert reads of a source: its clients (sorted by id) and their states.
-class Source {
- public:
-  virtual ~Source() = default;
-  virtual wal::Result<std::vector<wal::ClientSummary>> clients() = 0;
-  virtual wal::Result<Json> state(const std::string& client_id) = 0;
-};
-
 // The seed layout, read file by file as `walctl verify` reads it: opening it
 // with the engine would remove what interrupted writes left and create .trash.
-class SeedSource final : public Source {
+class SeedSource final : public ConvertSource {
  public:
   SeedSource(std::shared_ptr<wal::Storage> storage, std::string dir,
              std::shared_ptr<wal::StateInterpreter> interpreter,
@@ -78,11 +70,11 @@ class SeedSource final : public Source {
   std::unique_ptr<wal::FileLock> lock_;
 };
 
-// Any directory a WriteAheadLog opens: the segmented source (through
-// ReadOnlyStorage), and the target when it is checked.
-class LogSource final : public Source {
+// Any DataPersistence: the segmented source (through ReadOnlyStorage), a
+// target when it is checked, an etcd service.
+class LogSource final : public ConvertSource {
  public:
-  explicit LogSource(std::unique_ptr<wal::WriteAheadLog> log) : log_(std::move(log)) {}
+  explicit LogSource(std::unique_ptr<wal::DataPersistence> log) : log_(std::move(log)) {}
 
   wal::Result<std::vector<wal::ClientSummary>> clients() override {
     WAL_ASSIGN_OR_RETURN(std::vector<wal::ClientSummary> all, log_->clients());
@@ -98,7 +90,7 @@ class LogSource final : public Source {
   }
 
  private:
-  std::unique_ptr<wal::WriteAheadLog> log_;
+  std::unique_ptr<wal::DataPersistence> log_;
 };
 
 wal::Result<std::unique_ptr<wal::WriteAheadLog>> open_log(
@@ -122,23 +114,6 @@ wal::Result<std::unique_ptr<wal::WriteAheadLog>> open_log(
   return log;
 }
 
-wal::Result<std::unique_ptr<Source>> open_source(std::shared_ptr<wal::Storage> storage,
-                                                 std::shared_ptr<wal::StateInterpreter> interpreter,
-                                                 const std::string& dir, Layout layout) {
-  auto read_only = std::make_shared<ReadOnlyStorage>(std::move(storage));
-  if (layout == Layout::kSeed) {
-    WAL_ASSIGN_OR_RETURN(std::unique_ptr<wal::FileLock> lock,
-                         read_only->lock_file(wal::join_path(dir, wal::seed::kLockFileName)));
-    return std::unique_ptr<Source>(
-        new SeedSource(std::move(read_only), dir, std::move(interpreter), std::move(lock)));
-  }
-  // Any damage, a torn tail included, refuses the open: nothing is cut.
-  WAL_ASSIGN_OR_RETURN(std::unique_ptr<wal::WriteAheadLog> log,
-                       open_log(read_only, std::move(interpreter), dir, layout,
-                                wal::RecoveryMode::kAbsoluteConsistency));
-  return std::unique_ptr<Source>(new LogSource(std::move(log)));
-}
-
 std::string without_trailing_slashes(std::string path) {
   while (path.size() > 1 && path.back() == '/') path.pop_back();
   return path;
@@ -154,18 +129,90 @@ Status remove_tree(wal::Storage& storage, const std::string& path) {
   return storage.remove_dir(path);
 }
 
+// Written into a temporary sibling, checked there, renamed into place.
+class LocalTarget final : public ConvertTarget {
+ public:
+  LocalTarget(std::shared_ptr<wal::Storage> storage,
+              std::shared_ptr<wal::StateInterpreter> interpreter, std::string dir, Layout layout)
+      : storage_(std::move(storage)),
+        interpreter_(std::move(interpreter)),
+        dir_(without_trailing_slashes(std::move(dir))),
+        temp_dir_(convert_temp_dir(dir_)),
+        parent_(wal::parent_of(dir_)),
+        layout_(layout) {}
+
+  std::string name() const override { return dir_; }
+
+  Status begin() override {
+    auto existing = storage_->list_dir(dir_);
+    if (existing.is_ok() && !existing->empty()) {
+      return Status::invalid_argument("the target " + dir_ + " is not empty (" +
+                                      existing->front().name +
+                                      " is there): convert writes only into a new or empty "
+                                      "directory");
+    }
+    if (!existing.is_ok() && existing.status().code() != wal::Code::kNotFound) {
+      return existing.status().with_context("the target");
+    }
+    WAL_RETURN_IF_ERROR(wal::create_dirs_durably(*storage_, parent_));
+    if (storage_->list_dir(temp_dir_).is_ok()) {
+      // Left by an interrupted convert: never a target, and only convert uses the name.
+      WAL_RETURN_IF_ERROR(remove_tree(*storage_, temp_dir_));
+      WAL_RETURN_IF_ERROR(storage_->sync_dir(parent_));
+    }
+    WAL_RETURN_IF_ERROR(wal::create_dirs_durably(*storage_, temp_dir_));
+    WAL_ASSIGN_OR_RETURN(importer_,
+                         wal::StateImporter::create(*storage_, temp_dir_, layout_, *interpreter_));
+    return Status::ok();
+  }
+
+  Status add(const std::string& client_id, const Json& state, uint64_t max_message_id) override {
+    return importer_->add(client_id, state, max_message_id);
+  }
+
+  wal::Result<std::unique_ptr<ConvertSource>> written() override {
+    WAL_RETURN_IF_ERROR(importer_->finish());
+    importer_.reset();
+    return open(temp_dir_);
+  }
+
+  Status publish() override {
+    // rename(2) replaces an empty directory; the parent's sync makes it durable.
+    WAL_RETURN_IF_ERROR(storage_->rename_file(temp_dir_, dir_));
+    return storage_->sync_dir(parent_);
+  }
+
+  wal::Result<std::unique_ptr<ConvertSource>> published() override { return open(dir_); }
+
+ private:
+  wal::Result<std::unique_ptr<ConvertSource>> open(const std::string& dir) {
+    WAL_ASSIGN_OR_RETURN(
+        std::unique_ptr<wal::WriteAheadLog> log,
+        open_log(storage_, interpreter_, dir, layout_, wal::RecoveryMode::kAbsoluteConsistency));
+    return std::unique_ptr<ConvertSource>(new LogSource(std::move(log)));
+  }
+
+  const std::shared_ptr<wal::Storage> storage_;
+  const std::shared_ptr<wal::StateInterpreter> interpreter_;
+  const std::string dir_;
+  const std::string temp_dir_;
+  const std::string parent_;
+  const Layout layout_;
+  std::unique_ptr<wal::StateImporter> importer_;
+};
+
 // Every client of `target` has the mark and the state it has in `source`,
 // and no other client is there.
-Status check_target(Source& source, Source& target, const std::vector<wal::ClientSummary>& expected,
-                    bool states, const std::string& target_dir) {
+Status check_target(ConvertSource& source, ConvertSource& target,
+                    const std::vector<wal::ClientSummary>& expected, bool states,
+                    const std::string& target_name) {
   WAL_ASSIGN_OR_RETURN(std::vector<wal::ClientSummary> found, target.clients());
   std::map<std::string, std::optional<uint64_t>> marks;
   for (const auto& client : found) {
     if (client.max_message_id) marks[client.client_id] = client.max_message_id;
   }
   const auto mismatch = [&](const std::string& what) {
-    return Status::failed("convert check failed: " + target_dir + " " + what +
-                          "; the target was not put in place");
+    return Status::failed("convert check failed: " + target_name + " " + what);
   };
   if (marks.size() != expected.size()) {
     return mismatch("holds " + std::to_string(marks.size()) + " clients, the source " +
@@ -186,6 +233,41 @@ Status check_target(Source& source, Source& target, const std::vector<wal::Clien
 
 }  // namespace
 
+std::unique_ptr<ConvertSource> persistence_source(std::unique_ptr<wal::DataPersistence> log) {
+  return std::unique_ptr<ConvertSource>(new LogSource(std::move(log)));
+}
+
+wal::Result<std::unique_ptr<ConvertSource>> open_local_source(
+    std::shared_ptr<wal::Storage> storage, std::shared_ptr<wal::StateInterpreter> interpreter,
+    const std::string& dir, Layout* layout) {
+  if (auto listed = storage->list_dir(dir); !listed.is_ok()) {
+    return listed.status().with_context("the source " + dir);
+  }
+  auto read_only = std::make_shared<ReadOnlyStorage>(std::move(storage));
+  WAL_ASSIGN_OR_RETURN(*layout, wal::detect_layout(*read_only, dir));
+  if (*layout == Layout::kAuto) {
+    return Status::invalid_argument(dir + " holds no data of either layout: nothing to convert");
+  }
+  if (*layout == Layout::kSeed) {
+    WAL_ASSIGN_OR_RETURN(std::unique_ptr<wal::FileLock> lock,
+                         read_only->lock_file(wal::join_path(dir, wal::seed::kLockFileName)));
+    return std::unique_ptr<ConvertSource>(
+        new SeedSource(std::move(read_only), dir, std::move(interpreter), std::move(lock)));
+  }
+  // Any damage, a torn tail included, refuses the open: nothing is cut.
+  WAL_ASSIGN_OR_RETURN(std::unique_ptr<wal::WriteAheadLog> log,
+                       open_log(read_only, std::move(interpreter), dir, *layout,
+                                wal::RecoveryMode::kAbsoluteConsistency));
+  return std::unique_ptr<ConvertSource>(new LogSource(std::move(log)));
+}
+
+std::unique_ptr<ConvertTarget> local_target(std::shared_ptr<wal::Storage> storage,
+                                            std::shared_ptr<wal::StateInterpreter> interpreter,
+                                            const std::string& dir, Layout layout) {
+  return std::unique_ptr<ConvertTarget>(
+      new LocalTarget(std::move(storage), std::move(interpreter), dir, layout));
+}
+
 std::string convert_temp_dir(const std::string& target_dir) {
   const std::string target = without_trailing_slashes(target_dir);
   const size_t slash = target.rfind('/');
@@ -193,67 +275,31 @@ std::string convert_temp_dir(const std::string& target_dir) {
   return wal::join_path(wal::parent_of(target), "." + name + ".convert-tmp");
 }
 
-wal::Result<ConvertSummary> convert_data_dir(std::shared_ptr<wal::Storage> storage,
-                                             std::shared_ptr<wal::StateInterpreter> interpreter,
-                                             const ConvertRequest& request, const EmitLine& emit) {
-  const std::string source_dir = without_trailing_slashes(request.source_dir);
-  const std::string target_dir = without_trailing_slashes(request.target_dir);
-  if (source_dir.empty() || target_dir.empty()) {
-    return Status::invalid_argument("convert needs a source (--dir) and a target (--to)");
-  }
-  {
-    namespace fs = std::filesystem;
-    std::error_code error;
-    const fs::path source = fs::weakly_canonical(source_dir, error);
-    const fs::path target = fs::weakly_canonical(target_dir, error);
-    for (fs::path at = target; !at.empty(); at = at.parent_path()) {
-      if (at == source) {
-        return Status::invalid_argument("the target " + target_dir + " is the source " +
-                                        source_dir + " or inside it");
-      }
-      if (at == at.parent_path()) break;
+Status check_distinct(const std::string& source_dir, const std::string& target_dir) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  const fs::path source = fs::weakly_canonical(source_dir, error);
+  const fs::path target = fs::weakly_canonical(target_dir, error);
+  for (fs::path at = target; !at.empty(); at = at.parent_path()) {
+    if (at == source) {
+      return Status::invalid_argument("the target " + target_dir + " is the source " + source_dir +
+                                      " or inside it");
     }
+    if (at == at.parent_path()) break;
   }
+  return Status::ok();
+}
 
-  // The source: it must hold data, and every byte of it must check.
-  if (auto listed = storage->list_dir(source_dir); !listed.is_ok()) {
-    return listed.status().with_context("the source " + source_dir);
-  }
+wal::Result<ConvertSummary> convert(ConvertSource& source, ConvertTarget& target,
+                                    const wal::StateInterpreter& interpreter,
+                                    const EmitLine& emit) {
   ConvertSummary summary;
-  {
-    ReadOnlyStorage read_only(storage);
-    WAL_ASSIGN_OR_RETURN(summary.source_layout, wal::detect_layout(read_only, source_dir));
-  }
-  if (summary.source_layout == Layout::kAuto) {
-    return Status::invalid_argument(source_dir +
-                                    " holds no data of either layout: nothing to convert");
-  }
-  summary.target_layout = request.target_layout;
-  if (summary.target_layout == Layout::kAuto) {
-    summary.target_layout =
-        summary.source_layout == Layout::kSeed ? Layout::kSegmented : Layout::kSeed;
-  }
-
-  // The target: absent or empty.
-  auto existing = storage->list_dir(target_dir);
-  if (existing.is_ok() && !existing->empty()) {
-    return Status::invalid_argument("the target " + target_dir + " is not empty (" +
-                                    existing->front().name +
-                                    " is there): convert writes only into a new or empty "
-                                    "directory");
-  }
-  if (!existing.is_ok() && existing.status().code() != wal::Code::kNotFound) {
-    return existing.status().with_context("the target");
-  }
-
-  WAL_ASSIGN_OR_RETURN(std::unique_ptr<Source> source,
-                       open_source(storage, interpreter, source_dir, summary.source_layout));
-  WAL_ASSIGN_OR_RETURN(std::vector<wal::ClientSummary> all, source->clients());
+  // The whole source first: every client read, checked and merged.
+  WAL_ASSIGN_OR_RETURN(std::vector<wal::ClientSummary> all, source.clients());
   std::vector<wal::ClientSummary> expected;
-  const Json empty_state = interpreter->empty_state();
+  const Json empty_state = interpreter.empty_state();
   for (const auto& client : all) {
-    // Verifies the client: every file read and checked, the state merged.
-    WAL_ASSIGN_OR_RETURN(Json state, source->state(client.client_id));
+    WAL_ASSIGN_OR_RETURN(Json state, source.state(client.client_id));
     if (client.max_message_id) {
       expected.push_back(client);
     } else if (state == empty_state) {
@@ -266,51 +312,54 @@ wal::Result<ConvertSummary> convert_data_dir(std::shared_ptr<wal::Storage> stora
     }
   }
 
-  // Written aside, checked, then put in place.
-  const std::string temp_dir = convert_temp_dir(target_dir);
-  const std::string parent = wal::parent_of(target_dir);
-  WAL_RETURN_IF_ERROR(wal::create_dirs_durably(*storage, parent));
-  if (storage->list_dir(temp_dir).is_ok()) {
-    // Left by an interrupted convert: never a target, and only convert uses the name.
-    WAL_RETURN_IF_ERROR(remove_tree(*storage, temp_dir));
-    WAL_RETURN_IF_ERROR(storage->sync_dir(parent));
-  }
-  WAL_RETURN_IF_ERROR(wal::create_dirs_durably(*storage, temp_dir));
-  {
-    WAL_ASSIGN_OR_RETURN(
-        std::unique_ptr<wal::StateImporter> importer,
-        wal::StateImporter::create(*storage, temp_dir, summary.target_layout, *interpreter));
-    for (const auto& client : expected) {
-      WAL_ASSIGN_OR_RETURN(Json state, source->state(client.client_id));
-      WAL_RETURN_IF_ERROR(importer->add(client.client_id, state, *client.max_message_id));
-    }
-    WAL_RETURN_IF_ERROR(importer->finish());
+  WAL_RETURN_IF_ERROR(target.begin());
+  for (const auto& client : expected) {
+    WAL_ASSIGN_OR_RETURN(Json state, source.state(client.client_id));
+    WAL_RETURN_IF_ERROR(target.add(client.client_id, state, *client.max_message_id));
   }
   {
-    WAL_ASSIGN_OR_RETURN(std::unique_ptr<wal::WriteAheadLog> log,
-                         open_log(storage, interpreter, temp_dir, summary.target_layout,
-                                  wal::RecoveryMode::kAbsoluteConsistency));
-    LogSource target(std::move(log));
-    WAL_RETURN_IF_ERROR(check_target(*source, target, expected, /*states=*/true, temp_dir));
+    WAL_ASSIGN_OR_RETURN(std::unique_ptr<ConvertSource> written, target.written());
+    Status checked = check_target(source, *written, expected, /*states=*/true, target.name());
+    if (!checked.is_ok()) return checked.with_context("the target was not put in place");
   }
-  // rename(2) replaces an empty directory; the parent's sync makes it durable.
-  WAL_RETURN_IF_ERROR(storage->rename_file(temp_dir, target_dir));
-  WAL_RETURN_IF_ERROR(storage->sync_dir(parent));
+  WAL_RETURN_IF_ERROR(target.publish());
   {
-    WAL_ASSIGN_OR_RETURN(std::unique_ptr<wal::WriteAheadLog> log,
-                         open_log(storage, interpreter, target_dir, summary.target_layout,
-                                  wal::RecoveryMode::kAbsoluteConsistency));
-    LogSource target(std::move(log));
-    WAL_RETURN_IF_ERROR(check_target(*source, target, expected, /*states=*/false, target_dir));
+    WAL_ASSIGN_OR_RETURN(std::unique_ptr<ConvertSource> published, target.published());
+    WAL_RETURN_IF_ERROR(
+        check_target(source, *published, expected, /*states=*/false, target.name()));
   }
   summary.clients = expected.size();
-
   for (const auto& client : expected) {
     Json line = Json::object();
     line["client"] = client.client_id;
     line["max_message_id"] = *client.max_message_id;
     emit(line);
   }
+  return summary;
+}
+
+wal::Result<LocalConvertSummary> convert_data_dir(
+    std::shared_ptr<wal::Storage> storage, std::shared_ptr<wal::StateInterpreter> interpreter,
+    const ConvertRequest& request, const EmitLine& emit) {
+  const std::string source_dir = without_trailing_slashes(request.source_dir);
+  const std::string target_dir = without_trailing_slashes(request.target_dir);
+  if (source_dir.empty() || target_dir.empty()) {
+    return Status::invalid_argument("convert needs a source (--dir) and a target (--to)");
+  }
+  WAL_RETURN_IF_ERROR(check_distinct(source_dir, target_dir));
+  LocalConvertSummary summary;
+  WAL_ASSIGN_OR_RETURN(std::unique_ptr<ConvertSource> source,
+                       open_local_source(storage, interpreter, source_dir, &summary.source_layout));
+  summary.target_layout = request.target_layout;
+  if (summary.target_layout == Layout::kAuto) {
+    summary.target_layout =
+        summary.source_layout == Layout::kSeed ? Layout::kSegmented : Layout::kSeed;
+  }
+  std::unique_ptr<ConvertTarget> target =
+      local_target(storage, interpreter, target_dir, summary.target_layout);
+  WAL_ASSIGN_OR_RETURN(ConvertSummary converted, convert(*source, *target, *interpreter, emit));
+  static_cast<ConvertSummary&>(summary) = converted;
+
   Json line = Json::object();
   line["converted"] = source_dir;
   line["from_layout"] = wal::layout_name(summary.source_layout);

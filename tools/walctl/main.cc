@@ -74,18 +74,29 @@ int main(int argc, char** argv) {
   repair->add_flag("--dry-run", dry_run, "say what would be set aside, move nothing");
   repair->callback([&] { code = walctl::run_repair(options, only_client, dry_run); });
 
-  std::string convert_to;
-  std::string convert_to_layout;
+  walctl::ConvertOptions convert_options;
   auto* convert = app.add_subcommand(
       "convert",
-      "copy the data directory (--dir, any layout) into a new one in another layout, keeping "
-      "every client's state and dedup mark; the source is not modified");
-  convert->add_option("--to", convert_to, "the new directory: absent or empty")->required();
+      "copy the data directory (--dir, either layout) or the etcd service (--backend etcd) into a "
+      "new directory or etcd service, keeping every client's state and dedup mark; the source is "
+      "not modified");
+  convert->add_option("--to", convert_options.to, "the new directory: absent or empty");
   convert
-      ->add_option("--to-layout", convert_to_layout,
-                   "seed or segmented (default: the layout the source does not have)")
+      ->add_option("--to-layout", convert_options.to_layout,
+                   "seed or segmented (default: the layout the source does not have; "
+                   "segmented from etcd)")
       ->check(CLI::IsMember({"seed", "segmented"}));
-  convert->callback([&] { code = walctl::run_convert(options, convert_to, convert_to_layout); });
+  convert
+      ->add_option("--to-backend", convert_options.to_backend,
+                   "local (default: --to) or etcd (an empty service)")
+      ->check(CLI::IsMember({"local", "etcd"}));
+  convert->add_option("--to-endpoints", convert_options.to_endpoints,
+                      "etcd target: client URLs (default: --endpoints)");
+  convert->add_option("--to-prefix", convert_options.to_prefix,
+                      "etcd target: key prefix (default: --prefix)");
+  convert->add_option("--to-service", convert_options.to_service,
+                      "etcd target: service name (default: --service)");
+  convert->callback([&] { code = walctl::run_convert(options, convert_options); });
 
   try {
     app.parse(argc, argv);
