@@ -385,6 +385,122 @@ TEST_F(WalctlTest, VerifyOfAMissingDirectoryIsAnIoError) {
   EXPECT_NE(result.err.find("absent"), std::string::npos) << result.err;
 }
 
+// ---- inspect and verify of the segmented layout ---------------------------------------
+
+class WalctlSegmentedTest : public WalctlTest {
+ protected:
+  // A segmented directory with a snapshot and records after it.
+  void write_with_snapshot() {
+    auto log = open_log(segmented_options_for(dir_.path()));
+    ASSERT_TRUE(log);
+    const std::string padding(900, 'x');
+    for (uint64_t id = 1; id <= 400; ++id) {
+      ASSERT_TRUE(log->persist("c" + std::to_string(id % 3), {{"content", padding}, {"id", id}}, id)
+                      .is_ok());
+    }
+  }
+  void write_sentences(uint64_t last) {
+    auto log = open_log(segmented_options_for(dir_.path()));
+    ASSERT_TRUE(log);
+    persist_sentences(*log, "c", 1, last);
+  }
+  fs::path first_segment() const { return dir_.path() / "segment-00000000000000000001.log"; }
+  static void flip(const fs::path& path, const std::string& find) {
+    std::string bytes = read_bytes(path);
+    const size_t at = bytes.find(find);
+    ASSERT_NE(at, std::string::npos) << find;
+    bytes[at] ^= 0x20;
+    write_bytes(path, bytes);
+  }
+};
+
+TEST_F(WalctlSegmentedTest, VerifyOfAHealthyDirectoryMergesEveryStateAndExitsZero) {
+  write_with_snapshot();
+  auto result = walctl({"verify"});
+  EXPECT_EQ(result.exit_code, 0) << result.err << result.out;
+  const std::vector<Json> lines = json_lines(result.out);
+  ASSERT_EQ(lines.size(), 4u) << result.out;
+  EXPECT_EQ(lines[0]["client"], "c0");
+  EXPECT_EQ(lines[0]["ok"], true);
+  EXPECT_EQ(lines[3]["layout"], "segmented");
+  EXPECT_EQ(lines[3]["problems"], 0);
+  EXPECT_EQ(lines[3]["states_merged"], true);
+  EXPECT_TRUE(lines[3]["snapshot"].is_string()) << lines[3];
+}
+
+TEST_F(WalctlSegmentedTest, VerifyReportsDamageInTheMiddleWithFileAndOffset) {
+  write_sentences(20);
+  const std::string before = read_bytes(first_segment());
+  const size_t at = before.find("Sentence 3.");
+  flip(first_segment(), "Sentence 3.");
+  const std::string damaged = read_bytes(first_segment());
+  auto result = walctl({"verify"});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  const std::vector<Json> lines = json_lines(result.out);
+  ASSERT_GE(lines.size(), 2u) << result.out;
+  EXPECT_EQ(lines[0]["file"], "segment-00000000000000000001.log");
+  ASSERT_TRUE(lines[0].contains("offset")) << lines[0];
+  EXPECT_LT(lines[0]["offset"].get<uint64_t>(), at);
+  EXPECT_GT(lines[0]["offset"].get<uint64_t>() + 200, at);
+  EXPECT_TRUE(lines[0].contains("what_to_do"));
+  EXPECT_EQ(lines.back()["problems"], 1);
+  EXPECT_EQ(read_bytes(first_segment()), damaged) << "verify must change nothing";
+}
+
+TEST_F(WalctlSegmentedTest, VerifyReportsATornTail) {
+  write_sentences(5);
+  flip(first_segment(), "Sentence 5.");
+  auto result = walctl({"verify"});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  const std::vector<Json> lines = json_lines(result.out);
+  ASSERT_GE(lines.size(), 2u) << result.out;
+  EXPECT_EQ(lines[0]["problem"].get<std::string>().rfind("torn tail", 0), 0u) << lines[0];
+  EXPECT_TRUE(lines[0].contains("offset"));
+  EXPECT_EQ(lines.back()["torn_tail"], true);
+}
+
+TEST_F(WalctlSegmentedTest, VerifyReportsADamagedSnapshot) {
+  write_with_snapshot();
+  const auto snapshots = names_with_prefix(dir_.path(), "snapshot-");
+  ASSERT_EQ(snapshots.size(), 1u);
+  flip(dir_.path() / snapshots[0], "xxxx");
+  auto result = walctl({"verify"});
+  EXPECT_EQ(result.exit_code, 1) << result.err;
+  EXPECT_NE(result.out.find("damaged snapshot"), std::string::npos) << result.out;
+  EXPECT_NE(result.out.find(snapshots[0]), std::string::npos) << result.out;
+}
+
+TEST_F(WalctlSegmentedTest, InspectDescribesSegmentsAndSnapshots) {
+  write_with_snapshot();
+  auto result = walctl({"inspect"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<Json> lines = json_lines(result.out);
+  size_t segments = 0, snapshots = 0;
+  for (const Json& line : lines) {
+    if (line.value("kind", "") == "segment") {
+      ++segments;
+      EXPECT_TRUE(line.contains("persist_records")) << line;
+      EXPECT_FALSE(line.contains("damage")) << line;
+    }
+    if (line.value("kind", "") == "snapshot") {
+      ++snapshots;
+      EXPECT_TRUE(line.contains("covers")) << line;
+      EXPECT_EQ(line["clients"], 3);
+    }
+  }
+  EXPECT_GT(segments, 0u);
+  EXPECT_EQ(snapshots, 1u);
+  EXPECT_EQ(lines.back()["layout"], "segmented");
+  EXPECT_EQ(lines.back()["damaged_files"], 0);
+}
+
+TEST_F(WalctlSegmentedTest, RepairPointsToTheRecoveryModes) {
+  write_sentences(2);
+  auto result = walctl({"repair"});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("recovery mode"), std::string::npos) << result.err;
+}
+
 // ---- convert -----------------------------------------------------------------------
 
 TEST_F(WalctlTest, ConvertMovesAListDirectoryToSegmentedAndBack) {

@@ -9,6 +9,8 @@
 #include "convert.h"
 #include "data_dir_report.h"
 #include "ingest_line.h"
+#include "layout.h"
+#include "segmented_report.h"
 #include "wal/file_system_storage.h"
 #include "wal/json.h"
 #include "wal/state_interpreter_factory.h"
@@ -19,13 +21,18 @@ namespace {
 
 void print_line(const wal::Json& value) { std::cout << value.dump() << '\n' << std::flush; }
 
-// inspect and verify read the seed layout's files only.
-wal::Status ensure_layout(const GlobalOptions& options) {
-  if (options.layout != "seed") {
-    return wal::Status::invalid_argument("inspect and verify read the seed layout only, not \"" +
-                                         options.layout + "\"");
+// The layout inspect, verify and repair read: the one the directory holds.
+// An explicit --layout that contradicts it is an error; a directory that
+// cannot be read is left to the seed reports, which say why.
+wal::Result<wal::Layout> report_layout(const GlobalOptions& options, wal::Storage& storage) {
+  auto found = wal::detect_layout(storage, options.dir);
+  if (!found.is_ok() || *found == wal::Layout::kAuto) return wal::Layout::kSeed;
+  if (options.layout_given && options.layout != "auto" &&
+      options.layout != wal::layout_name(*found)) {
+    return wal::Status::invalid_argument(options.dir + " holds the " + wal::layout_name(*found) +
+                                         " layout, not \"" + options.layout + "\"");
   }
-  return wal::Status::ok();
+  return *found;
 }
 
 wal::Result<std::string> read_stdin() {
@@ -120,8 +127,17 @@ ExitCode run_inspect(const GlobalOptions& options, const std::optional<std::stri
   if (wal::Status local = require_local_backend(options, "inspect"); !local.is_ok()) {
     return report_error(local);
   }
-  if (wal::Status layout = ensure_layout(options); !layout.is_ok()) return report_error(layout);
   wal::FileSystemStorage storage;
+  auto layout = report_layout(options, storage);
+  if (!layout.is_ok()) return report_error(layout.status());
+  if (*layout == wal::Layout::kSegmented) {
+    if (client) {
+      return report_error(wal::Status::invalid_argument(
+          "inspect of the segmented layout describes its shared files, not one client"));
+    }
+    wal::Status inspected = inspect_segmented_dir(storage, options.dir, print_line);
+    return inspected.is_ok() ? kExitOk : report_error(inspected);
+  }
   wal::Status inspected = inspect_data_dir(storage, {options.dir, client}, print_line);
   return inspected.is_ok() ? kExitOk : report_error(inspected);
 }
@@ -130,10 +146,26 @@ ExitCode run_verify(const GlobalOptions& options, const std::optional<std::strin
   if (wal::Status local = require_local_backend(options, "verify"); !local.is_ok()) {
     return report_error(local);
   }
-  if (wal::Status layout = ensure_layout(options); !layout.is_ok()) return report_error(layout);
   auto interpreter = make_interpreter(options);
   if (!interpreter.is_ok()) return report_error(interpreter.status());
   wal::FileSystemStorage storage;
+  auto layout = report_layout(options, storage);
+  if (!layout.is_ok()) return report_error(layout.status());
+  if (*layout == wal::Layout::kSegmented) {
+    if (client) {
+      return report_error(wal::Status::invalid_argument(
+          "verify of the segmented layout checks the shared files of every client"));
+    }
+    auto problems = verify_segmented_dir(std::make_shared<wal::FileSystemStorage>(), *interpreter,
+                                         options.dir, print_line);
+    if (!problems.is_ok()) return report_error(problems.status());
+    if (*problems > 0) {
+      std::cerr << "walctl: verify found " << *problems << " problem(s) in " << options.dir
+                << "; see \"problem\" and \"what_to_do\" above" << std::endl;
+      return kExitDamage;
+    }
+    return kExitOk;
+  }
   auto damaged = verify_data_dir(storage, **interpreter, {options.dir, client}, print_line);
   if (!damaged.is_ok()) return report_error(damaged.status());
   if (*damaged > 0) {
@@ -149,10 +181,17 @@ ExitCode run_repair(const GlobalOptions& options, const std::optional<std::strin
   if (wal::Status local = require_local_backend(options, "repair"); !local.is_ok()) {
     return report_error(local);
   }
-  if (wal::Status layout = ensure_layout(options); !layout.is_ok()) return report_error(layout);
   auto interpreter = make_interpreter(options);
   if (!interpreter.is_ok()) return report_error(interpreter.status());
   wal::FileSystemStorage storage;
+  auto layout = report_layout(options, storage);
+  if (!layout.is_ok()) return report_error(layout.status());
+  if (*layout == wal::Layout::kSegmented) {
+    return report_error(wal::Status::invalid_argument(
+        "repair sets damaged seed-layout files aside; a segmented directory is repaired by "
+        "opening it with a recovery mode (RecoveryMode kPointInTime or kSkipDamaged, "
+        "docs/format.md); a torn tail needs nothing: the next open cuts it off"));
+  }
   auto moved = repair_data_dir(storage, **interpreter, {options.dir, client}, dry_run, print_line);
   return moved.is_ok() ? kExitOk : report_error(moved.status());
 }

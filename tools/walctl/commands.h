@@ -16,6 +16,7 @@ namespace walctl {
 struct GlobalOptions {
   std::string dir;
   std::string layout = "seed";  // "segmented" or "auto" for the commands that open a log
+  bool layout_given = false;    // --layout was on the command line
   // A name make_state_interpreter accepts. Not recorded on disk: use the
   // interpreter that wrote the directory.
   std::string interpreter = "consumer";

@@ -15,8 +15,11 @@ int main(int argc, char** argv) {
   CLI::App app{"walctl: inspect, verify and write a wal data directory or etcd backend"};
   app.require_subcommand(1);
   app.add_option("--dir", options.dir, "data directory (default ./wal-data)")->envname("WAL_DIR");
-  app.add_option("--layout", options.layout, "on-disk layout: seed (default), segmented or auto")
-      ->check(CLI::IsMember({"seed", "segmented", "auto"}));
+  auto* layout_option =
+      app.add_option("--layout", options.layout,
+                     "on-disk layout: seed (default), segmented or auto; inspect, verify and "
+                     "repair read the layout the directory holds")
+          ->check(CLI::IsMember({"seed", "segmented", "auto"}));
   const std::vector<std::string> interpreters(wal::state_interpreter_names().begin(),
                                               wal::state_interpreter_names().end());
   app.add_option("--interpreter", options.interpreter,
@@ -62,17 +65,26 @@ int main(int argc, char** argv) {
 
   auto* inspect = app.add_subcommand("inspect", "describe every file, changing nothing");
   inspect->add_option("CLIENT", only_client, "only this client");
-  inspect->callback([&] { code = walctl::run_inspect(options, only_client); });
+  inspect->callback([&] {
+    options.layout_given = layout_option->count() > 0;
+    code = walctl::run_inspect(options, only_client);
+  });
 
   auto* verify = app.add_subcommand("verify", "read and check everything; exit 1 on damage");
   verify->add_option("CLIENT", only_client, "only this client");
-  verify->callback([&] { code = walctl::run_verify(options, only_client); });
+  verify->callback([&] {
+    options.layout_given = layout_option->count() > 0;
+    code = walctl::run_verify(options, only_client);
+  });
 
   bool dry_run = false;
   auto* repair = app.add_subcommand("repair", "set damaged files aside in .quarantine/");
   repair->add_option("CLIENT", only_client, "only this client");
   repair->add_flag("--dry-run", dry_run, "say what would be set aside, move nothing");
-  repair->callback([&] { code = walctl::run_repair(options, only_client, dry_run); });
+  repair->callback([&] {
+    options.layout_given = layout_option->count() > 0;
+    code = walctl::run_repair(options, only_client, dry_run);
+  });
 
   walctl::ConvertOptions convert_options;
   auto* convert = app.add_subcommand(

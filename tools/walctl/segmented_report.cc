@@ -1,0 +1,308 @@
+#include "segmented_report.h"
+
+#include <algorithm>
+#include <map>
+#include <optional>
+#include <regex>
+
+#include "convert.h"
+#include "seed/file_names.h"
+#include "segmented/file_names.h"
+#include "segmented/record_reader.h"
+#include "segmented/recovery.h"
+#include "segmented/snapshot.h"
+#include "util/paths.h"
+
+namespace walctl {
+namespace {
+
+using wal::Json;
+using wal::Status;
+namespace seg = wal::segmented;
+
+// Reads pass through; every write is accepted and discarded, so recovery
+// runs to the end and reports what it would do.
+class DiscardingStorage final : public wal::Storage {
+ public:
+  explicit DiscardingStorage(wal::Storage& base) : base_(base) {}
+
+  wal::Result<std::unique_ptr<wal::WritableFile>> new_writable_file(const std::string&) override {
+    return std::unique_ptr<wal::WritableFile>(new NullFile());
+  }
+  wal::Result<std::unique_ptr<wal::PositionalFile>> open_positional_file(const std::string& path,
+                                                                         bool create) override {
+    if (create) return Status::invalid_argument("verify creates no file: " + path);
+    WAL_ASSIGN_OR_RETURN(std::unique_ptr<wal::PositionalFile> file,
+                         base_.open_positional_file(path, false));
+    return std::unique_ptr<wal::PositionalFile>(new ReadingFile(std::move(file)));
+  }
+  wal::Result<std::string> read_file(const std::string& path) override {
+    return base_.read_file(path);
+  }
+  Status sync_file(const std::string&) override { return Status::ok(); }
+  Status rename_file(const std::string&, const std::string&) override { return Status::ok(); }
+  Status remove_file(const std::string&) override { return Status::ok(); }
+  wal::Result<bool> create_dir(const std::string&) override { return false; }
+  Status remove_dir(const std::string&) override { return Status::ok(); }
+  Status sync_dir(const std::string&) override { return Status::ok(); }
+  wal::Result<std::vector<wal::DirEntry>> list_dir(const std::string& path) override {
+    return base_.list_dir(path);
+  }
+  wal::Result<std::unique_ptr<wal::FileLock>> lock_file(const std::string& path) override {
+    return Status::invalid_argument("verify takes no lock: " + path);
+  }
+  uint64_t now_millis() override { return base_.now_millis(); }
+
+ private:
+  class NullFile final : public wal::WritableFile {
+   public:
+    Status append(std::string_view) override { return Status::ok(); }
+    Status sync() override { return Status::ok(); }
+    Status close() override { return Status::ok(); }
+  };
+  class ReadingFile final : public wal::PositionalFile {
+   public:
+    explicit ReadingFile(std::unique_ptr<wal::PositionalFile> base) : base_(std::move(base)) {}
+    wal::Result<std::string> read_at(uint64_t offset, size_t n) override {
+      return base_->read_at(offset, n);
+    }
+    Status write_at(uint64_t, std::string_view) override { return Status::ok(); }
+    Status sync() override { return Status::ok(); }
+    wal::Result<uint64_t> size() override { return base_->size(); }
+    Status close() override { return base_->close(); }
+
+   private:
+    std::unique_ptr<wal::PositionalFile> base_;
+  };
+
+  wal::Storage& base_;
+};
+
+std::string base_name(const std::string& path) {
+  const size_t slash = path.rfind('/');
+  return slash == std::string::npos ? path : path.substr(slash + 1);
+}
+
+Json describe_segment(wal::Storage& storage, const std::string& path, uint64_t number) {
+  Json out = Json::object();
+  out["file"] = base_name(path);
+  out["kind"] = "segment";
+  out["number"] = number;
+  auto contents = storage.read_file(path);
+  if (!contents.is_ok()) {
+    out["problem"] = contents.status().to_string();
+    return out;
+  }
+  out["bytes"] = contents->size();
+  seg::FrameReader reader(*contents, number, 0, false);
+  uint64_t persists = 0, clears = 0;
+  bool ended = false;
+  Json damage = Json::array();
+  while (true) {
+    seg::Frame frame;
+    std::string problem;
+    const auto outcome = reader.next(&frame, &problem);
+    if (outcome == seg::FrameReader::Outcome::kFrame) {
+      if (frame.type == seg::RecordType::kPersist) ++persists;
+      if (frame.type == seg::RecordType::kClear) ++clears;
+      if (frame.type == seg::RecordType::kSegmentEnd) {
+        ended = true;
+        break;
+      }
+      continue;
+    }
+    if (outcome == seg::FrameReader::Outcome::kEnd) break;
+    const uint64_t at = reader.position();
+    const std::optional<uint64_t> next = reader.find_frame(at + 1);
+    Json item = Json::object();
+    item["offset"] = at;
+    item["problem"] = problem;
+    item["valid_data_follows"] = next.has_value();
+    damage.push_back(std::move(item));
+    if (!next) break;
+    reader.seek(*next);
+  }
+  out["persist_records"] = persists;
+  out["clear_records"] = clears;
+  out["ended"] = ended;
+  out["data_end"] = reader.position();
+  if (!damage.empty()) out["damage"] = std::move(damage);
+  return out;
+}
+
+Json describe_snapshot(wal::Storage& storage, const std::string& path, uint64_t number) {
+  Json out = Json::object();
+  out["file"] = base_name(path);
+  out["kind"] = "snapshot";
+  out["number"] = number;
+  auto loaded = seg::load_snapshot(storage, path, number);
+  if (!loaded.is_ok()) {
+    out["problem"] = loaded.status().to_string();
+    return out;
+  }
+  out["bytes"] = loaded->bytes;
+  out["covers"] = Json{{"segment", loaded->covered.segment}, {"offset", loaded->covered.offset}};
+  out["clients"] = loaded->clients.size();
+  return out;
+}
+
+// "... offset 123 ..." in a recovery event's reason.
+std::optional<uint64_t> offset_in(const std::string& text) {
+  static const std::regex pattern("offset ([0-9]+)");
+  std::smatch match;
+  if (!std::regex_search(text, match, pattern)) return std::nullopt;
+  return std::stoull(match[1].str());
+}
+
+const char* advice_for(const std::string& action) {
+  if (action == "truncated") {
+    return "a write interrupted by a crash, never acknowledged: the next open cuts it off and "
+           "reports it; nothing to do";
+  }
+  return "acknowledged data is damaged: the default open refuses the directory. Keep a copy, "
+         "then open it with RecoveryMode kPointInTime (drops everything from the damage on) or "
+         "kSkipDamaged (skips the damaged bytes)";
+}
+
+}  // namespace
+
+wal::Status inspect_segmented_dir(wal::Storage& storage, const std::string& base_dir,
+                                  const EmitLine& emit) {
+  WAL_ASSIGN_OR_RETURN(std::vector<wal::DirEntry> entries, storage.list_dir(base_dir));
+  std::sort(entries.begin(), entries.end(),
+            [](const auto& a, const auto& b) { return a.name < b.name; });
+  size_t segments = 0, snapshots = 0, free = 0, damaged = 0;
+  for (const wal::DirEntry& entry : entries) {
+    const std::string path = wal::join_path(base_dir, entry.name);
+    const seg::ParsedFileName parsed = seg::parse_file_name(entry.name);
+    const bool file = entry.type == wal::DirEntry::Type::kFile;
+    Json out;
+    if (file && parsed.kind == seg::FileKind::kSegment) {
+      out = describe_segment(storage, path, parsed.number);
+      ++segments;
+    } else if (file && parsed.kind == seg::FileKind::kSnapshot) {
+      out = describe_snapshot(storage, path, parsed.number);
+      ++snapshots;
+    } else if (file && parsed.kind == seg::FileKind::kFree) {
+      out = Json{{"file", entry.name}, {"kind", "free"}, {"number", parsed.number}};
+      ++free;
+    } else if (file && parsed.kind == seg::FileKind::kTemp) {
+      out = Json{{"file", entry.name}, {"kind", "temporary"}, {"removed_at_open", true}};
+    } else if (entry.name == seg::kLayoutFileName) {
+      auto contents = storage.read_file(path);
+      out = Json{{"file", entry.name},
+                 {"kind", "layout"},
+                 {"ok", contents.is_ok() && *contents == seg::kLayoutFileContents}};
+    } else if (entry.name == wal::seed::kLockFileName) {
+      continue;
+    } else {
+      out = Json{{"file", entry.name}, {"kind", "unknown"}, {"ignored", true}};
+    }
+    if (out.contains("problem") || out.contains("damage") ||
+        (out.contains("ok") && out["ok"] == false)) {
+      ++damaged;
+    }
+    emit(out);
+  }
+  Json summary = Json::object();
+  summary["layout"] = "segmented";
+  summary["segments"] = segments;
+  summary["snapshots"] = snapshots;
+  summary["free"] = free;
+  summary["damaged_files"] = damaged;
+  emit(summary);
+  return Status::ok();
+}
+
+wal::Result<size_t> verify_segmented_dir(std::shared_ptr<wal::Storage> storage,
+                                         std::shared_ptr<wal::StateInterpreter> interpreter,
+                                         const std::string& base_dir, const EmitLine& emit) {
+  size_t problems = 0;
+  const std::string layout_path = wal::join_path(base_dir, seg::kLayoutFileName);
+  if (auto layout = storage->read_file(layout_path);
+      !layout.is_ok() || *layout != seg::kLayoutFileContents) {
+    ++problems;
+    emit(Json{{"file", std::string(seg::kLayoutFileName)},
+              {"problem", layout.is_ok() ? "names a layout this build does not read"
+                                         : layout.status().to_string()}});
+  }
+  DiscardingStorage discarding(*storage);
+  wal::RecoveryReport report;
+  auto recovered = seg::recover(discarding, base_dir, wal::RecoveryMode::kSkipDamaged, &report);
+  if (!recovered.is_ok()) return recovered.status();
+
+  bool clean_up = false;  // start-up would remove or retire files
+  for (const auto& event : report.events) {
+    const bool snapshot =
+        seg::parse_file_name(base_name(event.path)).kind == seg::FileKind::kSnapshot;
+    const bool problem = event.action == "truncated" || event.action == "skipped" ||
+                         event.action == "dropped" || (event.action == "ignored" && snapshot);
+    if (!problem) {
+      if (event.action == "removed" || event.action == "retired") clean_up = true;
+      continue;
+    }
+    ++problems;
+    Json out = Json::object();
+    out["file"] = base_name(event.path);
+    if (auto offset = offset_in(event.reason)) out["offset"] = *offset;
+    std::string reason = event.reason;
+    if (size_t at = reason.find("from at offset"); at != std::string::npos) {
+      reason.erase(at + 4, 3);  // recovery's "from at offset N" reads "from offset N"
+    }
+    out["problem"] = event.action == "truncated" ? "torn tail: " + reason
+                     : snapshot                  ? "damaged snapshot: " + reason
+                                                 : reason;
+    out["what_to_do"] = advice_for(event.action);
+    emit(out);
+  }
+
+  // Every client's state merged, when the directory opens as it is.
+  std::optional<std::string> not_merged;
+  std::unique_ptr<ConvertSource> source;
+  if (problems > 0) {
+    not_merged = "the directory has problems";
+  } else if (clean_up) {
+    not_merged = "start-up would first remove or retire files (an interrupted snapshot or write)";
+  } else {
+    wal::Layout layout = wal::Layout::kAuto;
+    auto opened = open_local_source(storage, interpreter, base_dir, &layout);
+    if (opened.is_ok()) {
+      source = std::move(opened).value();
+    } else {
+      not_merged = opened.status().to_string();
+    }
+  }
+  size_t records = 0;
+  for (const auto& [client_id, client] : recovered->clients) {
+    if (!client.max_message_id) continue;
+    Json out = Json::object();
+    out["client"] = client_id;
+    out["max_message_id"] = *client.max_message_id;
+    out["in_snapshot"] = client.snapshot.has_value();
+    out["records"] = client.records.size();
+    records += client.records.size();
+    if (source) {
+      auto state = source->state(client_id);
+      out["ok"] = state.is_ok();
+      if (!state.is_ok()) {
+        ++problems;
+        out["problem"] = state.status().to_string();
+      }
+    }
+    emit(out);
+  }
+  Json summary = Json::object();
+  summary["layout"] = "segmented";
+  summary["verified_clients"] = report.clients;
+  summary["records"] = records;
+  summary["segments_read"] = report.logs;
+  summary["snapshot"] = recovered->snapshot ? Json(base_name(recovered->snapshot->path)) : Json();
+  summary["torn_tail"] = report.torn_tail;
+  summary["problems"] = problems;
+  summary["states_merged"] = source != nullptr;
+  if (not_merged) summary["states_not_merged_because"] = *not_merged;
+  emit(summary);
+  return problems;
+}
+
+}  // namespace walctl
