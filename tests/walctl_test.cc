@@ -13,9 +13,12 @@ namespace {
 class WalctlTest : public ::testing::Test {
  protected:
   ProcessResult walctl(std::vector<std::string> args, const std::string& input = "") {
+    args.insert(args.begin(), layout_.begin(), layout_.end());
     args.insert(args.begin(), {WALCTL_PATH, "--dir", dir_.str()});
     return run_process(args, input);
   }
+  // Most tests look at the seed layout's files; walctl's default is auto.
+  std::vector<std::string> layout_ = {"--layout", "seed"};
   // Every non-empty stdout line, parsed.
   static std::vector<Json> json_lines(const std::string& out) {
     std::vector<Json> lines;
@@ -130,7 +133,7 @@ TEST_F(WalctlTest, DirectoryComesFromWalDirWhenNoFlagIsGiven) {
   auto result =
       run_process({WALCTL_PATH, "persist", "c1", "1", "{}"}, "", {"WAL_DIR=" + dir_.str()});
   EXPECT_EQ(result.exit_code, 0) << result.err;
-  EXPECT_TRUE(fs::exists(client_folder("c1")));
+  EXPECT_TRUE(fs::exists(dir_.path() / "LAYOUT"));  // a new directory: segmented
 }
 
 TEST_F(WalctlTest, LockedDirectoryExitsWithFour) {
@@ -258,7 +261,7 @@ TEST_F(WalctlTest, EveryLinePrintedBeforeAKillIsDurable) {
   }
   std::vector<Json> acknowledged;
   {
-    ChildProcess child({WALCTL_PATH, "--dir", dir_.str(), "ingest"}, {});
+    ChildProcess child({WALCTL_PATH, "--dir", dir_.str(), "--layout", "seed", "ingest"}, {});
     std::thread feeder([&] { child.write_stdin(input); });
     std::string line;
     while (acknowledged.size() < 40 && child.read_stdout_line(&line)) {
@@ -389,6 +392,8 @@ TEST_F(WalctlTest, VerifyOfAMissingDirectoryIsAnIoError) {
 
 class WalctlSegmentedTest : public WalctlTest {
  protected:
+  WalctlSegmentedTest() { layout_.clear(); }
+
   // A segmented directory with a snapshot and records after it.
   void write_with_snapshot() {
     auto log = open_log(segmented_options_for(dir_.path()));
@@ -492,6 +497,22 @@ TEST_F(WalctlSegmentedTest, InspectDescribesSegmentsAndSnapshots) {
   EXPECT_EQ(snapshots, 1u);
   EXPECT_EQ(lines.back()["layout"], "segmented");
   EXPECT_EQ(lines.back()["damaged_files"], 0);
+}
+
+TEST_F(WalctlSegmentedTest, ANewDirectoryIsSegmentedAndAnExistingOneKeepsItsLayout) {
+  ASSERT_EQ(walctl({"persist", "c", "1", R"({"content": "a"})"}).exit_code, 0);
+  EXPECT_TRUE(fs::exists(dir_.path() / "LAYOUT"));
+  TempDir seed;
+  ASSERT_EQ(run_process({WALCTL_PATH, "--dir", seed.str(), "--layout", "seed", "persist", "c", "1",
+                         R"({"content": "a"})"},
+                        "")
+                .exit_code,
+            0);
+  auto next = run_process(
+      {WALCTL_PATH, "--dir", seed.str(), "persist", "c", "2", R"({"content": "b"})"}, "");
+  EXPECT_EQ(next.exit_code, 0) << next.err;
+  EXPECT_FALSE(fs::exists(seed.path() / "LAYOUT"));
+  EXPECT_EQ(names_with_prefix(seed.path() / "c", "log_").size(), 2u);
 }
 
 TEST_F(WalctlSegmentedTest, RepairPointsToTheRecoveryModes) {

@@ -15,8 +15,9 @@ namespace walctl {
 
 struct GlobalOptions {
   std::string dir;
-  std::string layout = "seed";  // "segmented" or "auto" for the commands that open a log
-  bool layout_given = false;    // --layout was on the command line
+  // "auto": an existing directory in the layout it holds, a new one segmented.
+  std::string layout = "auto";
+  bool layout_given = false;  // --layout was on the command line
   // A name make_state_interpreter accepts. Not recorded on disk: use the
   // interpreter that wrote the directory.
   std::string interpreter = "consumer";

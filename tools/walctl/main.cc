@@ -17,8 +17,8 @@ int main(int argc, char** argv) {
   app.add_option("--dir", options.dir, "data directory (default ./wal-data)")->envname("WAL_DIR");
   auto* layout_option =
       app.add_option("--layout", options.layout,
-                     "on-disk layout: seed (default), segmented or auto; inspect, verify and "
-                     "repair read the layout the directory holds")
+                     "on-disk layout: auto (default: the one an existing directory holds, "
+                     "segmented for a new one), seed or segmented")
           ->check(CLI::IsMember({"seed", "segmented", "auto"}));
   const std::vector<std::string> interpreters(wal::state_interpreter_names().begin(),
                                               wal::state_interpreter_names().end());
