@@ -230,12 +230,16 @@ class EtcdPersistence::Impl {
                                         "\" is there): an import writes only into an empty one");
       }
     }
-    // Everything of the service goes, the marker with it, then the marker
-    // comes back: one transaction.
+    // Everything of the service but the marker goes and the marker is put,
+    // in one transaction (etcd refuses a put inside a range it deletes).
+    const std::string marker_key = import_key();
     pb::TxnRequest start;
-    pb::DeleteRangeRequest* remove = start.add_success()->mutable_request_delete_range();
-    remove->set_key(layout_.service_prefix());
-    remove->set_range_end(etcd::prefix_end(layout_.service_prefix()));
+    pb::DeleteRangeRequest* before = start.add_success()->mutable_request_delete_range();
+    before->set_key(layout_.service_prefix());
+    before->set_range_end(marker_key);
+    pb::DeleteRangeRequest* after = start.add_success()->mutable_request_delete_range();
+    after->set_key(marker_key + std::string(1, '\0'));
+    after->set_range_end(etcd::prefix_end(layout_.service_prefix()));
     pb::PutRequest* put = start.add_success()->mutable_request_put();
     put->set_key(import_key());
     put->set_value(std::string(source));
