@@ -207,6 +207,64 @@ TEST_F(EtcdPersistenceTest, CheckpointFoldsLogsIntoChunksAndDeletesThem) {
   EXPECT_EQ(*log->persist("c", sentence(5), 5), PersistOutcome::kDuplicate);
 }
 
+TEST_F(EtcdPersistenceTest, ImportStateRecordsTheStateAndTheMarkAsACheckpoint) {
+  auto log = open_etcd(options());
+  const std::string big(1500u << 10, 'b');  // several chunks, some written ahead
+  ASSERT_TRUE(log->import_state("c", Json{{"content", big}, {"batch", 9}}, 9).is_ok());
+  ASSERT_TRUE(log->import_state("zero", Json{{"content", "z"}}, 0).is_ok());
+  const std::string client = prefix_ + "/test/c/";
+  size_t chunks = 0;
+  for (const auto& [key, value] : all_keys()) {
+    EXPECT_FALSE(key.starts_with(client + "log/")) << key;
+    chunks += key.starts_with(client + "ckpt/");
+  }
+  EXPECT_GE(chunks, 3u);
+  log.reset();
+  log = open_etcd(options());
+  EXPECT_EQ(*log->retrieve("c"), (Json{{"content", big}, {"batch", 9}}));
+  EXPECT_EQ(mark_of(*log, "c"), 9u);
+  EXPECT_EQ(mark_of(*log, "zero"), 0u);
+  EXPECT_EQ(*log->persist("c", sentence(9), 9), PersistOutcome::kDuplicate);
+  EXPECT_EQ(*log->persist("c", sentence(10), 10), PersistOutcome::kWritten);
+  EXPECT_EQ((*log->retrieve("c"))["content"], big + " Sentence 10.");
+  // A client with something recorded takes no import.
+  auto again = log->import_state("c", Json{{"content", "x"}}, 20);
+  EXPECT_EQ(again.code(), Code::kInvalidArgument);
+  EXPECT_EQ(mark_of(*log, "c"), 10u);
+}
+
+TEST_F(EtcdPersistenceTest, AnUnfinishedImportIsRefusedByOpenAndStartsOverWhenBegunAgain) {
+  auto log = open_etcd(options());
+  ASSERT_TRUE(log->persist("old", sentence(1), 1).is_ok());
+  EXPECT_EQ(log->begin_import("src").code(), Code::kInvalidArgument);  // not empty
+  log.reset();
+
+  EtcdOptions importing = options();
+  importing.open_unfinished_import = true;
+  ASSERT_TRUE(open_etcd(options())->clear("old").is_ok());
+  log = open_etcd(importing);
+  ASSERT_TRUE(log->begin_import("src").is_ok());
+  ASSERT_TRUE(log->import_state("half", Json{{"content", "h"}}, 3).is_ok());
+  log.reset();
+  auto refused = EtcdPersistence::open(std::make_shared<ConsumerStateInterpreter>(), options());
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("unfinished import"), std::string::npos)
+      << refused.status().to_string();
+
+  log = open_etcd(importing);
+  ASSERT_TRUE(log->begin_import("src").is_ok());  // starts over: "half" goes
+  ASSERT_TRUE(log->import_state("whole", Json{{"content", "w"}}, 4).is_ok());
+  ASSERT_TRUE(log->finish_import().is_ok());
+  log.reset();
+  log = open_etcd(options());
+  auto clients = log->clients();
+  ASSERT_TRUE(clients.is_ok());
+  ASSERT_EQ(clients->size(), 1u);
+  EXPECT_EQ((*clients)[0].client_id, "whole");
+  EXPECT_EQ(content_of(*log, "whole"), "w");
+}
+
 TEST_F(EtcdPersistenceTest, CheckpointsHappenInTheBackgroundAtTheThreshold) {
   auto log = open_etcd(options(5));
   for (uint64_t id = 1; id <= 5; ++id) ASSERT_TRUE(log->persist("c", sentence(id), id).is_ok());

@@ -260,7 +260,13 @@ class EtcdPersistence::Impl {
   Status check_no_import() {
     pb::RangeRequest marker;
     marker.set_key(import_key());
-    WAL_ASSIGN_OR_RETURN(pb::RangeResponse found, client_->range(marker));
+    auto read = client_->range(marker);
+    if (!read.is_ok()) {
+      // A client etcd refuses to read (no user, no permission) cannot read
+      // a half import either: its calls fail on their own.
+      return read.status().code() == Code::kIOError ? read.status() : Status::ok();
+    }
+    const pb::RangeResponse& found = *read;
     if (found.kvs_size() == 0) return Status::ok();
     return Status::invalid_argument("the etcd service " + layout_.service_prefix() +
                                     " holds an unfinished import (walctl convert from " +
