@@ -317,6 +317,23 @@ TEST_P(ConvertConsumer, DamagedSegmentedSourceIsRefusedNamingTheFile) {
   EXPECT_EQ(tree_of(segmented), source_files) << "the source was modified";
 }
 
+TEST_P(ConvertConsumer, SourceThatNeedsStartUpCleanUpIsRefusedUnchanged) {
+  const fs::path segmented = path("segmented"), target = path("target");
+  {
+    auto log = open_dir(segmented, Layout::kSegmented);
+    persist_sentences(*log, "c", 1, 3);
+  }
+  write_bytes(segmented / "snapshot-00000000000000000009.snap.tmp", "left by a crash");
+  const auto source_files = tree_of(segmented);
+  auto converted = convert(segmented, target);
+  ASSERT_FALSE(converted.is_ok());
+  EXPECT_EQ(converted.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(converted.status().message().find("never modifies its source"), std::string::npos)
+      << converted.status().to_string();
+  EXPECT_EQ(tree_of(segmented), source_files);
+  EXPECT_FALSE(fs::exists(target));
+}
+
 TEST_P(ConvertConsumer, EmptySourceIsRefused) {
   fs::create_directories(path("empty"));
   auto converted = convert(path("empty"), path("target"));
