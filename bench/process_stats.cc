@@ -23,8 +23,6 @@ uint64_t proc_value(const char* file, const std::string& key, uint64_t unit) {
 
 }  // namespace
 
-uint64_t storage_write_bytes() { return proc_value("/proc/self/io", "write_bytes:", 1); }
-
 uint64_t resident_bytes() { return proc_value("/proc/self/status", "VmRSS:", 1024); }
 
 uint64_t peak_resident_bytes() { return proc_value("/proc/self/status", "VmHWM:", 1024); }

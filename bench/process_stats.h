@@ -6,15 +6,14 @@
 namespace walbench {
 
 // fdatasync(2) and fsync(2) calls made by this process so far, by any thread
-// and any library: walbench defines both functions itself (sync_counter.cc),
-// so that every engine's calls, including those inside the shared RocksDB,
-// LevelDB and SQLite libraries, pass through one counter.
+// and any library: walbench defines both functions itself
+// (syscall_counters.cc), so that every engine's calls, including those inside
+// the shared RocksDB, LevelDB and SQLite libraries, pass through one counter.
 uint64_t sync_calls();
 
-// Bytes this process caused to be sent to storage so far (write_bytes of
-// /proc/self/io). The kernel counts a page each time it turns dirty, so a
-// small write synced on its own costs a whole 4 KiB page, as on the disk.
-uint64_t storage_write_bytes();
+// Bytes this process has written with write, pwrite and writev so far, counted
+// the same way (file preallocation by writing zeros included).
+uint64_t bytes_written();
 
 // Current and peak resident set size (VmRSS, VmHWM of /proc/self/status).
 uint64_t resident_bytes();
