@@ -234,7 +234,8 @@ void print_json_lines(std::ostream& out, const std::vector<RepeatedMeasurement>&
     line["checks_passed"] = group.passed.size();
     line["repetitions"] = group.runs;
     if (!group.passed.empty()) {
-      line["messages"] = median_of(group, [](const Measurement& m) { return m.calls; });
+      line["messages"] =
+          static_cast<uint64_t>(median_of(group, [](const Measurement& m) { return m.calls; }));
       if (is_recovery(group)) {
         line["recovery_ms"] = median_of(group, [](const Measurement& m) { return m.recovery_ms; });
       } else {
@@ -245,9 +246,10 @@ void print_json_lines(std::ostream& out, const std::vector<RepeatedMeasurement>&
         line["fdatasyncs_per_call"] = median_of(group, syncs_per_call);
         line["write_amplification"] = median_of(group, write_amplification);
       }
-      line["disk_bytes"] = median_of(group, [](const Measurement& m) { return m.disk_bytes; });
-      line["peak_rss_bytes"] =
-          median_of(group, [](const Measurement& m) { return m.peak_rss_bytes; });
+      line["disk_bytes"] = static_cast<uint64_t>(
+          median_of(group, [](const Measurement& m) { return m.disk_bytes; }));
+      line["peak_rss_bytes"] = static_cast<uint64_t>(
+          median_of(group, [](const Measurement& m) { return m.peak_rss_bytes; }));
     }
     out << line.dump() << "\n";
   }
