@@ -15,6 +15,13 @@ inline double percentile(std::vector<double> values, double q) {
   return values[rank];
 }
 
-inline double median(std::vector<double> values) { return percentile(std::move(values), 0.5); }
+// The middle value, or the mean of the two middle values for an even count
+// (with two repetitions, nearest rank would report the larger one).
+inline double median(std::vector<double> values) {
+  if (values.empty()) return 0;
+  std::sort(values.begin(), values.end());
+  const size_t middle = values.size() / 2;
+  return values.size() % 2 == 1 ? values[middle] : (values[middle - 1] + values[middle]) / 2;
+}
 
 }  // namespace walbench
