@@ -13,6 +13,8 @@ packages=(
   # and the etcd server its tests start; openssl makes their TLS certificates.
   libgrpc++-dev libprotobuf-dev protobuf-compiler protobuf-compiler-grpc
   golang-etcd-server-dev etcd-server openssl
+  # walbench (WAL_BUILD_BENCH): the peers it measures against.
+  librocksdb-dev libleveldb-dev libsqlite3-dev
 )
 
 missing=()
