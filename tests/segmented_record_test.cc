@@ -132,6 +132,19 @@ TEST(SegmentedFrameTest, FrameOfAPreviousRecycleIsTheEndNotDamage) {
   EXPECT_EQ(frames.size(), 1u);
 }
 
+TEST(SegmentedFrameTest, FrameWhoseLogNumberAloneIsDamagedIsDamageNotTheEnd) {
+  std::string bytes = frame(RecordType::kPersist, encode_persist("c", 1, "{}"));
+  bytes[kLogNumberOffset + 3] = static_cast<char>(bytes[kLogNumberOffset + 3] ^ 0x10);
+  bytes += std::string(kHeaderSize, '\0');
+  std::vector<Frame> frames;
+  uint64_t at = 1;
+  std::string problem;
+  EXPECT_EQ(read_all(bytes, &frames, &at, &problem), FrameReader::Outcome::kDamaged);
+  EXPECT_TRUE(frames.empty());
+  EXPECT_EQ(at, 0u);
+  EXPECT_NE(problem.find("log number"), std::string::npos) << problem;
+}
+
 TEST(SegmentedFrameTest, FlippedPayloadBitIsCrcMismatch) {
   std::string bytes = frame(RecordType::kPersist, encode_persist("c", 1, R"({"a": 1})"));
   bytes[bytes.size() - 2] ^= 0x01;
