@@ -124,6 +124,34 @@ TEST_F(SegmentedRecoveryTest, DamagedLogNumberOfALaterSegmentsFirstRecordIsNotAn
   EXPECT_EQ(log.status().offset(), 0u);
 }
 
+// The writer leaves room for a header after every record, so a segment that
+// ends sooner was cut short: once that read as a clean end, and the records
+// cut off vanished without a report (found by segmented_corruption_test).
+TEST_F(SegmentedRecoveryTest, SegmentCutShortOfAHeaderIsATornTail) {
+  write_sentences(3);
+  const FrameOnDisk last = persist_frames(data()).back();
+  fs::resize_file(last.path, last.offset + segmented::kHeaderSize - 1);
+  auto log = open();
+  EXPECT_TRUE(log->recovery_report().torn_tail);
+  EXPECT_TRUE(reported(log->recovery_report(), last.path, "truncated"));
+  EXPECT_EQ(content_of(*log, "c"), sentences(1, 2));
+  EXPECT_EQ(*log->persist("c", sentence(3), 3), PersistOutcome::kWritten);
+  log.reset();
+  log = open();
+  EXPECT_FALSE(log->recovery_report().torn_tail);
+  EXPECT_EQ(content_of(*log, "c"), sentences(1, 3));
+}
+
+TEST_F(SegmentedRecoveryTest, EmptiedSegmentIsATornTail) {
+  write_sentences(3);
+  const FrameOnDisk first = persist_frames(data()).front();
+  fs::resize_file(first.path, 0);
+  auto log = open();
+  EXPECT_TRUE(log->recovery_report().torn_tail);
+  EXPECT_TRUE(reported(log->recovery_report(), first.path, "truncated"));
+  EXPECT_EQ(content_of(*log, "c"), "");
+}
+
 TEST_F(SegmentedRecoveryTest, AbsoluteConsistencyRefusesATornTail) {
   write_sentences(3);
   const FrameOnDisk last = persist_frames(data()).back();

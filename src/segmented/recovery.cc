@@ -242,7 +242,15 @@ class Recoverer {
         }
         const uint64_t at = reader.position();
         end_offset = at;
-        if (outcome == FrameReader::Outcome::kEnd) {
+        // The writer always leaves room for an end frame after a record, so a
+        // file that ends sooner was cut short.
+        const bool cut_short = at >= contents.size() || contents.size() - at < kHeaderSize;
+        if (outcome == FrameReader::Outcome::kEnd && number == last && cut_short) {
+          problem = "the file ends " +
+                    std::to_string(contents.size() > at ? contents.size() - at : 0) +
+                    " bytes after the last whole record, short of the header the writer always "
+                    "leaves room for: cut short";
+        } else if (outcome == FrameReader::Outcome::kEnd) {
           if (number == last) break;  // the clean end of the log
           problem = "segment ends without its end record; later segments hold records";
           WAL_RETURN_IF_ERROR(damage_in_middle(number, at, problem));
