@@ -225,5 +225,19 @@ TEST(SegmentedFileNameTest, OtherNamesAreUnknown) {
   }
 }
 
+// A file numbered 0 (the log number of zero-filled space) or 2^64-1 (which has
+// no successor) is not ours: recovery once replayed past 2^64-1 into segment
+// 0 and dropped the file (found by the segment_record fuzzer).
+TEST(SegmentedFileNameTest, NumbersZeroAndTheLargestAreNotOurs) {
+  for (const std::string& name :
+       {segment_file_name(0), segment_file_name(UINT64_MAX), snapshot_file_name(0),
+        snapshot_file_name(UINT64_MAX), free_file_name(0), free_file_name(UINT64_MAX),
+        temp_file_name(segment_file_name(UINT64_MAX))}) {
+    EXPECT_EQ(parse_file_name(name).kind, FileKind::kUnknown) << name;
+  }
+  EXPECT_EQ(parse_file_name(segment_file_name(UINT64_MAX - 1)).kind, FileKind::kSegment);
+  EXPECT_EQ(parse_file_name(segment_file_name(1)).kind, FileKind::kSegment);
+}
+
 }  // namespace
 }  // namespace wal::segmented

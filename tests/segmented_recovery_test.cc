@@ -280,6 +280,22 @@ TEST_F(SegmentedRecoveryTest, TemporaryFilesAreRemovedAndForeignFilesIgnored) {
   EXPECT_EQ(content_of(*log, "c"), sentences(1, 2));
 }
 
+TEST_F(SegmentedRecoveryTest, SegmentNumberedTheLargestIsIgnoredNeverRemoved) {
+  write_sentences(2);
+  const fs::path foreign = data() / segmented::segment_file_name(UINT64_MAX);
+  std::string bytes;
+  segmented::append_frame(&bytes, segmented::RecordType::kPersist, UINT64_MAX,
+                          segmented::encode_persist("c", 3, R"({"content": "foreign"})"));
+  write_bytes(foreign, bytes);
+  for (const RecoveryMode mode :
+       {RecoveryMode::kTolerateTornTail, RecoveryMode::kPointInTime, RecoveryMode::kSkipDamaged}) {
+    auto log = open(mode);
+    EXPECT_TRUE(reported(log->recovery_report(), foreign, "ignored"));
+    EXPECT_EQ(content_of(*log, "c"), sentences(1, 2));
+    EXPECT_EQ(read_bytes(foreign), bytes);
+  }
+}
+
 TEST_F(SegmentedRecoveryTest, ClearedClientsRecordsNeverResurface) {
   {
     auto log = open();
