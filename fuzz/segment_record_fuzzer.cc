@@ -11,12 +11,16 @@
 //    with kCorruption naming the file, or indexes only whole persist frames of
 //    the file; in the strict modes only frames before the first damage; the
 //    file is never removed, and the bytes before the damage are not changed.
+// Each input is checked as it is and with every CRC made to match
+// (fix_crcs.h), so that mutations get past the checksum.
+
 #include <cstdint>
 #include <set>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "fix_crcs.h"
 #include "fuzz_check.h"
 #include "memory_storage.h"
 #include "segmented/coding.h"
@@ -96,10 +100,8 @@ void check_recovery(std::string_view contents, uint64_t number, RecoveryMode mod
   }
 }
 
-}  // namespace
-
-extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  const std::string_view contents(reinterpret_cast<const char*>(data), size);
+void check_file(std::string_view contents) {
+  const size_t size = contents.size();
   uint64_t number = 1;
   if (size >= kHeaderSize && get_fixed64(contents.data() + kLogNumberOffset) != 0) {
     number = get_fixed64(contents.data() + kLogNumberOffset);
@@ -174,5 +176,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
         RecoveryMode::kPointInTime, RecoveryMode::kSkipDamaged}) {
     check_recovery(contents, number, mode, persist_offsets, first_damage);
   }
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+  const std::string_view contents(reinterpret_cast<const char*>(data), size);
+  check_file(contents);
+  const std::string fixed = wal::fuzzing::with_fixed_crcs(contents);
+  if (fixed != contents) check_file(fixed);
   return 0;
 }
