@@ -262,7 +262,8 @@ TEST_F(SegmentedDurabilityTest, IoErrorAtEveryCallOfPersistIsNeverAcknowledged) 
     }
     ASSERT_FALSE(calls.empty());
     for (size_t i = 0; i < calls.size(); ++i) {
-      const auto& [op, path] = calls[i];
+      const Op op = calls[i].first;  // not a structured binding: lambdas capture it
+      const std::string& path = calls[i].second;
       const int nth = static_cast<int>(
           std::count_if(calls.begin(), calls.begin() + static_cast<std::ptrdiff_t>(i) + 1,
                         [&](const auto& call) { return call.first == op; }));
