@@ -54,7 +54,16 @@ class SegmentedCorruptionTest : public ::testing::Test {
     persist_sentences(*reopened, kClient, kMessages + 1, kMessages + 1);
   }
 
+  // A log of two segments: the first full and ended by its end frame.
+  void write_rotated_segments() {
+    checkpoint_bytes_ = 1 << 20;
+    all_ = 60;
+    persist_sentences(*open_log(options(pristine_.path(), checkpoint_bytes_)), kClient, 1, all_);
+    ASSERT_GE(persist_frames(pristine_.path()).back().number, 2u);
+  }
+
   uint64_t expected_messages() const {
+    if (all_) return all_;
     return names_with_prefix(pristine_.path(), "snapshot-").empty() ? kMessages : kMessages + 1;
   }
 
@@ -126,12 +135,13 @@ class SegmentedCorruptionTest : public ::testing::Test {
     return counts;
   }
 
-  Counts every_byte_flip(const std::string& name, bool snapshot) {
+  Counts every_byte_flip(const std::string& name, bool snapshot,
+                         std::initializer_list<unsigned char> masks = {0x01, 0x20, 0x80}) {
     Counts counts;
     const std::string whole = read_bytes(pristine_.path() / name);
     const uint64_t written = written_bytes(name, snapshot);
     for (uint64_t offset = 0; offset < written; ++offset) {
-      for (unsigned char mask : {0x01, 0x20, 0x80}) {
+      for (unsigned char mask : masks) {
         std::string damaged = whole;
         damaged[offset] = static_cast<char>(damaged[offset] ^ mask);
         open_with_damage(name, damaged,
@@ -155,6 +165,7 @@ class SegmentedCorruptionTest : public ::testing::Test {
 
   TempDir pristine_;
   uint64_t checkpoint_bytes_ = 0;
+  uint64_t all_ = 0;  // messages written, when not kMessages
 };
 
 TEST_F(SegmentedCorruptionTest, EveryTruncationOfASegmentIsRefusedOrATornTail) {
@@ -170,6 +181,26 @@ TEST_F(SegmentedCorruptionTest, EveryByteFlipOfASegmentIsRefusedHarmlessOrATornT
   print("segment byte flips", counts);
   EXPECT_GT(counts.refused, 0);
   EXPECT_GT(counts.torn_tails, 0);
+}
+
+// A segment before the last one is never a torn tail: a crash cannot damage
+// a segment that was synced before the next one was written.
+TEST_F(SegmentedCorruptionTest, EveryTruncationOfASegmentBeforeTheLastIsRefusedOrHarmless) {
+  write_rotated_segments();
+  const Counts counts = every_truncation(segmented::segment_file_name(1), /*snapshot=*/false);
+  print("earlier segment truncations", counts);
+  // Only cuts into the room after its end frame are harmless: nothing there is read.
+  EXPECT_EQ(counts.torn_tails, 0);
+  EXPECT_LE(counts.intact, static_cast<int>(segmented::kHeaderSize));
+}
+
+TEST_F(SegmentedCorruptionTest, EveryByteFlipOfASegmentBeforeTheLastIsRefusedOrHarmless) {
+  write_rotated_segments();
+  const Counts counts =
+      every_byte_flip(segmented::segment_file_name(1), /*snapshot=*/false, {0x01});
+  print("earlier segment byte flips", counts);
+  EXPECT_EQ(counts.torn_tails, 0);
+  EXPECT_LE(counts.intact, static_cast<int>(segmented::kHeaderSize));
 }
 
 TEST_F(SegmentedCorruptionTest, EveryTruncationOfASnapshotIsRefused) {
