@@ -235,6 +235,52 @@ TEST_F(DurabilityTest, ClockSteppingBackKeepsNewerCheckpointsSortingLast) {
   EXPECT_GT(checkpoints[0], "checkpoint_1795558512484.log");
 }
 
+// The clock steps back an hour at every restart, and keeps stepping back
+// between calls; after the last restart the real clock is a month behind
+// the first. File names carry timestamps (log_<ts>_<id>.log), yet every
+// message stays, in id order, exactly once; duplicates are still refused;
+// and names keep sorting in the order they were written.
+TEST_F(DurabilityTest, ClockGoingBackwardsAcrossRestartsKeepsEveryMessageInOrder) {
+  const uint64_t month_ahead = FileSystemStorage().now_millis() + 30ull * 24 * 3600 * 1000;
+  uint64_t id = 1;
+  for (int restart = 0; restart < 3; ++restart) {
+    auto log = open_faulty();
+    faulty_->set_clock(month_ahead - static_cast<uint64_t>(restart) * 3600 * 1000, -1000);
+    persist_sentences(*log, id, id + 3);  // 4 messages: a checkpoint each time
+    EXPECT_EQ(*log->persist("c", sentence(id), id), PersistOutcome::kDuplicate);
+    id += 4;
+  }
+  const uint64_t last = id - 1;
+  auto log = reopen();  // the real clock: a month behind every name on disk
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, last));
+  EXPECT_EQ(*log->persist("c", sentence(last), last), PersistOutcome::kDuplicate);
+  EXPECT_EQ(*log->persist("c", sentence(last + 1), last + 1), PersistOutcome::kWritten);
+  EXPECT_EQ(*log->persist("c", sentence(last + 2), last + 2), PersistOutcome::kWritten);
+  log.reset();
+  // Names sort as written: the checkpoint first, then the logs by id.
+  std::vector<std::string> names = list_names(folder("c"));
+  std::sort(names.begin(), names.end());
+  std::vector<std::string> logs;
+  for (const std::string& name : names) {
+    if (name.starts_with("log_")) logs.push_back(name);
+  }
+  ASSERT_FALSE(logs.empty());
+  const auto checkpoints = names_with_prefix(folder("c"), "checkpoint_");
+  ASSERT_EQ(checkpoints.size(), 1u);
+  const auto timestamp = [](const std::string& name, const char* prefix) {
+    return std::stoull(name.substr(std::string(prefix).size()));
+  };
+  uint64_t previous = timestamp(checkpoints[0], "checkpoint_");
+  for (const std::string& name : logs) {
+    EXPECT_GE(timestamp(name, "log_"), previous)
+        << name << " sorts before what was written earlier";
+    previous = timestamp(name, "log_");
+  }
+  auto reopened = reopen();
+  EXPECT_EQ((*reopened->retrieve("c"))["content"], sentences(1, last + 2));
+  EXPECT_EQ(mark_of(*reopened, "c"), last + 2);
+}
+
 TEST_F(DurabilityTest, DamagedLogIsReportedNeverReturned) {
   {
     auto log = reopen(10);

@@ -12,6 +12,7 @@
 #include <mutex>
 #include <string>
 #include <thread>
+#include <utility>
 #include <vector>
 
 #include "wal/storage.h"
@@ -46,6 +47,23 @@ class FaultInjectionStorage final : public Storage {
   void fail(Op op, int nth, int error, bool persistent = false) {
     std::lock_guard lock(mutex_);
     faults_[op] = Fault{seen_[op] + nth, error, persistent};
+  }
+
+  // Clears every fault set with fail(): the disk works again.
+  void heal() {
+    std::lock_guard lock(mutex_);
+    faults_.clear();
+  }
+
+  // Records the op and path of every call from now on (see trace()).
+  void start_trace() {
+    std::lock_guard lock(mutex_);
+    tracing_ = true;
+    trace_.clear();
+  }
+  std::vector<std::pair<Op, std::string>> trace() const {
+    std::lock_guard lock(mutex_);
+    return trace_;
   }
 
   // Lets `calls` more calls through, then fails every call: a crash.
@@ -139,6 +157,7 @@ class FaultInjectionStorage final : public Storage {
     std::lock_guard lock(mutex_);
     ++total_;
     const int seen = ++seen_[op];
+    if (tracing_) trace_.emplace_back(op, path);
     if (crash_at_ >= 0 && total_ > crash_at_) return Status::io_error("crashed", path, EIO);
     auto fault = faults_.find(op);
     if (fault != faults_.end() &&
@@ -161,6 +180,8 @@ class FaultInjectionStorage final : public Storage {
   std::map<Op, int> seen_;
   int total_ = 0;
   int crash_at_ = -1;
+  bool tracing_ = false;
+  std::vector<std::pair<Op, std::string>> trace_;
   bool fixed_clock_ = false;
   uint64_t clock_ = 0;
   int64_t clock_step_ = 0;

@@ -10,7 +10,7 @@
 #include <cstdio>
 
 #include "power_cut_storage.h"
-#include "test_util.h"
+#include "segmented_test_util.h"
 
 namespace wal::testing {
 namespace {
@@ -162,21 +162,34 @@ TEST_P(PowerCutTest, ClearIsAllOrNothingUnderACutAtEveryCall) {
 }
 
 // Start-up housekeeping cut at every call, then start-up again: recovery is
-// idempotent and loses nothing the directory held.
+// idempotent and loses nothing the directory held. Seed layout: temporary
+// and interrupted files, a trash folder. Segmented layout: a torn tail to cut
+// (an end frame written and synced), a temporary file to remove, and the
+// segments and snapshot of a log that rotated.
 TEST_P(PowerCutTest, RecoveryCutAtEveryCallThenRecoveryAgain) {
-  if (GetParam() != Layout::kSeed) GTEST_SKIP() << "debris of the seed layout";
-  const auto setup = [this] {
-    persist_sentences(*open_log(options_for(data())), "c", 1, 4);
-    write_bytes(data() / "c" / "log_1_9.log.tmp", "COMPLETED\n{\"da");
-    write_bytes(data() / "c" / "log_1_8.log", "PROCESSING\n{\"data\": {}}");
-    fs::create_directories(data() / ".trash" / "1-old");
-    write_bytes(data() / ".trash" / "1-old" / "log_1_1.log", "COMPLETED\n{}");
+  const bool seed = GetParam() == Layout::kSeed;
+  const uint64_t last = seed ? 4 : static_cast<uint64_t>(workload_size()) - 1;
+  const auto setup = [this, seed] {
+    if (seed) {
+      persist_sentences(*open_log(options_for(data())), "c", 1, 4);
+      write_bytes(data() / "c" / "log_1_9.log.tmp", "COMPLETED\n{\"da");
+      write_bytes(data() / "c" / "log_1_8.log", "PROCESSING\n{\"data\": {}}");
+      fs::create_directories(data() / ".trash" / "1-old");
+      write_bytes(data() / ".trash" / "1-old" / "log_1_1.log", "COMPLETED\n{}");
+      return;
+    }
+    persist_sentences(*open_log(quiet_options()), "c", 1, static_cast<uint64_t>(workload_size()));
+    const FrameOnDisk torn = persist_frames(data()).back();
+    flip_byte(torn.path, torn.offset + torn.size - 2);
+    write_bytes(data() / "segment-00000000000000000999.log.tmp", std::string(64, '\0'));
   };
   const int points = for_every_power_cut(
       setup, [](WriteAheadLog&) { return 0; },
-      [](WriteAheadLog& log, int, const std::string& what) {
-        EXPECT_EQ(content_of(log, "c"), sentences(1, 4)) << what;
-        EXPECT_EQ(*log.persist("c", sentence(4), 4), PersistOutcome::kDuplicate) << what;
+      [last](WriteAheadLog& log, int, const std::string& what) {
+        EXPECT_EQ(content_of(log, "c"), sentences(1, last)) << what;
+        EXPECT_EQ(*log.persist("c", sentence(last), last), PersistOutcome::kDuplicate) << what;
+        EXPECT_EQ(*log.persist("c", sentence(last + 1), last + 1), PersistOutcome::kWritten)
+            << what;
       });
   EXPECT_GE(points, 5);
 }

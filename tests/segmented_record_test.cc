@@ -132,6 +132,19 @@ TEST(SegmentedFrameTest, FrameOfAPreviousRecycleIsTheEndNotDamage) {
   EXPECT_EQ(frames.size(), 1u);
 }
 
+TEST(SegmentedFrameTest, FrameWhoseLogNumberAloneIsDamagedIsDamageNotTheEnd) {
+  std::string bytes = frame(RecordType::kPersist, encode_persist("c", 1, "{}"));
+  bytes[kLogNumberOffset + 3] = static_cast<char>(bytes[kLogNumberOffset + 3] ^ 0x10);
+  bytes += std::string(kHeaderSize, '\0');
+  std::vector<Frame> frames;
+  uint64_t at = 1;
+  std::string problem;
+  EXPECT_EQ(read_all(bytes, &frames, &at, &problem), FrameReader::Outcome::kDamaged);
+  EXPECT_TRUE(frames.empty());
+  EXPECT_EQ(at, 0u);
+  EXPECT_NE(problem.find("log number"), std::string::npos) << problem;
+}
+
 TEST(SegmentedFrameTest, FlippedPayloadBitIsCrcMismatch) {
   std::string bytes = frame(RecordType::kPersist, encode_persist("c", 1, R"({"a": 1})"));
   bytes[bytes.size() - 2] ^= 0x01;
@@ -210,6 +223,20 @@ TEST(SegmentedFileNameTest, OtherNamesAreUnknown) {
         "segment-00000000000000000012.snap", "notes.tmp", "client"}) {
     EXPECT_EQ(parse_file_name(name).kind, FileKind::kUnknown) << name;
   }
+}
+
+// A file numbered 0 (the log number of zero-filled space) or 2^64-1 (which has
+// no successor) is not ours: recovery once replayed past 2^64-1 into segment
+// 0 and dropped the file (found by the segment_record fuzzer).
+TEST(SegmentedFileNameTest, NumbersZeroAndTheLargestAreNotOurs) {
+  for (const std::string& name :
+       {segment_file_name(0), segment_file_name(UINT64_MAX), snapshot_file_name(0),
+        snapshot_file_name(UINT64_MAX), free_file_name(0), free_file_name(UINT64_MAX),
+        temp_file_name(segment_file_name(UINT64_MAX))}) {
+    EXPECT_EQ(parse_file_name(name).kind, FileKind::kUnknown) << name;
+  }
+  EXPECT_EQ(parse_file_name(segment_file_name(UINT64_MAX - 1)).kind, FileKind::kSegment);
+  EXPECT_EQ(parse_file_name(segment_file_name(1)).kind, FileKind::kSegment);
 }
 
 }  // namespace

@@ -80,6 +80,78 @@ TEST_F(SegmentedRecoveryTest, IncompleteLastRecordIsATornTail) {
   EXPECT_EQ(content_of(*log, "c"), sentences(1, 2));
 }
 
+// The log number in a header is outside nothing but the CRC: a flipped bit
+// there once made a record read as the end of the log, and every record
+// after it vanished without a report (found by segmented_corruption_test).
+TEST_F(SegmentedRecoveryTest, DamagedLogNumberInTheMiddleFailsOpenNamingFileAndOffset) {
+  write_sentences(3);
+  const FrameOnDisk second = persist_frames(data())[1];
+  flip_byte(second.path, second.offset + segmented::kLogNumberOffset);
+  auto log = try_open();
+  ASSERT_EQ(log.status().code(), Code::kCorruption) << log.status().to_string();
+  EXPECT_EQ(log.status().path(), second.path.string());
+  EXPECT_EQ(log.status().offset(), second.offset);
+  EXPECT_NE(log.status().message().find("log number"), std::string::npos);
+}
+
+TEST_F(SegmentedRecoveryTest, DamagedLogNumberOfTheLastRecordIsATornTail) {
+  write_sentences(3);
+  const FrameOnDisk last = persist_frames(data()).back();
+  flip_byte(last.path, last.offset + segmented::kLogNumberOffset + 7);
+  auto log = open();
+  EXPECT_TRUE(log->recovery_report().torn_tail);
+  EXPECT_TRUE(reported(log->recovery_report(), last.path, "truncated"));
+  EXPECT_EQ(content_of(*log, "c"), sentences(1, 2));
+}
+
+// A damaged log number in a later segment's first record once made the
+// segment look prepared ahead and unused: its records were dropped, and the
+// segment reused, without a report.
+TEST_F(SegmentedRecoveryTest, DamagedLogNumberOfALaterSegmentsFirstRecordIsNotAnUnusedSegment) {
+  write_sentences(200, 4096);
+  const auto frames = persist_frames(data());
+  ASSERT_GT(frames.back().number, frames.front().number) << "needs several segments";
+  const auto first_of_last = std::find_if(frames.begin(), frames.end(), [&](const auto& frame) {
+    return frame.number == frames.back().number;
+  });
+  ASSERT_NE(first_of_last, frames.end());
+  ASSERT_EQ(first_of_last->offset, 0u);
+  ASSERT_NE(first_of_last->offset, frames.back().offset) << "needs two records in the last segment";
+  flip_byte(first_of_last->path, segmented::kLogNumberOffset);
+  auto log = try_open();
+  ASSERT_EQ(log.status().code(), Code::kCorruption) << log.status().to_string();
+  EXPECT_EQ(log.status().path(), first_of_last->path.string());
+  EXPECT_EQ(log.status().offset(), 0u);
+}
+
+// The writer leaves room for a header after every record, so a segment that
+// ends sooner was cut short: once that read as a clean end, and the records
+// cut off vanished without a report (found by segmented_corruption_test).
+TEST_F(SegmentedRecoveryTest, SegmentCutShortOfAHeaderIsATornTail) {
+  write_sentences(3);
+  const FrameOnDisk last = persist_frames(data()).back();
+  fs::resize_file(last.path, last.offset + segmented::kHeaderSize - 1);
+  auto log = open();
+  EXPECT_TRUE(log->recovery_report().torn_tail);
+  EXPECT_TRUE(reported(log->recovery_report(), last.path, "truncated"));
+  EXPECT_EQ(content_of(*log, "c"), sentences(1, 2));
+  EXPECT_EQ(*log->persist("c", sentence(3), 3), PersistOutcome::kWritten);
+  log.reset();
+  log = open();
+  EXPECT_FALSE(log->recovery_report().torn_tail);
+  EXPECT_EQ(content_of(*log, "c"), sentences(1, 3));
+}
+
+TEST_F(SegmentedRecoveryTest, EmptiedSegmentIsATornTail) {
+  write_sentences(3);
+  const FrameOnDisk first = persist_frames(data()).front();
+  fs::resize_file(first.path, 0);
+  auto log = open();
+  EXPECT_TRUE(log->recovery_report().torn_tail);
+  EXPECT_TRUE(reported(log->recovery_report(), first.path, "truncated"));
+  EXPECT_EQ(content_of(*log, "c"), "");
+}
+
 TEST_F(SegmentedRecoveryTest, AbsoluteConsistencyRefusesATornTail) {
   write_sentences(3);
   const FrameOnDisk last = persist_frames(data()).back();
@@ -206,6 +278,22 @@ TEST_F(SegmentedRecoveryTest, TemporaryFilesAreRemovedAndForeignFilesIgnored) {
   EXPECT_FALSE(fs::exists(data() / "snapshot-00000000000000000009.snap.tmp"));
   EXPECT_TRUE(fs::exists(data() / "notes.txt"));
   EXPECT_EQ(content_of(*log, "c"), sentences(1, 2));
+}
+
+TEST_F(SegmentedRecoveryTest, SegmentNumberedTheLargestIsIgnoredNeverRemoved) {
+  write_sentences(2);
+  const fs::path foreign = data() / segmented::segment_file_name(UINT64_MAX);
+  std::string bytes;
+  segmented::append_frame(&bytes, segmented::RecordType::kPersist, UINT64_MAX,
+                          segmented::encode_persist("c", 3, R"({"content": "foreign"})"));
+  write_bytes(foreign, bytes);
+  for (const RecoveryMode mode :
+       {RecoveryMode::kTolerateTornTail, RecoveryMode::kPointInTime, RecoveryMode::kSkipDamaged}) {
+    auto log = open(mode);
+    EXPECT_TRUE(reported(log->recovery_report(), foreign, "ignored"));
+    EXPECT_EQ(content_of(*log, "c"), sentences(1, 2));
+    EXPECT_EQ(read_bytes(foreign), bytes);
+  }
 }
 
 TEST_F(SegmentedRecoveryTest, ClearedClientsRecordsNeverResurface) {

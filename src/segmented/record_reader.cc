@@ -28,7 +28,17 @@ FrameReader::Outcome FrameReader::check(uint64_t at, Frame* frame, std::string* 
   // room for one, so such a remainder is never-written or recycled space.
   if (at > contents_.size() || contents_.size() - at < kHeaderSize) return Outcome::kEnd;
   const char* header = contents_.data() + at;
-  if (get_fixed64(header + kLogNumberOffset) != log_number_) return Outcome::kEnd;
+  if (get_fixed64(header + kLogNumberOffset) != log_number_) {
+    // Zero-filled or recycled space, unless the frame checks out with this
+    // file's number in place of the one it carries: then it is a frame of
+    // this file whose number was damaged, and taking it for the end would
+    // drop every record from here on without a word.
+    if (!checks_out_as_ours(at)) return Outcome::kEnd;
+    *problem = "record header carries log number " +
+               std::to_string(get_fixed64(header + kLogNumberOffset)) + ", not the file's " +
+               std::to_string(log_number_);
+    return Outcome::kDamaged;
+  }
   const uint8_t type = static_cast<uint8_t>(header[kTypeOffset]);
   if (!(snapshot_ ? is_snapshot_type(type) : is_segment_type(type))) {
     *problem = "unknown record type " + std::to_string(type);
@@ -49,6 +59,20 @@ FrameReader::Outcome FrameReader::check(uint64_t at, Frame* frame, std::string* 
   frame->offset = at;
   frame->payload = contents_.substr(at + kHeaderSize, length);
   return Outcome::kFrame;
+}
+
+bool FrameReader::checks_out_as_ours(uint64_t at) const {
+  const char* header = contents_.data() + at;
+  const uint8_t type = static_cast<uint8_t>(header[kTypeOffset]);
+  if (!(snapshot_ ? is_snapshot_type(type) : is_segment_type(type))) return false;
+  const uint32_t length = get_fixed32(header + kLengthOffset);
+  if (length > kMaxPayload || length > contents_.size() - at - kHeaderSize) return false;
+  char ours[1 + 8];
+  ours[0] = static_cast<char>(type);
+  for (int i = 0; i < 8; ++i) ours[1 + i] = static_cast<char>(log_number_ >> (8 * i));
+  const uint32_t crc =
+      crc32c::extend(crc32c::value(ours, sizeof ours), header + kHeaderSize, length);
+  return unmask_crc(get_fixed32(header + kCrcOffset)) == crc;
 }
 
 FrameReader::Outcome FrameReader::next(Frame* frame, std::string* problem) {

@@ -25,7 +25,8 @@ class FrameReader {
   enum class Outcome {
     kFrame,    // a whole frame of this file
     kEnd,      // no frame of this file starts here: zero-filled or recycled bytes, or the end
-    kDamaged,  // bytes that carry this file's number but fail the frame's checks
+    kDamaged,  // bytes that carry this file's number but fail the frame's checks, or a
+               // whole frame of this file but for a damaged log number
   };
 
   // `contents` is the whole file; reading starts at `start`. `snapshot` says
@@ -45,6 +46,9 @@ class FrameReader {
 
  private:
   Outcome check(uint64_t at, Frame* frame, std::string* problem) const;
+  // True when the header at `at`, whatever log number it carries, makes a
+  // whole frame of this file's kind with this file's number.
+  bool checks_out_as_ours(uint64_t at) const;
 
   std::string_view contents_;
   uint64_t log_number_;

@@ -113,13 +113,26 @@ class Recoverer {
     return Status::ok();
   }
 
-  // True when the segment's first frame (at `offset`) carries its number.
+  // True when the segment's first frame (at `offset`) carries its number, or
+  // is a whole frame of the segment whose log number alone was damaged.
   Result<bool> holds_data(uint64_t number, uint64_t offset) {
     WAL_ASSIGN_OR_RETURN(std::unique_ptr<PositionalFile> file,
                          storage_.open_positional_file(segment_path(number), false));
-    WAL_ASSIGN_OR_RETURN(std::string header, file->read_at(offset, kHeaderSize));
+    auto read = [&]() -> Result<bool> {
+      WAL_ASSIGN_OR_RETURN(std::string header, file->read_at(offset, kHeaderSize));
+      if (header.size() < kHeaderSize) return false;
+      if (get_fixed64(header.data() + kLogNumberOffset) == number) return true;
+      const uint32_t length = get_fixed32(header.data() + kLengthOffset);
+      if (length > kMaxPayload) return false;
+      WAL_ASSIGN_OR_RETURN(std::string bytes, file->read_at(offset, kHeaderSize + length));
+      FrameReader reader(bytes, number, 0, /*snapshot=*/false);
+      Frame frame;
+      std::string problem;
+      return reader.next(&frame, &problem) != FrameReader::Outcome::kEnd;
+    };
+    Result<bool> data = read();
     file->close().ignore_error();
-    return header.size() == kHeaderSize && get_fixed64(header.data() + kLogNumberOffset) == number;
+    return data;
   }
 
   // Writes an end frame at `offset`: the segment ends there, for good.
@@ -229,7 +242,15 @@ class Recoverer {
         }
         const uint64_t at = reader.position();
         end_offset = at;
-        if (outcome == FrameReader::Outcome::kEnd) {
+        // The writer always leaves room for an end frame after a record, so a
+        // file that ends sooner was cut short.
+        const bool cut_short = at >= contents.size() || contents.size() - at < kHeaderSize;
+        if (outcome == FrameReader::Outcome::kEnd && number == last && cut_short) {
+          problem = "the file ends " +
+                    std::to_string(contents.size() > at ? contents.size() - at : 0) +
+                    " bytes after the last whole record, short of the header the writer always "
+                    "leaves room for: cut short";
+        } else if (outcome == FrameReader::Outcome::kEnd) {
           if (number == last) break;  // the clean end of the log
           problem = "segment ends without its end record; later segments hold records";
           WAL_RETURN_IF_ERROR(damage_in_middle(number, at, problem));
