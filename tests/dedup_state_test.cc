@@ -79,7 +79,8 @@ TEST(DedupState, WindowOverflowGivesUpTheGapAsTooOld) {
   EXPECT_EQ(offer(state, 1), Verdict::kNew);
   // 2 never comes; 3..20 do. The mark may lag the highest id by 10 at most.
   for (uint64_t id = 3; id <= 20; ++id) ASSERT_EQ(offer(state, id), Verdict::kNew);
-  EXPECT_EQ(state.low_water_mark(), 20u) << "when 12 came, 2 was given up and 3..12 joined the settled ids";
+  EXPECT_EQ(state.low_water_mark(), 20u)
+      << "when 12 came, 2 was given up and 3..12 joined the settled ids";
   EXPECT_EQ(state.recorded_from(), 3u);
   EXPECT_EQ(offer(state, 2), Verdict::kTooOld) << "given up, reported, never acknowledged";
   EXPECT_EQ(offer(state, 1), Verdict::kTooOld) << "before the given-up gap: no longer known";

@@ -104,9 +104,8 @@ Result<DecodedFile> decode_file(std::string_view contents, const std::string& pa
     const uint32_t computed = checksum_without_field(field->before_field);
     if (hex32(computed) != field->stored_hex) {
       return Status::corruption(path, json_offset,
-                                "crc32c mismatch: the file says " +
-                                    std::string(field->stored_hex) + ", its contents give " +
-                                    hex32(computed));
+                                "crc32c mismatch: the file says " + std::string(field->stored_hex) +
+                                    ", its contents give " + hex32(computed));
     }
   }
   auto parsed = parse_json(contents.substr(json_offset), "the record after the status line");
