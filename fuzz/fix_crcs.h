@@ -5,6 +5,7 @@
 // fuzzer reaches the payload decoding and what recovery does with whole frames.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,15 @@
 #include "util/crc32c.h"
 
 namespace wal::fuzzing {
+
+// The file number the bytes claim in their first header (what recovery
+// checks the name against), or 1 when they claim none.
+inline uint64_t claimed_file_number(std::string_view bytes) {
+  using namespace wal::segmented;
+  if (bytes.size() < kHeaderSize) return 1;
+  const uint64_t number = get_fixed64(bytes.data() + kLogNumberOffset);
+  return number != 0 ? number : 1;
+}
 
 inline std::string with_fixed_crcs(std::string_view bytes) {
   using namespace wal::segmented;

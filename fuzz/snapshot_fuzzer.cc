@@ -36,10 +36,7 @@ constexpr const char* kDir = "/d";
 
 void check_file(std::string_view contents) {
   const size_t size = contents.size();
-  uint64_t number = 1;
-  if (size >= kHeaderSize && get_fixed64(contents.data() + kLogNumberOffset) != 0) {
-    number = get_fixed64(contents.data() + kLogNumberOffset);
-  }
+  const uint64_t number = fuzzing::claimed_file_number(contents);
   const std::string path = std::string(kDir) + "/" + snapshot_file_name(number);
   fuzzing::MemoryStorage storage;
   storage.files()[path] = std::string(contents);

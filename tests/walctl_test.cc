@@ -34,6 +34,17 @@ class WalctlTest : public ::testing::Test {
   std::string client_folder(const std::string& client) const {
     return (dir_.path() / client).string();
   }
+  // Persists one message to c1 and flips a byte of its log's JSON, so the
+  // checksum no longer matches. Returns the log's path.
+  fs::path persist_then_damage_the_log() {
+    EXPECT_EQ(walctl({"persist", "c1", "1", R"({"content": "payload"})"}).exit_code, 0);
+    const fs::path path =
+        fs::path(client_folder("c1")) / only_file_with_prefix(client_folder("c1"), "log_");
+    std::string bytes = read_bytes(path);
+    bytes[bytes.find("payload")] = 'P';
+    write_bytes(path, bytes);
+    return path;
+  }
 
   TempDir dir_;
 };
@@ -300,12 +311,9 @@ TEST_F(WalctlTest, VerifyOfAHealthyDirectoryExitsZero) {
 }
 
 TEST_F(WalctlTest, VerifyReportsAFlippedByteWithFileAndExitsOne) {
-  ASSERT_EQ(walctl({"persist", "c1", "1", R"({"content": "payload"})"}).exit_code, 0);
-  const std::string name = only_file_with_prefix(client_folder("c1"), "log_");
-  const fs::path path = fs::path(client_folder("c1")) / name;
-  std::string bytes = read_bytes(path);
-  bytes[bytes.find("payload")] = 'P';
-  write_bytes(path, bytes);
+  const fs::path path = persist_then_damage_the_log();
+  const std::string name = path.filename().string();
+  const std::string bytes = read_bytes(path);
 
   auto result = walctl({"verify"});
   EXPECT_EQ(result.exit_code, 1);
@@ -574,12 +582,7 @@ TEST_F(WalctlTest, ConvertRefusesANonEmptyTargetWithExitTwo) {
 }
 
 TEST_F(WalctlTest, ConvertRefusesADamagedSourceWithExitOneNamingTheFile) {
-  ASSERT_EQ(walctl({"persist", "c1", "1", R"({"content": "payload"})"}).exit_code, 0);
-  const std::string name = only_file_with_prefix(client_folder("c1"), "log_");
-  const fs::path path = fs::path(client_folder("c1")) / name;
-  std::string bytes = read_bytes(path);
-  bytes[bytes.find("payload")] = 'P';
-  write_bytes(path, bytes);
+  const std::string name = persist_then_damage_the_log().filename().string();
   TempDir other;
   auto result = walctl({"convert", "--to", (other.path() / "target").string()});
   EXPECT_EQ(result.exit_code, 1);

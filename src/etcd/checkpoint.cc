@@ -1,5 +1,7 @@
 #include "etcd/checkpoint.h"
 
+#include <vector>
+
 #include "etcd/client_snapshot.h"
 #include "etcd/key_layout.h"
 #include "etcd/record.h"
@@ -19,6 +21,37 @@ void add_delete(pb::TxnRequest& txn, std::string key, std::string range_end) {
   pb::DeleteRangeRequest* remove = txn.add_success()->mutable_request_delete_range();
   remove->set_key(std::move(key));
   remove->set_range_end(std::move(range_end));
+}
+
+// Puts the chunks into `main` while they fit beside what it holds; the rest
+// go ahead in transactions of their own, unreferenced until `main` lands.
+// Returns whether any went ahead.
+Result<bool> place_chunks(EtcdClient& client, const std::string& client_prefix,
+                          const std::string& generation, std::vector<std::string> chunks,
+                          size_t max_request_bytes, pb::TxnRequest& main) {
+  const size_t budget = max_request_bytes - kMarginBytes;
+  bool wrote_ahead = false;
+  pb::TxnRequest ahead;
+  for (uint32_t index = 0; index < chunks.size(); ++index) {
+    std::string key = KeyLayout::chunk_key(client_prefix, generation, index);
+    const size_t size = key.size() + chunks[index].size() + 16;
+    if (main.ByteSizeLong() + size <= budget - (4u << 10)) {
+      add_put(main, std::move(key), std::move(chunks[index]));
+      continue;
+    }
+    if (ahead.ByteSizeLong() + size > budget) {
+      WAL_ASSIGN_OR_RETURN(pb::TxnResponse done, client.txn(ahead));
+      static_cast<void>(done);
+      ahead.Clear();
+    }
+    add_put(ahead, std::move(key), std::move(chunks[index]));
+    wrote_ahead = true;
+  }
+  if (ahead.success_size() > 0) {
+    WAL_ASSIGN_OR_RETURN(pb::TxnResponse done, client.txn(ahead));
+    static_cast<void>(done);
+  }
+  return wrote_ahead;
 }
 
 }  // namespace
@@ -49,29 +82,9 @@ Result<bool> write_checkpoint(EtcdClient& client, const StateInterpreter& interp
   same_checkpoint->set_result(pb::Compare::EQUAL);
   same_checkpoint->set_mod_revision(snapshot.checkpoint ? snapshot.checkpoint->mod_revision : 0);
 
-  // Chunks that do not fit beside the switch go ahead in transactions of their own.
-  const size_t budget = max_request_bytes - kMarginBytes;
-  bool wrote_ahead = false;
-  pb::TxnRequest ahead;
-  for (uint32_t index = 0; index < encoded.chunks.size(); ++index) {
-    std::string key = KeyLayout::chunk_key(client_prefix, generation, index);
-    const size_t size = key.size() + encoded.chunks[index].size() + 16;
-    if (flip.ByteSizeLong() + size <= budget - (4u << 10)) {
-      add_put(flip, std::move(key), std::move(encoded.chunks[index]));
-      continue;
-    }
-    if (ahead.ByteSizeLong() + size > budget) {
-      WAL_ASSIGN_OR_RETURN(pb::TxnResponse done, client.txn(ahead));
-      static_cast<void>(done);
-      ahead.Clear();
-    }
-    add_put(ahead, std::move(key), std::move(encoded.chunks[index]));
-    wrote_ahead = true;
-  }
-  if (ahead.success_size() > 0) {
-    WAL_ASSIGN_OR_RETURN(pb::TxnResponse done, client.txn(ahead));
-    static_cast<void>(done);
-  }
+  WAL_ASSIGN_OR_RETURN(bool wrote_ahead,
+                       place_chunks(client, client_prefix, generation, std::move(encoded.chunks),
+                                    max_request_bytes, flip));
 
   const std::string chunks_prefix = KeyLayout::chunks_prefix(client_prefix);
   const std::string own_chunks = chunks_prefix + generation + "/";
@@ -109,27 +122,9 @@ Result<bool> import_checkpoint(EtcdClient& client, const StateInterpreter& inter
   absent->set_result(pb::Compare::EQUAL);
   absent->set_create_revision(0);
 
-  // Chunks that do not fit beside the header go ahead: unreferenced until it lands.
-  const size_t budget = max_request_bytes - kMarginBytes;
-  pb::TxnRequest ahead;
-  for (uint32_t index = 0; index < encoded.chunks.size(); ++index) {
-    std::string key = KeyLayout::chunk_key(client_prefix, generation, index);
-    const size_t size = key.size() + encoded.chunks[index].size() + 16;
-    if (put.ByteSizeLong() + size <= budget - (4u << 10)) {
-      add_put(put, std::move(key), std::move(encoded.chunks[index]));
-      continue;
-    }
-    if (ahead.ByteSizeLong() + size > budget) {
-      WAL_ASSIGN_OR_RETURN(pb::TxnResponse done, client.txn(ahead));
-      static_cast<void>(done);
-      ahead.Clear();
-    }
-    add_put(ahead, std::move(key), std::move(encoded.chunks[index]));
-  }
-  if (ahead.success_size() > 0) {
-    WAL_ASSIGN_OR_RETURN(pb::TxnResponse done, client.txn(ahead));
-    static_cast<void>(done);
-  }
+  WAL_RETURN_IF_ERROR(place_chunks(client, client_prefix, generation, std::move(encoded.chunks),
+                                   max_request_bytes, put)
+                          .status());
   add_put(put, KeyLayout::checkpoint_key(client_prefix), encoded.header_value);
   add_put(put, KeyLayout::max_key(client_prefix), max_value(max_message_id, writer_token));
   WAL_ASSIGN_OR_RETURN(pb::TxnResponse written, client.txn(put));
