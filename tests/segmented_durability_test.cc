@@ -333,6 +333,67 @@ TEST_F(SegmentedDurabilityTest, IoErrorAtEveryCallOfPersistIsNeverAcknowledged) 
   EXPECT_GT(sticky, 0);
 }
 
+// I/O errors (EIO, ENOSPC), once and persistent, at every storage call of
+// `clear`: an error is never reported as done; the client is then either
+// whole or gone, also after a reopen; a failed segment sync leaves the
+// instance failed until reopened; once the disk works again, `clear` goes
+// through and the client stays gone.
+TEST_F(SegmentedDurabilityTest, IoErrorAtEveryCallOfClearIsAllOrNothing) {
+  fresh_directory();
+  prefill(4);
+  std::vector<std::pair<Op, std::string>> calls;
+  {
+    auto log = open_faulty();
+    faulty_->start_trace();
+    ASSERT_TRUE(log->clear("c").is_ok());
+    calls = faulty_->trace();
+  }
+  ASSERT_FALSE(calls.empty());
+  int cases = 0;
+  int refused = 0;
+  for (size_t i = 0; i < calls.size(); ++i) {
+    const Op op = calls[i].first;
+    const int nth = static_cast<int>(
+        std::count_if(calls.begin(), calls.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                      [&](const auto& call) { return call.first == op; }));
+    for (const int error : {EIO, ENOSPC}) {
+      for (const bool persistent : {false, true}) {
+        ++cases;
+        const std::string what = std::string("clear: ") + std::strerror(error) +
+                                 (persistent ? " from " : " at ") + op_name(op) + " #" +
+                                 std::to_string(nth) + " (" + calls[i].second + ")";
+        fresh_directory();
+        prefill(4);
+        auto log = open_faulty();
+        faulty_->fail(op, nth, error, persistent);
+        const Status cleared = log->clear("c");
+        faulty_->heal();
+        if (!cleared.is_ok()) ++refused;
+        if (log->health().code() == Code::kFailed) {
+          log.reset();
+          log = reopen();
+          ASSERT_NE(log, nullptr) << what;
+        }
+        const std::string content = content_of(*log, "c");
+        if (cleared.is_ok()) {
+          EXPECT_EQ(content, "") << what;
+        } else {
+          EXPECT_TRUE(content.empty() || content == sentences(1, 4)) << what << ": " << content;
+        }
+        log.reset();
+        EXPECT_EQ(content_of(*reopen(), "c"), content) << what << ": a reopen changed the state";
+        log = reopen();
+        ASSERT_TRUE(log->clear("c").is_ok()) << what;
+        log.reset();
+        EXPECT_EQ(content_of(*reopen(), "c"), "") << what;
+        expect_no_debris();
+      }
+    }
+  }
+  std::printf("%d I/O errors injected into clear: %d refused\n", cases, refused);
+  EXPECT_GT(refused, 0);
+}
+
 // A real kill -9 of a process writing from four threads, with segments
 // rotating and snapshots running in the background: every message it
 // acknowledged (reported on a pipe after persist returned) is there after a
