@@ -1,7 +1,7 @@
 // etcd_bench: persists per second through EtcdPersistence against a
 // 3-member etcd on 127.0.0.1 that it starts itself (tests/etcd_cluster.h),
 // with 1 and 8 threads, each thread feeding its own client 100-byte
-// messages in id order. Not a test: run it by hand (docs/etcd.md).
+// messages in id order. Not a test: run it by hand (docs/DISTRIBUTED.md).
 //
 //   etcd_bench [seconds per run, default 5]
 //

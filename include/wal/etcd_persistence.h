@@ -13,7 +13,7 @@
 // Each persist is one etcd transaction that compares the client's highest id
 // and writes the message only if it is higher, so several instances, on one
 // machine or many, may share a prefix and dedup stays exact. Concurrent
-// persists share transactions (group commit). See docs/etcd.md for the key
+// persists share transactions (group commit). See docs/DISTRIBUTED.md for the key
 // layout, the guarantees and how to run the cluster.
 //
 // Thread-safe. Compiled only when wal is built with WAL_BUILD_ETCD; link wal::etcd.
@@ -78,7 +78,7 @@ struct EtcdOptions {
   // Persist transactions in flight at once. More than one lets a batch go
   // while the previous one waits for its Raft commit, which pays when the
   // members are far away; on one busy machine fewer, larger transactions
-  // cost less CPU and 1 measured best (docs/etcd.md).
+  // cost less CPU and 1 measured best (docs/DISTRIBUTED.md).
   uint32_t max_concurrent_txns = 1;
 
   // Every interval, etcd's history is compacted up to the revision seen one

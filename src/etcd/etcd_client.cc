@@ -47,7 +47,7 @@ Status to_status(const std::string& what, const std::string& url, const grpc::St
   switch (status.error_code()) {
     case grpc::StatusCode::RESOURCE_EXHAUSTED:
       // "etcdserver: mvcc: database space exceeded": the NOSPACE alarm.
-      return Status::io_error(operation + " (see docs/etcd.md, \"Quota\")", url, ENOSPC);
+      return Status::io_error(operation + " (see docs/DISTRIBUTED.md, \"Quota\")", url, ENOSPC);
     case grpc::StatusCode::INVALID_ARGUMENT:
     case grpc::StatusCode::FAILED_PRECONDITION:
       return Status::invalid_argument(url + ": " + operation);
