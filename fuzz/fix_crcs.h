@@ -39,4 +39,13 @@ inline std::string with_fixed_crcs(std::string_view bytes) {
   return fixed;
 }
 
+// Runs `check` on the bytes as they are, then on the copy with matching CRCs
+// when that differs.
+template <typename Check>
+void check_raw_and_with_fixed_crcs(std::string_view bytes, Check check) {
+  check(bytes);
+  const std::string fixed = with_fixed_crcs(bytes);
+  if (fixed != bytes) check(fixed);
+}
+
 }  // namespace wal::fuzzing

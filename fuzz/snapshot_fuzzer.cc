@@ -120,8 +120,6 @@ void check_file(std::string_view contents) {
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view contents(reinterpret_cast<const char*>(data), size);
-  check_file(contents);
-  const std::string fixed = wal::fuzzing::with_fixed_crcs(contents);
-  if (fixed != contents) check_file(fixed);
+  wal::fuzzing::check_raw_and_with_fixed_crcs(contents, check_file);
   return 0;
 }

@@ -46,6 +46,13 @@ class SegmentedDurabilityTest : public ::testing::Test {
     persist_sentences(*open_log(fast), "c", 1, last);
   }
 
+  // Which call of its kind (1-based) calls[i] is: what FaultInjectionStorage::fail takes.
+  static int nth_of_its_kind(const std::vector<std::pair<Op, std::string>>& calls, size_t i) {
+    return static_cast<int>(
+        std::count_if(calls.begin(), calls.begin() + static_cast<std::ptrdiff_t>(i) + 1,
+                      [&](const auto& call) { return call.first == calls[i].first; }));
+  }
+
   void expect_no_debris() const {
     for (const std::string& name : list_names(data())) {
       EXPECT_FALSE(name.ends_with(".tmp")) << name;
@@ -262,11 +269,9 @@ TEST_F(SegmentedDurabilityTest, IoErrorAtEveryCallOfPersistIsNeverAcknowledged) 
     }
     ASSERT_FALSE(calls.empty());
     for (size_t i = 0; i < calls.size(); ++i) {
-      const Op op = calls[i].first;  // not a structured binding: lambdas capture it
+      const Op op = calls[i].first;
       const std::string& path = calls[i].second;
-      const int nth = static_cast<int>(
-          std::count_if(calls.begin(), calls.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-                        [&](const auto& call) { return call.first == op; }));
+      const int nth = nth_of_its_kind(calls, i);
       for (const int error : {EIO, ENOSPC}) {
         for (const bool persistent : {false, true}) {
           ++cases;
@@ -353,9 +358,7 @@ TEST_F(SegmentedDurabilityTest, IoErrorAtEveryCallOfClearIsAllOrNothing) {
   int refused = 0;
   for (size_t i = 0; i < calls.size(); ++i) {
     const Op op = calls[i].first;
-    const int nth = static_cast<int>(
-        std::count_if(calls.begin(), calls.begin() + static_cast<std::ptrdiff_t>(i) + 1,
-                      [&](const auto& call) { return call.first == op; }));
+    const int nth = nth_of_its_kind(calls, i);
     for (const int error : {EIO, ENOSPC}) {
       for (const bool persistent : {false, true}) {
         ++cases;
