@@ -1,5 +1,5 @@
 // etcd_bench: persists per second through EtcdPersistence against a
-// 3-member etcd on 127.0.0.1 that it starts itself (tests/etcd_cluster.h),
+// 3-member etcd on 127.0.0.1 that it starts itself (tools/local_etcd),
 // with 1 and 8 threads, each thread feeding its own client 100-byte
 // messages in id order. Not a test: run it by hand (docs/DISTRIBUTED.md).
 //

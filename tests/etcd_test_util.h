@@ -4,10 +4,16 @@
 
 #include <atomic>
 
-#include "etcd_cluster.h"
+#include "etcd_cluster.h"  // tools/local_etcd
+#include "test_util.h"
 #include "wal/etcd_persistence.h"
 
 namespace wal::testing {
+
+using local_etcd::etcd_skip_reason;
+using local_etcd::EtcdCluster;
+using local_etcd::free_port;
+using local_etcd::HttpReply;
 
 // The binary's 1-member cluster, started on first use; nullptr (and the
 // reason) when etcd is missing or would not start.
