@@ -1,11 +1,34 @@
 #include "engine.h"
 
+#include <algorithm>
+
 namespace walbench {
 
 const std::vector<std::string>& engine_names() {
-  static const std::vector<std::string> names = {"wal-segmented", "wal-seed", "sqlite",
-                                                 "rocksdb",       "leveldb",  "raw"};
+  static const std::vector<std::string> names = {"wal-segmented", "wal-seed",       "sqlite",
+                                                 "rocksdb",       "leveldb",        "raw",
+                                                 "etcd-3node",    "etcd-3node-bare"};
   return names;
+}
+
+const std::vector<std::string>& default_engine_names() {
+  static const std::vector<std::string> names = [] {
+    std::vector<std::string> local;
+    std::copy_if(engine_names().begin(), engine_names().end(), std::back_inserter(local),
+                 [](const std::string& name) { return !is_etcd_engine(name); });
+    return local;
+  }();
+  return names;
+}
+
+bool is_etcd_engine(const std::string& name) { return name.starts_with("etcd-"); }
+
+bool etcd_engines_built() {
+#ifdef WALBENCH_WITH_ETCD
+  return true;
+#else
+  return false;
+#endif
 }
 
 std::unique_ptr<Engine> make_engine(const std::string& name) {
@@ -15,6 +38,13 @@ std::unique_ptr<Engine> make_engine(const std::string& name) {
   if (name == "rocksdb") return make_rocksdb_engine();
   if (name == "leveldb") return make_leveldb_engine();
   if (name == "raw") return make_raw_engine();
+#ifdef WALBENCH_WITH_ETCD
+  if (name == "etcd-3node") return make_etcd_engine();
+  if (name == "etcd-3node-bare") return make_etcd_bare_engine();
+#endif
+  if (is_etcd_engine(name)) {
+    throw EngineError(name + ": this walbench was built without etcd support (WAL_BUILD_ETCD=OFF)");
+  }
   throw EngineError("unknown engine " + name);
 }
 

@@ -58,6 +58,12 @@ class Engine {
 
 // The engine names walbench accepts, in report order.
 const std::vector<std::string>& engine_names();
+// Those it runs when none are named: all but the etcd ones, which need a
+// cluster started for them (and etcd installed).
+const std::vector<std::string>& default_engine_names();
+bool is_etcd_engine(const std::string& name);
+// Whether this walbench was built with the etcd engines (WAL_BUILD_ETCD).
+bool etcd_engines_built();
 std::unique_ptr<Engine> make_engine(const std::string& name);
 
 std::unique_ptr<Engine> make_wal_engine(bool segmented);
@@ -65,5 +71,7 @@ std::unique_ptr<Engine> make_sqlite_engine();
 std::unique_ptr<Engine> make_rocksdb_engine();
 std::unique_ptr<Engine> make_leveldb_engine();
 std::unique_ptr<Engine> make_raw_engine();
+std::unique_ptr<Engine> make_etcd_engine();       // only with etcd_engines_built()
+std::unique_ptr<Engine> make_etcd_bare_engine();  // only with etcd_engines_built()
 
 }  // namespace walbench

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include <CLI/CLI.hpp>
+#include <algorithm>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
@@ -22,13 +23,16 @@
 #include "files.h"
 #include "report.h"
 #include "scenario.h"
+#ifdef WALBENCH_WITH_ETCD
+#include "etcd_cluster_setup.h"
+#endif
 
 namespace walbench {
 namespace {
 
 std::vector<std::string> split_list(const std::string& text, const std::vector<std::string>& known,
-                                    const char* what) {
-  if (text.empty() || text == "all") return known;
+                                    const std::vector<std::string>& defaults, const char* what) {
+  if (text.empty() || text == "all") return defaults;
   std::vector<std::string> items;
   std::stringstream stream(text);
   for (std::string item; std::getline(stream, item, ',');) {
@@ -102,7 +106,9 @@ int run(int argc, char** argv) {
   app.add_flag("--tiny", tiny, "tiny sizes, for the smoke test (figures mean nothing)");
   app.add_option(
       "--engines", engines_text,
-      "comma-separated: wal-segmented,wal-seed,sqlite,rocksdb,leveldb,raw (default all)");
+      "comma-separated: wal-segmented,wal-seed,sqlite,rocksdb,leveldb,raw (default all of these), "
+      "etcd-3node,etcd-3node-bare (a 3-member etcd on 127.0.0.1 that walbench starts; only "
+      "sync-1t and sync-8t)");
   app.add_option("--scenarios", scenarios_text,
                  "comma-separated: sync-1t,sync-8t,batch-64,batch-1024,recovery-200k,scale,"
                  "clients-10k (default all)");
@@ -112,8 +118,8 @@ int run(int argc, char** argv) {
   app.add_flag("--allow-tmpfs", allow_tmpfs, "measure on tmpfs anyway (syncs cost nothing there)");
   CLI11_PARSE(app, argc, argv);
 
-  const auto engines = split_list(engines_text, engine_names(), "engine");
-  const auto scenarios = split_list(scenarios_text, scenario_names(), "scenario");
+  const auto engines = split_list(engines_text, engine_names(), default_engine_names(), "engine");
+  const auto scenarios = split_list(scenarios_text, scenario_names(), scenario_names(), "scenario");
   const Size size = tiny ? Size::kTiny : quick ? Size::kQuick : Size::kFull;
   if (repetitions == 0) repetitions = size == Size::kFull ? 3 : 1;
   if (dir.empty()) {
@@ -126,6 +132,25 @@ int run(int argc, char** argv) {
               << "a disk file system (or --allow-tmpfs)\n";
     return 2;
   }
+
+  const bool wants_etcd = std::any_of(engines.begin(), engines.end(), is_etcd_engine);
+  if (wants_etcd && !etcd_engines_built()) {
+    std::cerr << "walbench: the etcd engines are absent: this walbench was built without etcd "
+                 "support (WAL_BUILD_ETCD=OFF)\n";
+    return 2;
+  }
+#ifdef WALBENCH_WITH_ETCD
+  // Stopped and removed when run() returns or throws; its members die with
+  // walbench if it is killed.
+  std::unique_ptr<wal::local_etcd::EtcdCluster> etcd_cluster;
+  if (wants_etcd) {
+    if (const std::string why = wal::local_etcd::etcd_skip_reason(); !why.empty()) {
+      std::cerr << "walbench: " << why << "\n";
+      return 77;  // ctest's SKIP_RETURN_CODE for walbench_etcd_smoke
+    }
+    etcd_cluster = start_etcd_cluster(dir);
+  }
+#endif
 
   const std::vector<Job> jobs = plan_jobs(engines, scenarios, size);
   const std::string summary = machine_summary(dir);

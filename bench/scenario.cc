@@ -297,6 +297,9 @@ std::vector<Job> plan_jobs(const std::vector<std::string>& engines,
   std::vector<Job> jobs;
   for (const auto& scenario : scenarios) {
     for (const auto& engine : engines) {
+      // etcd runs the persist scenarios of issue 6 only: it has no unsynced
+      // mode for a crash image, and batches of a million would take long.
+      if (is_etcd_engine(engine) && scenario != "sync-1t" && scenario != "sync-8t") continue;
       if (scenario == "sync-1t") {
         jobs.push_back(
             make_job(engine, scenario, Kind::kPersist, 1, 1, sizes.persist_calls, 10, sizes));

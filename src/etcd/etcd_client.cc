@@ -264,6 +264,12 @@ Result<pb::RangeResponse> EtcdClient::range(const pb::RangeRequest& request) {
   });
 }
 
+Result<pb::PutResponse> EtcdClient::put(const pb::PutRequest& request) {
+  return call<pb::PutResponse>("put", [&](Endpoint& e, grpc::ClientContext* c, auto* r) {
+    return e.kv->Put(c, request, r);
+  });
+}
+
 Result<pb::DeleteRangeResponse> EtcdClient::delete_range(const pb::DeleteRangeRequest& request) {
   return call<pb::DeleteRangeResponse>("delete range",
                                        [&](Endpoint& e, grpc::ClientContext* c, auto* r) {

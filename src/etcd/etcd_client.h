@@ -31,6 +31,8 @@ class EtcdClient {
 
   Result<pb::TxnResponse> txn(const pb::TxnRequest& request);
   Result<pb::RangeResponse> range(const pb::RangeRequest& request);
+  // One key, outside any transaction (walbench's bare-etcd baseline).
+  Result<pb::PutResponse> put(const pb::PutRequest& request);
   Result<pb::DeleteRangeResponse> delete_range(const pb::DeleteRangeRequest& request);
   Result<pb::CompactionResponse> compact(const pb::CompactionRequest& request);
   // The status of whichever member answers.
