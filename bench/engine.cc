@@ -5,9 +5,9 @@
 namespace walbench {
 
 const std::vector<std::string>& engine_names() {
-  static const std::vector<std::string> names = {"wal-segmented", "wal-seed",       "sqlite",
-                                                 "rocksdb",       "leveldb",        "raw",
-                                                 "etcd-3node",    "etcd-3node-bare"};
+  static const std::vector<std::string> names = {
+      "wal-segmented", "wal-seed",   "sqlite",          "rocksdb",       "leveldb",
+      "raw",           "etcd-3node", "etcd-3node-bare", "etcd-3node-txn"};
   return names;
 }
 
@@ -40,7 +40,8 @@ std::unique_ptr<Engine> make_engine(const std::string& name) {
   if (name == "raw") return make_raw_engine();
 #ifdef WALBENCH_WITH_ETCD
   if (name == "etcd-3node") return make_etcd_engine();
-  if (name == "etcd-3node-bare") return make_etcd_bare_engine();
+  if (name == "etcd-3node-bare") return make_etcd_bare_engine(/*persist_txn=*/false);
+  if (name == "etcd-3node-txn") return make_etcd_bare_engine(/*persist_txn=*/true);
 #endif
   if (is_etcd_engine(name)) {
     throw EngineError(name + ": this walbench was built without etcd support (WAL_BUILD_ETCD=OFF)");

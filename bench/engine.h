@@ -71,7 +71,8 @@ std::unique_ptr<Engine> make_sqlite_engine();
 std::unique_ptr<Engine> make_rocksdb_engine();
 std::unique_ptr<Engine> make_leveldb_engine();
 std::unique_ptr<Engine> make_raw_engine();
-std::unique_ptr<Engine> make_etcd_engine();       // only with etcd_engines_built()
-std::unique_ptr<Engine> make_etcd_bare_engine();  // only with etcd_engines_built()
+std::unique_ptr<Engine> make_etcd_engine();  // only with etcd_engines_built()
+// A Put per message, or our persist transaction per message (`persist_txn`).
+std::unique_ptr<Engine> make_etcd_bare_engine(bool persist_txn);  // only with etcd_engines_built()
 
 }  // namespace walbench
