@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "wal/data_persistence.h"
+#include "wal/dedup_policy.h"
 #include "wal/state_interpreter.h"
 #include "wal/status.h"
 #include "wal/storage.h"
@@ -107,6 +108,10 @@ struct WriteAheadLogOptions {
   // A layout that contradicts the existing directory fails with kInvalidArgument.
   Layout layout = Layout::kAuto;
   SegmentedOptions segmented;
+  // How persist tells a duplicate. The policy is recorded in the directory
+  // (.wal.dedup) when it is kExact: opening a directory with the other policy
+  // than it was written with fails with kInvalidArgument.
+  DedupOptions dedup;
   // Largest accepted record (the serialised JSON); larger data is refused.
   size_t max_record_bytes = 16u << 20;
   // Told of problems that do not fail the call: a checkpoint that failed and
