@@ -64,7 +64,9 @@ DedupState::Verdict DedupState::classify(uint64_t id) const {
 
 std::optional<uint64_t> DedupState::max_recorded() const {
   if (!runs_.empty()) return std::prev(runs_.end())->second;
-  return low_water_mark_;
+  // Under kExact a fresh client's mark sits below the first id, with nothing recorded.
+  if (low_water_mark_ && *low_water_mark_ >= recorded_from_) return low_water_mark_;
+  return std::nullopt;
 }
 
 void DedupState::record(uint64_t id) {

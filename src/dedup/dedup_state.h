@@ -53,7 +53,7 @@ class DedupState {
   // to it, since no other id at or below it will ever be written.
   std::optional<uint64_t> low_water_mark() const { return low_water_mark_; }
   uint64_t recorded_from() const { return recorded_from_; }
-  // The highest recorded id, or the mark when nothing above it is recorded.
+  // The highest recorded id; empty when nothing is recorded.
   std::optional<uint64_t> max_recorded() const;
   // Open gaps above the mark (runs of recorded ids above it).
   size_t gap_count() const { return runs_.size(); }
