@@ -102,7 +102,8 @@ int run(int argc, char** argv) {
   app.add_flag("--tiny", tiny, "tiny sizes, for the smoke test (figures mean nothing)");
   app.add_option(
       "--engines", engines_text,
-      "comma-separated: wal-segmented,wal-seed,sqlite,rocksdb,leveldb,raw (default all)");
+      "comma-separated: wal-segmented,wal-segmented-exact,wal-seed,sqlite,rocksdb,leveldb,raw "
+      "(default all)");
   app.add_option("--scenarios", scenarios_text,
                  "comma-separated: sync-1t,sync-8t,batch-64,batch-1024,recovery-200k,scale,"
                  "clients-10k (default all)");

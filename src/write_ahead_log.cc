@@ -32,6 +32,14 @@ Result<Layout> parse_layout(std::string_view name) {
                                   "\"; the layouts are: auto, seed, segmented");
 }
 
+Result<DedupPolicy> parse_dedup_policy(std::string_view name) {
+  for (DedupPolicy policy : {DedupPolicy::kHighWaterMark, DedupPolicy::kExact}) {
+    if (name == dedup_policy_name(policy)) return policy;
+  }
+  return Status::invalid_argument("unknown dedup policy \"" + std::string(name) +
+                                  "\"; the policies are: high-water-mark, exact");
+}
+
 const char* outcome_name(PersistOutcome outcome) {
   switch (outcome) {
     case PersistOutcome::kWritten:

@@ -146,6 +146,13 @@ TEST(DedupState, MalformedSavedJsonIsCorruption) {
   }
 }
 
+TEST(DedupState, AFreshExactStateHasRecordedNothing) {
+  DedupState state{exact()};
+  EXPECT_FALSE(state.max_recorded()) << "its mark sits below the first id";
+  offer(state, 3);
+  EXPECT_EQ(state.max_recorded(), 3u);
+}
+
 TEST(DedupState, ALateIdIsOneBelowTheHighestRecorded) {
   DedupState state{exact()};
   EXPECT_FALSE(state.arrives_late(1));

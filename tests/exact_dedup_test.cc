@@ -8,7 +8,8 @@
 #include <set>
 
 #include "fault_injection_storage.h"
-#include "test_util.h"
+#include "segmented/snapshot.h"
+#include "segmented_test_util.h"
 #include "wal/list_state_interpreter.h"
 
 namespace wal::testing {
@@ -259,6 +260,48 @@ TEST_P(ExactDedupTest, CrashAtEveryCallOfALatePersistKeepsWhatWasAcknowledged) {
         });
   }
   EXPECT_GE(crash_points, 40);
+}
+
+// Memory and snapshot bytes per client on in-order traffic: the dedup state
+// is a mark, with no runs and no unfolded messages, as under the seed's rule.
+TEST(ExactDedupSegmentedTest, InOrderTrafficCostsAFewBytesPerClient) {
+  TempDir dir;
+  WriteAheadLogOptions options = segmented_options_for(dir.path());
+  options.dedup.policy = DedupPolicy::kExact;
+  options.segmented.checkpoint_bytes = 64 * 1024;
+  {
+    auto opened = WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(),
+                                      std::make_shared<FileSystemStorage>(), options);
+    ASSERT_TRUE(opened.is_ok()) << opened.status().to_string();
+    std::vector<PersistRequest> batch;
+    for (uint64_t id = 1; id <= 2000; ++id) {
+      for (int client = 0; client < 20; ++client) {
+        batch.push_back({"client-" + std::to_string(client), Json{{"content", "m"}}, id});
+      }
+      if (batch.size() >= 1000) {
+        ASSERT_TRUE((*opened)->persist_batch(batch).is_ok());
+        batch.clear();
+      }
+    }
+  }
+  const std::vector<std::string> snapshots = names_with_prefix(dir.path(), "snapshot-");
+  ASSERT_EQ(snapshots.size(), 1u);
+  FileSystemStorage storage;
+  size_t clients = 0;
+  auto loaded = segmented::load_snapshot(
+      storage, (dir.path() / snapshots[0]).string(),
+      segmented::parse_file_name(snapshots[0]).number,
+      [&](const segmented::SnapshotEntry& entry, std::string_view json) {
+        const Json frame = Json::parse(json);
+        EXPECT_TRUE(frame["pending"].empty()) << entry.client_id;
+        EXPECT_TRUE(frame["dedup"]["runs"].empty()) << entry.client_id;
+        // What exact adds to the high-water mark's frame: the wrapper and the mark.
+        EXPECT_LT(json.size() - dump_python_style(frame["state"]).size(), 120u) << json;
+        ++clients;
+        return Status::ok();
+      });
+  ASSERT_TRUE(loaded.is_ok()) << loaded.status().to_string();
+  EXPECT_EQ(clients, 20u);
 }
 
 INSTANTIATE_TEST_SUITE_P(Layouts, ExactDedupTest, ::testing::Values(Layout::kSegmented),

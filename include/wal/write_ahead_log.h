@@ -39,6 +39,9 @@ const char* layout_name(Layout layout);
 // The layout named "auto", "seed" or "segmented"; kInvalidArgument otherwise.
 Result<Layout> parse_layout(std::string_view name);
 
+// The policy named "high-water-mark" or "exact"; kInvalidArgument otherwise.
+Result<DedupPolicy> parse_dedup_policy(std::string_view name);
+
 // When a write of the segmented layout is durable.
 enum class SyncPolicy {
   // fdatasync before persist returns: a returned kWritten survives a power cut.

@@ -19,15 +19,20 @@ Result<DedupPolicy> parse_contents(const std::string& contents, const std::strin
 
 }  // namespace
 
+Result<DedupPolicy> read_dedup_policy(Storage& storage, const std::string& base_dir) {
+  const std::string path = join_path(base_dir, seed::kDedupFileName);
+  auto contents = storage.read_file(path);
+  if (contents.is_ok()) return parse_contents(*contents, path);
+  if (contents.status().code() == Code::kNotFound) return DedupPolicy::kHighWaterMark;
+  return contents.status();
+}
+
 Status check_dedup_policy(Storage& storage, const std::string& base_dir, DedupPolicy policy,
                           bool new_directory) {
   const std::string path = join_path(base_dir, seed::kDedupFileName);
-  auto contents = storage.read_file(path);
-  if (!contents.is_ok() && contents.status().code() != Code::kNotFound) return contents.status();
-  DedupPolicy recorded = DedupPolicy::kHighWaterMark;
-  if (contents.is_ok()) {
-    WAL_ASSIGN_OR_RETURN(recorded, parse_contents(*contents, path));
-  } else if (new_directory && policy == DedupPolicy::kExact) {
+  WAL_ASSIGN_OR_RETURN(const DedupPolicy recorded, read_dedup_policy(storage, base_dir));
+  const bool recorded_in_file = recorded != DedupPolicy::kHighWaterMark;
+  if (!recorded_in_file && new_directory && policy == DedupPolicy::kExact) {
     // Durable before the first message: a directory holding data under the
     // exact policy always says so.
     const std::string temp = join_path(base_dir, seed::temp_file_name(seed::kDedupFileName));

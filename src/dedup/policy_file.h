@@ -14,6 +14,10 @@ namespace wal {
 // Fails with kInvalidArgument when the directory was written with another
 // policy than `policy`. A directory that holds no data yet (`new_directory`)
 // takes `policy`: kExact is then recorded durably before anything is written.
+// The policy the directory was written with: kHighWaterMark when it records
+// none (or does not exist yet).
+Result<DedupPolicy> read_dedup_policy(Storage& storage, const std::string& base_dir);
+
 [[nodiscard]] Status check_dedup_policy(Storage& storage, const std::string& base_dir,
                                         DedupPolicy policy, bool new_directory);
 
