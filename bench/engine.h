@@ -12,6 +12,8 @@
 #include <string_view>
 #include <vector>
 
+#include <wal/dedup_policy.h>
+
 namespace walbench {
 
 // Thrown by engines on any error; a run that throws has failed its check.
@@ -66,7 +68,8 @@ bool is_etcd_engine(const std::string& name);
 bool etcd_engines_built();
 std::unique_ptr<Engine> make_engine(const std::string& name);
 
-std::unique_ptr<Engine> make_wal_engine(bool segmented);
+// Our WriteAheadLog in the segmented or the seed layout, under a dedup policy.
+std::unique_ptr<Engine> make_wal_engine(bool segmented, wal::DedupPolicy dedup);
 std::unique_ptr<Engine> make_sqlite_engine();
 std::unique_ptr<Engine> make_rocksdb_engine();
 std::unique_ptr<Engine> make_leveldb_engine();

@@ -106,9 +106,9 @@ int run(int argc, char** argv) {
   app.add_flag("--tiny", tiny, "tiny sizes, for the smoke test (figures mean nothing)");
   app.add_option(
       "--engines", engines_text,
-      "comma-separated: wal-segmented,wal-seed,sqlite,rocksdb,leveldb,raw (default all of these), "
-      "etcd-3node,etcd-3node-bare,etcd-3node-txn (a 3-member etcd on 127.0.0.1 that walbench "
-      "starts; only sync-1t and sync-8t)");
+      "comma-separated: wal-segmented,wal-segmented-exact,wal-seed,sqlite,rocksdb,leveldb,raw "
+      "(default all of these), etcd-3node,etcd-3node-bare,etcd-3node-txn (a 3-member etcd on "
+      "127.0.0.1 that walbench starts; only sync-1t and sync-8t)");
   app.add_option("--scenarios", scenarios_text,
                  "comma-separated: sync-1t,sync-8t,batch-64,batch-1024,recovery-200k,scale,"
                  "clients-10k (default all)");

@@ -52,7 +52,8 @@ uint64_t to_message_id(py::handle message_id) {
 PyWriteAheadLog::PyWriteAheadLog(py::object state_interpreter, py::object storage,
                                  std::string service_name, std::string base_dir,
                                  uint32_t checkpoint_threshold, size_t max_record_bytes,
-                                 const std::string& layout)
+                                 const std::string& layout, const std::string& dedup,
+                                 uint64_t dedup_window)
     : state_interpreter_(std::move(state_interpreter)),
       storage_(std::move(storage)),
       service_name_(std::move(service_name)),
@@ -71,6 +72,10 @@ PyWriteAheadLog::PyWriteAheadLog(py::object state_interpreter, py::object storag
   wal::Result<wal::Layout> parsed_layout = wal::parse_layout(layout);
   if (!parsed_layout.is_ok()) throw_status(parsed_layout.status());
   options.layout = *parsed_layout;
+  wal::Result<wal::DedupPolicy> parsed_dedup = wal::parse_dedup_policy(dedup);
+  if (!parsed_dedup.is_ok()) throw_status(parsed_dedup.status());
+  options.dedup.policy = *parsed_dedup;
+  options.dedup.window = dedup_window;
   take_python_error();  // drop a stale one (GIL held)
   wal::Result<std::unique_ptr<wal::WriteAheadLog>> opened = [&] {
     // Recovery reads every client's files and may call a Python interpreter.

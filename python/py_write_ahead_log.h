@@ -23,7 +23,7 @@ class PyWriteAheadLog {
  public:
   PyWriteAheadLog(py::object state_interpreter, py::object storage, std::string service_name,
                   std::string base_dir, uint32_t checkpoint_threshold, size_t max_record_bytes,
-                  const std::string& layout);
+                  const std::string& layout, const std::string& dedup, uint64_t dedup_window);
   ~PyWriteAheadLog();
 
   // "written" or "duplicate".

@@ -105,23 +105,27 @@ void bind_write_ahead_log(py::module_& m) {
   py::class_<PyWriteAheadLog>(m, "WriteAheadLog",
                               "A durable, deduplicating per-client message log in base_dir.")
       .def(py::init<py::object, py::object, std::string, std::string, uint32_t, size_t,
-                    const std::string&>(),
+                    const std::string&, const std::string&, uint64_t>(),
            py::arg("state_interpreter"), py::arg("storage"), py::arg("service_name") = "wal",
            py::arg("base_dir") = "/app/wal", py::arg("checkpoint_threshold") = 3,
-           py::arg("max_record_bytes") = size_t{16} << 20, py::arg("layout") = "auto")
+           py::arg("max_record_bytes") = size_t{16} << 20, py::arg("layout") = "auto",
+           py::arg("dedup") = "high-water-mark",
+           py::arg("dedup_window") = wal::DedupOptions{}.window)
       .def(
           "persist",
           [](PyWriteAheadLog& self, const std::string& client_id, py::handle data,
              py::handle message_id) {
-            self.persist_outcome(client_id, data, message_id);
-            return true;  // the seed's contract; failures raise instead of returning False
+            // The seed's contract: True means the caller may acknowledge.
+            // Failures raise; only a too-old id (exact dedup) returns False.
+            return self.persist_outcome(client_id, data, message_id) != "too-old";
           },
           py::arg("client_id"), py::arg("data"), py::arg("message_id"),
           "Records data durably. True once recorded now or before (acknowledge the message); "
-          "raises wal.WalError when it could not be recorded.")
+          "False when dedup='exact' finds the id below the window of tracked ids (not recorded: "
+          "dead-letter it); raises wal.WalError when it could not be recorded.")
       .def("persist_outcome", &PyWriteAheadLog::persist_outcome, py::arg("client_id"),
            py::arg("data"), py::arg("message_id"),
-           "As persist, but returns 'written' or 'duplicate'.")
+           "As persist, but returns 'written', 'duplicate' or 'too-old'.")
       .def("retrieve", &PyWriteAheadLog::retrieve, py::arg("client_id"),
            "The client's merged state; the interpreter's empty state for an unknown client.")
       .def(

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "dedup/policy_file.h"
 #include "engine.h"
 #include "layout.h"
 #include "seed/file_names.h"
@@ -31,8 +32,24 @@ Result<Layout> parse_layout(std::string_view name) {
                                   "\"; the layouts are: auto, seed, segmented");
 }
 
+Result<DedupPolicy> parse_dedup_policy(std::string_view name) {
+  for (DedupPolicy policy : {DedupPolicy::kHighWaterMark, DedupPolicy::kExact}) {
+    if (name == dedup_policy_name(policy)) return policy;
+  }
+  return Status::invalid_argument("unknown dedup policy \"" + std::string(name) +
+                                  "\"; the policies are: high-water-mark, exact");
+}
+
 const char* outcome_name(PersistOutcome outcome) {
-  return outcome == PersistOutcome::kWritten ? "written" : "duplicate";
+  switch (outcome) {
+    case PersistOutcome::kWritten:
+      return "written";
+    case PersistOutcome::kDuplicate:
+      return "duplicate";
+    case PersistOutcome::kTooOld:
+      return "too-old";
+  }
+  return "unknown";
 }
 
 Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open(
@@ -43,6 +60,9 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open(
   if (options.base_dir.empty()) return Status::invalid_argument("base_dir is empty");
   if (options.checkpoint_threshold == 0) {
     return Status::invalid_argument("checkpoint_threshold must be at least 1");
+  }
+  if (options.dedup.window == 0 || options.dedup.max_gaps == 0) {
+    return Status::invalid_argument("dedup.window and dedup.max_gaps must be at least 1");
   }
   if (!options.on_warning) {
     // Never swallowed: without a handler, warnings go where operators look.
@@ -56,6 +76,8 @@ Result<std::unique_ptr<WriteAheadLog>> WriteAheadLog::open(
   WAL_ASSIGN_OR_RETURN(std::unique_ptr<FileLock> lock,
                        storage->lock_file(join_path(options.base_dir, seed::kLockFileName)));
   WAL_ASSIGN_OR_RETURN(Layout found, detect_layout(*storage, options.base_dir));
+  WAL_RETURN_IF_ERROR(check_dedup_policy(*storage, options.base_dir, options.dedup.policy,
+                                         /*new_directory=*/found == Layout::kAuto));
   WAL_ASSIGN_OR_RETURN(options.layout, choose_layout(options.layout, found, options.base_dir));
   std::unique_ptr<Engine> engine;
   if (options.layout == Layout::kSeed) {

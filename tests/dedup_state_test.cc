@@ -1,6 +1,8 @@
 // DedupState: the two policies, the window, and a model of exactness.
 #include "dedup/dedup_state.h"
 
+#include "dedup/saved_json.h"
+
 #include <gtest/gtest.h>
 
 #include <algorithm>
@@ -104,14 +106,60 @@ TEST(DedupState, RecoveredStateAnswersAsBefore) {
     ASSERT_EQ(offer(live, id), Verdict::kNew);
     recorded.push_back(id);
   }
-  // A checkpoint keeps the mark and where recorded ids begin; the ids above
-  // the mark are the logs still live.
-  DedupState recovered{options, live.low_water_mark(), live.recorded_from()};
-  std::sort(recorded.begin(), recorded.end());
-  for (uint64_t id : recorded) {
-    if (!live.low_water_mark() || id > *live.low_water_mark()) recovered.record(id);
-  }
+  const DedupState::Saved saved = live.save();
+  ASSERT_TRUE(DedupState::is_valid(saved));
+  DedupState recovered{options, saved};
+  EXPECT_EQ(recovered.save(), saved);
   for (uint64_t id = 0; id <= 15; ++id) EXPECT_EQ(recovered.classify(id), live.classify(id)) << id;
+}
+
+TEST(DedupState, SavedStatesThatBreakTheInvariantsAreInvalid) {
+  using Saved = DedupState::Saved;
+  EXPECT_TRUE(DedupState::is_valid(Saved{4, 1, {{6, 7}, {9, 9}}}));
+  EXPECT_TRUE(DedupState::is_valid(Saved{}));
+  EXPECT_FALSE(DedupState::is_valid(Saved{4, 1, {{5, 7}}})) << "touches the mark";
+  EXPECT_FALSE(DedupState::is_valid(Saved{4, 1, {{3, 7}}})) << "below the mark";
+  EXPECT_FALSE(DedupState::is_valid(Saved{4, 1, {{6, 7}, {8, 9}}})) << "runs touch";
+  EXPECT_FALSE(DedupState::is_valid(Saved{4, 1, {{9, 9}, {6, 7}}})) << "out of order";
+  EXPECT_FALSE(DedupState::is_valid(Saved{4, 1, {{8, 7}}})) << "first after last";
+  EXPECT_FALSE(DedupState::is_valid(Saved{4, 6, {}})) << "recorded ids begin above the mark";
+}
+
+TEST(DedupState, SavedStateRoundTripsThroughJson) {
+  const DedupState::Saved saved{4, 2, {{6, 7}, {9, UINT64_MAX}}};
+  auto parsed = dedup_from_json(dedup_to_json(saved), "checkpoint");
+  ASSERT_TRUE(parsed.is_ok()) << parsed.status().to_string();
+  EXPECT_EQ(*parsed, saved);
+  auto none = dedup_from_json(dedup_to_json(DedupState::Saved{}), "checkpoint");
+  ASSERT_TRUE(none.is_ok());
+  EXPECT_FALSE(none->low_water_mark);
+}
+
+TEST(DedupState, MalformedSavedJsonIsCorruption) {
+  for (const char* text : {R"([])", R"({"recorded_from": 1, "runs": []})",
+                           R"({"low_water_mark": -1, "recorded_from": 1, "runs": []})",
+                           R"({"low_water_mark": 4, "recorded_from": 1, "runs": [[6]]})",
+                           R"({"low_water_mark": 4, "recorded_from": 1, "runs": [[3, 7]]})"}) {
+    auto parsed = dedup_from_json(Json::parse(text), "cp");
+    ASSERT_FALSE(parsed.is_ok()) << text;
+    EXPECT_EQ(parsed.status().code(), Code::kCorruption) << text;
+  }
+}
+
+TEST(DedupState, AFreshExactStateHasRecordedNothing) {
+  DedupState state{exact()};
+  EXPECT_FALSE(state.max_recorded()) << "its mark sits below the first id";
+  offer(state, 3);
+  EXPECT_EQ(state.max_recorded(), 3u);
+}
+
+TEST(DedupState, ALateIdIsOneBelowTheHighestRecorded) {
+  DedupState state{exact()};
+  EXPECT_FALSE(state.arrives_late(1));
+  offer(state, 1);
+  offer(state, 3);
+  EXPECT_TRUE(state.arrives_late(2));
+  EXPECT_FALSE(state.arrives_late(4));
 }
 
 // Random permutations of redelivered traffic against a model (a std::set):

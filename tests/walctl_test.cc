@@ -191,6 +191,45 @@ TEST_F(WalctlTest, InterpreterOptionChoosesHowEveryCommandMerges) {
   }
 }
 
+// ---- dedup ---------------------------------------------------------------------
+
+TEST_F(WalctlTest, ExactDedupWritesALateIdAndLaterCommandsFollowTheDirectory) {
+  layout_ = {"--layout", "segmented"};
+  const std::vector<std::string> list = {"--interpreter", "list"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), list.begin(), list.end());
+    return args;
+  };
+  EXPECT_EQ(walctl(with({"--dedup", "exact", "persist", "c", "6", "6"})).out,
+            "{\"outcome\":\"written\"}\n");
+  // --dedup auto (the default) reads the policy the directory records.
+  auto late = walctl(with({"persist", "c", "5", "5"}));
+  EXPECT_EQ(late.out, "{\"outcome\":\"written\"}\n") << late.err;
+  EXPECT_EQ(walctl(with({"persist", "c", "5", "5"})).out, "{\"outcome\":\"duplicate\"}\n");
+  EXPECT_EQ(walctl(with({"retrieve", "c"})).out, "{\"messages\":[5,6]}\n");
+  auto verified = walctl(with({"verify"}));
+  EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+
+  auto other = walctl(with({"--dedup", "high-water-mark", "persist", "c", "4", "4"}));
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.err.find("--dedup exact"), std::string::npos) << other.err;
+}
+
+TEST_F(WalctlTest, IdBelowTheExactWindowIsTooOld) {
+  layout_ = {"--layout", "segmented"};
+  const std::vector<std::string> exact = {"--dedup", "exact", "--dedup-window", "10"};
+  auto with = [&](std::vector<std::string> args) {
+    args.insert(args.begin(), exact.begin(), exact.end());
+    return args;
+  };
+  ASSERT_EQ(walctl(with({"persist", "c", "1", "{}"})).exit_code, 0);
+  ASSERT_EQ(walctl(with({"persist", "c", "30", "{}"})).exit_code, 0);
+  EXPECT_EQ(walctl(with({"persist", "c", "5", "{}"})).out, "{\"outcome\":\"too-old\"}\n");
+  auto ingested = walctl(with({"ingest"}), R"({"client": "c", "id": 4, "data": {}})"
+                                           "\n");
+  EXPECT_NE(ingested.out.find("\"outcome\":\"too-old\""), std::string::npos) << ingested.out;
+}
+
 TEST_F(WalctlTest, DefaultInterpreterIsConsumer) {
   ASSERT_EQ(walctl({"persist", "c", "1", R"({"content": "x", "k": 1})"}).exit_code, 0);
   EXPECT_EQ(walctl({"retrieve", "c"}).out,

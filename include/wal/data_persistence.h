@@ -15,10 +15,15 @@ namespace wal {
 // What persist did with a message.
 enum class PersistOutcome {
   kWritten,    // recorded now, durably
-  kDuplicate,  // an id at or below the client's highest recorded id: skipped
+  kDuplicate,  // recorded before (DedupPolicy says how that is decided): skipped
+  // DedupPolicy::kExact only: the id is below the window of ids still tracked
+  // for the client, so whether it was recorded is no longer known. Nothing was
+  // written. The caller must not treat the message as done: it is a message
+  // that arrived too late, to be dead-lettered or handled by hand.
+  kTooOld,
 };
 
-// "written" or "duplicate".
+// "written", "duplicate" or "too-old".
 const char* outcome_name(PersistOutcome outcome);
 
 struct ClientSummary {

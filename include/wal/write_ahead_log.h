@@ -22,6 +22,7 @@
 #include <vector>
 
 #include "wal/data_persistence.h"
+#include "wal/dedup_policy.h"
 #include "wal/state_interpreter.h"
 #include "wal/status.h"
 #include "wal/storage.h"
@@ -37,6 +38,9 @@ enum class Layout {
 const char* layout_name(Layout layout);
 // The layout named "auto", "seed" or "segmented"; kInvalidArgument otherwise.
 Result<Layout> parse_layout(std::string_view name);
+
+// The policy named "high-water-mark" or "exact"; kInvalidArgument otherwise.
+Result<DedupPolicy> parse_dedup_policy(std::string_view name);
 
 // When a write of the segmented layout is durable.
 enum class SyncPolicy {
@@ -107,6 +111,10 @@ struct WriteAheadLogOptions {
   // A layout that contradicts the existing directory fails with kInvalidArgument.
   Layout layout = Layout::kAuto;
   SegmentedOptions segmented;
+  // How persist tells a duplicate. The policy is recorded in the directory
+  // (.wal.dedup) when it is kExact: opening a directory with the other policy
+  // than it was written with fails with kInvalidArgument.
+  DedupOptions dedup;
   // Largest accepted record (the serialised JSON); larger data is refused.
   size_t max_record_bytes = 16u << 20;
   // Told of problems that do not fail the call: a checkpoint that failed and

@@ -16,13 +16,41 @@ DedupState::DedupState(const DedupOptions& options) : options_(options) {
   }
 }
 
-DedupState::DedupState(const DedupOptions& options, std::optional<uint64_t> low_water_mark,
-                       uint64_t recorded_from)
-    : DedupState(options) {
-  if (low_water_mark && (!low_water_mark_ || *low_water_mark > *low_water_mark_)) {
-    low_water_mark_ = low_water_mark;
-    recorded_from_ = options_.policy == DedupPolicy::kExact ? recorded_from : 0;
+DedupState::DedupState(const DedupOptions& options, const Saved& saved) : DedupState(options) {
+  if (saved.low_water_mark && (!low_water_mark_ || *saved.low_water_mark > *low_water_mark_)) {
+    low_water_mark_ = saved.low_water_mark;
+    recorded_from_ = options_.policy == DedupPolicy::kExact ? saved.recorded_from : 0;
   }
+  if (options_.policy != DedupPolicy::kExact) return;
+  for (const auto& [first, last] : saved.runs) {
+    if (low_water_mark_ && first <= *low_water_mark_) continue;  // below the first id
+    runs_[first] = last;
+  }
+}
+
+DedupState::Saved DedupState::save() const {
+  return Saved{low_water_mark_, recorded_from_, {runs_.begin(), runs_.end()}};
+}
+
+bool DedupState::is_valid(const Saved& saved) {
+  if (saved.low_water_mark && saved.recorded_from > 0 &&
+      saved.recorded_from - 1 > *saved.low_water_mark) {
+    return false;
+  }
+  std::optional<uint64_t> previous_last = saved.low_water_mark;
+  for (const auto& [first, last] : saved.runs) {
+    if (first > last) return false;
+    // Runs are separated by a gap from the mark and from each other.
+    if (previous_last && (first <= *previous_last || first - *previous_last < 2)) return false;
+    if (!previous_last && first == 0) return false;  // would have been absorbed
+    previous_last = last;
+  }
+  return true;
+}
+
+bool DedupState::arrives_late(uint64_t id) const {
+  const std::optional<uint64_t> highest = max_recorded();
+  return highest && id < *highest;
 }
 
 DedupState::Verdict DedupState::classify(uint64_t id) const {
@@ -36,7 +64,9 @@ DedupState::Verdict DedupState::classify(uint64_t id) const {
 
 std::optional<uint64_t> DedupState::max_recorded() const {
   if (!runs_.empty()) return std::prev(runs_.end())->second;
-  return low_water_mark_;
+  // Under kExact a fresh client's mark sits below the first id, with nothing recorded.
+  if (low_water_mark_ && *low_water_mark_ >= recorded_from_) return low_water_mark_;
+  return std::nullopt;
 }
 
 void DedupState::record(uint64_t id) {

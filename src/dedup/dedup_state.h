@@ -14,6 +14,8 @@
 #include <cstdint>
 #include <map>
 #include <optional>
+#include <utility>
+#include <vector>
 
 #include "wal/dedup_policy.h"
 
@@ -23,12 +25,25 @@ class DedupState {
  public:
   enum class Verdict { kNew, kDuplicate, kTooOld };
 
+  // What a checkpoint keeps of a client's state to restore it exactly.
+  struct Saved {
+    std::optional<uint64_t> low_water_mark;
+    uint64_t recorded_from = 0;
+    std::vector<std::pair<uint64_t, uint64_t>> runs;  // first and last id, ascending
+    friend bool operator==(const Saved&, const Saved&) = default;
+  };
+
   // A client with nothing recorded.
   explicit DedupState(const DedupOptions& options);
-  // A client recovered from a checkpoint: its mark (empty when it had none)
-  // and, under kExact, where the recorded ids below the mark begin.
-  DedupState(const DedupOptions& options, std::optional<uint64_t> low_water_mark,
-             uint64_t recorded_from);
+  // A client as a checkpoint saved it. Under kHighWaterMark only the mark
+  // counts. A saved state that breaks the invariants (runs overlapping, out of
+  // order, at or below the mark) is not checked here: see is_valid().
+  DedupState(const DedupOptions& options, const Saved& saved);
+
+  Saved save() const;
+  // Whether `saved` could have come from save(): what a reader of a
+  // checkpoint checks before trusting it.
+  static bool is_valid(const Saved& saved);
 
   Verdict classify(uint64_t id) const;
   // Records an id that classify() called kNew.
@@ -38,10 +53,14 @@ class DedupState {
   // to it, since no other id at or below it will ever be written.
   std::optional<uint64_t> low_water_mark() const { return low_water_mark_; }
   uint64_t recorded_from() const { return recorded_from_; }
-  // The highest recorded id, or the mark when nothing above it is recorded.
+  // The highest recorded id; empty when nothing is recorded.
   std::optional<uint64_t> max_recorded() const;
   // Open gaps above the mark (runs of recorded ids above it).
   size_t gap_count() const { return runs_.size(); }
+  // Whether recording `id` would put it before an id already recorded above
+  // the mark or equal to it: the merged state must then be rebuilt in id order.
+  bool arrives_late(uint64_t id) const;
+  DedupPolicy policy() const { return options_.policy; }
 
  private:
   void absorb_adjacent_run();

@@ -12,8 +12,9 @@ Result<PersistOutcome> CachingPersistence::persist(std::string_view client_id, c
   begin_change(client_id);
   Result<PersistOutcome> outcome = inner_->persist(client_id, data, message_id);
   // A failed persist may still have recorded the message (a sync that failed
-  // after the write): only a duplicate is sure to have changed nothing.
-  end_change(client_id, !outcome.is_ok() || *outcome != PersistOutcome::kDuplicate);
+  // after the write): only an outcome other than kWritten is sure to have
+  // changed nothing.
+  end_change(client_id, !outcome.is_ok() || *outcome == PersistOutcome::kWritten);
   return outcome;
 }
 
@@ -24,7 +25,7 @@ Result<std::vector<PersistOutcome>> CachingPersistence::persist_batch(
   for (size_t i = 0; i < batch.size(); ++i) {
     // As in persist; a failed batch may have recorded any of its messages.
     end_change(batch[i].client_id,
-               !outcomes.is_ok() || (*outcomes)[i] != PersistOutcome::kDuplicate);
+               !outcomes.is_ok() || (*outcomes)[i] == PersistOutcome::kWritten);
   }
   return outcomes;
 }

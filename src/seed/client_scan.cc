@@ -42,7 +42,8 @@ Result<BaseDirListing> list_base_dir(Storage& storage, const std::string& base_d
             [](const DirEntry& a, const DirEntry& b) { return a.name < b.name; });
   BaseDirListing listing;
   for (const DirEntry& entry : entries) {
-    if (entry.name == kLockFileName || entry.name == kTrashDirName ||
+    if (entry.name == kLockFileName || entry.name == kDedupFileName ||
+        entry.name == kTrashDirName ||
         entry.name == kQuarantineDirName) {
       continue;
     }

@@ -4,6 +4,7 @@
 //   <base>/<client>/checkpoint_<timestamp>.log
 //   <base>/<client>/<one of the above>.tmp     a write not yet complete
 //   <base>/.wal.lock                            held by the open instance
+//   <base>/.wal.dedup                           the dedup policy, when not the seed's
 //   <base>/.trash/                              clients being cleared
 //   <base>/.quarantine/<client>/                damaged files `walctl repair` set aside
 //
@@ -23,6 +24,7 @@ namespace wal::seed {
 using wal::join_path;
 
 inline constexpr std::string_view kLockFileName = ".wal.lock";
+inline constexpr std::string_view kDedupFileName = ".wal.dedup";
 inline constexpr std::string_view kTrashDirName = ".trash";
 inline constexpr std::string_view kQuarantineDirName = ".quarantine";
 inline constexpr std::string_view kTempSuffix = ".tmp";

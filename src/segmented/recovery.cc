@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "seed/file_names.h"
+#include "segmented/client_checkpoint.h"
 #include "segmented/coding.h"
 #include "segmented/file_names.h"
 #include "segmented/record_reader.h"
@@ -29,8 +30,8 @@ const char* mode_name(RecoveryMode mode) {
 class Recoverer {
  public:
   Recoverer(Storage& storage, const std::string& base_dir, RecoveryMode mode,
-            RecoveryReport* report)
-      : storage_(storage), base_dir_(base_dir), mode_(mode), report_(report) {}
+            RecoveryReport* report, const DedupOptions& dedup)
+      : storage_(storage), base_dir_(base_dir), mode_(mode), report_(report), dedup_(dedup) {}
 
   Result<Recovered> run() {
     WAL_RETURN_IF_ERROR(list());
@@ -38,7 +39,7 @@ class Recoverer {
     WAL_RETURN_IF_ERROR(replay());
     WAL_RETURN_IF_ERROR(open_segments());
     for (const auto& [client_id, client] : out_.clients) {
-      if (client.max_message_id) ++report_->clients;
+      if (client.dedup.max_recorded()) ++report_->clients;
     }
     if (!removed_.empty()) WAL_RETURN_IF_ERROR(storage_.sync_dir(base_dir_));
     return std::move(out_);
@@ -77,7 +78,8 @@ class Recoverer {
         snapshots_[parsed.number] = entry.name;
       } else if (file && parsed.kind == FileKind::kFree) {
         out_.free_numbers.push_back(parsed.number);
-      } else if (entry.name != kLayoutFileName && entry.name != seed::kLockFileName) {
+      } else if (entry.name != kLayoutFileName && entry.name != seed::kLockFileName &&
+                 entry.name != seed::kDedupFileName) {
         note(path(entry.name), "ignored", "not a file of the segmented layout");
       }
     }
@@ -94,7 +96,19 @@ class Recoverer {
         WAL_RETURN_IF_ERROR(remove(file, "removed", "superseded snapshot"));
         continue;
       }
-      auto loaded = load_snapshot(storage_, file, it->first);
+      std::map<std::string, DedupState::Saved, std::less<>> saved;
+      const auto read_dedup = [&](const SnapshotEntry& entry, std::string_view json) -> Status {
+        WAL_ASSIGN_OR_RETURN(ClientCheckpoint checkpoint,
+                             decode_client_checkpoint(dedup_.policy, json, entry.max_message_id,
+                                                      file, entry.offset));
+        saved[entry.client_id] = std::move(checkpoint.dedup);
+        return Status::ok();
+      };
+      // Under kHighWaterMark the frame's id is the whole dedup state.
+      const bool exact = dedup_.policy == DedupPolicy::kExact;
+      std::function<Status(const SnapshotEntry&, std::string_view)> on_client;
+      if (exact) on_client = read_dedup;
+      auto loaded = load_snapshot(storage_, file, it->first, on_client);
       if (!loaded.is_ok()) {
         if (strict() || loaded.status().code() != Code::kCorruption) return loaded.status();
         // Never removed: damage is for an operator to see.
@@ -104,8 +118,9 @@ class Recoverer {
       out_.snapshot = std::move(loaded).value();
       ++report_->checkpoints;
       for (SnapshotEntry& entry : out_.snapshot->clients) {
-        RecoveredClient& client = out_.clients[entry.client_id];
-        client.max_message_id = entry.max_message_id;
+        RecoveredClient& client = find_or_add(entry.client_id);
+        client.dedup = DedupState(dedup_, exact ? saved[entry.client_id]
+                                                : DedupState::Saved{entry.max_message_id, 0, {}});
         client.snapshot = std::move(entry);
       }
       out_.snapshot->clients.clear();
@@ -316,9 +331,9 @@ class Recoverer {
       PersistPayload persist;
       if (!decode_persist(frame.payload, &persist)) return false;
       RecoveredClient& client = find_or_add(persist.client_id);
-      // At or below the mark: already in the snapshot, which may reach past its cut.
-      if (client.max_message_id && persist.message_id <= *client.max_message_id) return true;
-      client.max_message_id = persist.message_id;
+      // Recorded already: in the snapshot, which may reach past its cut.
+      if (client.dedup.classify(persist.message_id) != DedupState::Verdict::kNew) return true;
+      client.dedup.record(persist.message_id);
       client.records.push_back(location);
       return true;
     }
@@ -332,7 +347,7 @@ class Recoverer {
   RecoveredClient& find_or_add(std::string_view client_id) {
     auto it = out_.clients.find(client_id);
     if (it == out_.clients.end())
-      it = out_.clients.emplace(std::string(client_id), RecoveredClient{}).first;
+      it = out_.clients.emplace(std::string(client_id), RecoveredClient(dedup_)).first;
     return it->second;
   }
 
@@ -375,6 +390,7 @@ class Recoverer {
   const std::string base_dir_;
   const RecoveryMode mode_;
   RecoveryReport* report_;
+  const DedupOptions dedup_;
   std::map<uint64_t, std::string> segments_;
   std::map<uint64_t, std::string> snapshots_;
   std::vector<std::string> removed_;
@@ -387,8 +403,8 @@ class Recoverer {
 }  // namespace
 
 Result<Recovered> recover(Storage& storage, const std::string& base_dir, RecoveryMode mode,
-                          RecoveryReport* report) {
-  return Recoverer(storage, base_dir, mode, report).run();
+                          RecoveryReport* report, const DedupOptions& dedup) {
+  return Recoverer(storage, base_dir, mode, report, dedup).run();
 }
 
 }  // namespace wal::segmented

@@ -1,6 +1,6 @@
 // Start-up of a segmented directory: the latest valid snapshot, then the log
 // after it, segment by segment, with damage handled as the RecoveryMode says.
-// Rebuilds the in-memory index (per client: highest id, snapshot frame,
+// Rebuilds the in-memory index (per client: dedup state, snapshot frame,
 // record locations after it) and says where the writer continues.
 #pragma once
 
@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "dedup/dedup_state.h"
 #include "segmented/log_writer.h"
 #include "segmented/segment_allocator.h"
 #include "segmented/snapshot.h"
@@ -20,7 +21,8 @@
 namespace wal::segmented {
 
 struct RecoveredClient {
-  std::optional<uint64_t> max_message_id;
+  explicit RecoveredClient(const DedupOptions& options) : dedup(options) {}
+  DedupState dedup;
   std::optional<SnapshotEntry> snapshot;  // its frame in the loaded snapshot
   std::vector<Location> records;          // after the snapshot, in log order
 };
@@ -43,7 +45,9 @@ struct Recovered {
   uint64_t log_bytes = 0;  // bytes of log after the snapshot: the checkpoint cadence
 };
 
+// `dedup` says how the snapshot's client frames read (client_checkpoint.h)
+// and which replayed records are new.
 Result<Recovered> recover(Storage& storage, const std::string& base_dir, RecoveryMode mode,
-                          RecoveryReport* report);
+                          RecoveryReport* report, const DedupOptions& dedup = {});
 
 }  // namespace wal::segmented

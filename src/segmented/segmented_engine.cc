@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <set>
 
 #include "interpreter/checked_format.h"
 #include "segmented/file_names.h"
@@ -17,7 +18,8 @@ SegmentedEngine::SegmentedEngine(std::shared_ptr<StateInterpreter> interpreter,
     : interpreter_(std::move(interpreter)),
       storage_(std::move(storage)),
       options_(std::move(options)),
-      cache_(options_.segmented.state_cache_bytes) {}
+      cache_(options_.segmented.state_cache_bytes),
+      clients_([this] { return std::make_shared<Client>(options_.dedup); }) {}
 
 Result<std::unique_ptr<WriteAheadLog::Engine>> SegmentedEngine::open(
     std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
@@ -34,9 +36,9 @@ Result<std::unique_ptr<WriteAheadLog::Engine>> SegmentedEngine::open(
   engine->lock_ = std::move(lock);
   engine->report_.layout = Layout::kSegmented;
   WAL_RETURN_IF_ERROR(engine->ensure_layout_file());
-  WAL_ASSIGN_OR_RETURN(Recovered recovered,
-                       recover(*engine->storage_, engine->options_.base_dir,
-                               engine->options_.segmented.recovery_mode, &engine->report_));
+  WAL_ASSIGN_OR_RETURN(Recovered recovered, recover(*engine->storage_, engine->options_.base_dir,
+                                                    engine->options_.segmented.recovery_mode,
+                                                    &engine->report_, engine->options_.dedup));
   WAL_RETURN_IF_ERROR(engine->start(std::move(recovered)));
   return std::unique_ptr<WriteAheadLog::Engine>(std::move(engine));
 }
@@ -113,8 +115,8 @@ Status SegmentedEngine::start(Recovered recovered) {
   next_snapshot_number_ = recovered.next_snapshot_number;
   recovered_log_bytes_ = recovered.log_bytes;
   for (auto& [client_id, recovered_client] : recovered.clients) {
-    auto client = std::make_shared<Client>();
-    client->max_message_id = recovered_client.max_message_id;
+    auto client = std::make_shared<Client>(options_.dedup);
+    client->dedup = recovered_client.dedup;
     if (recovered_client.snapshot) {
       client->snapshot = SnapshotRef{snapshot_, recovered_client.snapshot->offset,
                                      recovered_client.snapshot->size};
@@ -137,7 +139,7 @@ Result<std::vector<ClientSummary>> SegmentedEngine::clients() {
   std::vector<ClientSummary> summaries;
   for (const auto& [client_id, client] : all) {
     std::lock_guard lock(client->mutex);
-    if (client->max_message_id) summaries.push_back({client_id, client->max_message_id});
+    if (auto highest = client->dedup.max_recorded()) summaries.push_back({client_id, highest});
   }
   return summaries;
 }
@@ -168,14 +170,21 @@ Result<PersistOutcome> SegmentedEngine::persist(std::string_view client_id, cons
   {
     std::lock_guard lock(client->mutex);
     WAL_RETURN_IF_ERROR(failure_.check());
-    if (client->max_message_id && message_id <= *client->max_message_id) {
-      return PersistOutcome::kDuplicate;  // the record that set the mark is durable
+    switch (client->dedup.classify(message_id)) {
+      case DedupState::Verdict::kDuplicate:
+        return PersistOutcome::kDuplicate;  // the record that made it one is durable
+      case DedupState::Verdict::kTooOld:
+        return PersistOutcome::kTooOld;
+      case DedupState::Verdict::kNew:
+        break;
     }
     WAL_ASSIGN_OR_RETURN(LogWriter::Appended appended,
                          writer_->append({RecordToAppend{RecordType::kPersist, payload}}));
     WAL_RETURN_IF_ERROR(writer_->commit(appended.ticket));
+    // A cached state merged the later ids already: it cannot take this one in its place.
+    if (client->dedup.arrives_late(message_id)) cache_.erase(std::string(client_id));
     client->records.push_back(appended.locations.front());
-    client->max_message_id = message_id;
+    client->dedup.record(message_id);
   }
   after_write();
   return PersistOutcome::kWritten;
@@ -203,14 +212,19 @@ Result<std::vector<PersistOutcome>> SegmentedEngine::persist_batch(
   WAL_RETURN_IF_ERROR(failure_.check());
 
   std::vector<PersistOutcome> outcomes(batch.size(), PersistOutcome::kDuplicate);
-  std::map<std::string_view, std::optional<uint64_t>> marks;
-  for (auto& [client_id, client] : involved) marks[client_id] = client->max_message_id;
+  // Each client's dedup state as it will be once the batch is durable.
+  std::map<std::string_view, DedupState> after;
+  std::set<std::string_view> late;  // clients a message of the batch arrives late for
+  for (auto& [client_id, client] : involved) after.emplace(client_id, client->dedup);
   std::vector<RecordToAppend> records;
   std::vector<size_t> written;  // indexes into batch, in append order
   for (size_t i = 0; i < batch.size(); ++i) {
-    std::optional<uint64_t>& mark = marks[batch[i].client_id];
-    if (mark && batch[i].message_id <= *mark) continue;
-    mark = batch[i].message_id;
+    DedupState& dedup = after.at(batch[i].client_id);
+    const DedupState::Verdict verdict = dedup.classify(batch[i].message_id);
+    if (verdict == DedupState::Verdict::kTooOld) outcomes[i] = PersistOutcome::kTooOld;
+    if (verdict != DedupState::Verdict::kNew) continue;
+    if (dedup.arrives_late(batch[i].message_id)) late.insert(batch[i].client_id);
+    dedup.record(batch[i].message_id);
     outcomes[i] = PersistOutcome::kWritten;
     records.push_back(RecordToAppend{RecordType::kPersist, payloads[i]});
     written.push_back(i);
@@ -219,10 +233,10 @@ Result<std::vector<PersistOutcome>> SegmentedEngine::persist_batch(
   WAL_ASSIGN_OR_RETURN(LogWriter::Appended appended, writer_->append(records));
   WAL_RETURN_IF_ERROR(writer_->commit(appended.ticket));  // one durability point for all
   for (size_t k = 0; k < written.size(); ++k) {
-    Client& client = *involved[batch[written[k]].client_id];
-    client.records.push_back(appended.locations[k]);
-    client.max_message_id = batch[written[k]].message_id;
+    involved[batch[written[k]].client_id]->records.push_back(appended.locations[k]);
   }
+  for (auto& [client_id, dedup] : after) involved[client_id]->dedup = std::move(dedup);
+  for (std::string_view client_id : late) cache_.erase(std::string(client_id));
   locks.clear();
   after_write();
   return outcomes;
@@ -235,7 +249,7 @@ Status SegmentedEngine::clear(std::string_view client_id) {
   {
     std::lock_guard lock(client->mutex);
     WAL_RETURN_IF_ERROR(failure_.check());
-    if (!client->max_message_id && !client->snapshot && client->records.empty()) {
+    if (!client->dedup.max_recorded() && !client->snapshot && client->records.empty()) {
       return Status::ok();
     }
     // A durable record: replay drops everything before it for this client.
@@ -243,7 +257,7 @@ Status SegmentedEngine::clear(std::string_view client_id) {
     WAL_ASSIGN_OR_RETURN(LogWriter::Appended appended,
                          writer_->append({RecordToAppend{RecordType::kClear, payload}}));
     WAL_RETURN_IF_ERROR(writer_->commit(appended.ticket));
-    client->max_message_id.reset();
+    client->dedup = DedupState(options_.dedup);
     client->snapshot.reset();
     client->records.clear();
     ++client->generation;
@@ -255,7 +269,7 @@ Status SegmentedEngine::clear(std::string_view client_id) {
 
 // ---- reading ----------------------------------------------------------------
 
-Result<Json> SegmentedEngine::read_snapshot_state(const SnapshotRef& ref) const {
+Result<ClientCheckpoint> SegmentedEngine::read_snapshot_frame(const SnapshotRef& ref) const {
   Frame frame;
   WAL_ASSIGN_OR_RETURN(std::string bytes,
                        read_frame_at(*ref.file->file, ref.file->path, ref.file->number, ref.offset,
@@ -264,14 +278,17 @@ Result<Json> SegmentedEngine::read_snapshot_state(const SnapshotRef& ref) const 
   if (!decode_snapshot_client(frame.payload, &client)) {
     return Status::corruption(ref.file->path, ref.offset, "snapshot record is malformed");
   }
-  WAL_ASSIGN_OR_RETURN(Json body, parse_json(client.json, ref.file->path));
-  auto state = interpreter_->parse_checkpoint(body);
+  WAL_ASSIGN_OR_RETURN(ClientCheckpoint checkpoint,
+                       decode_client_checkpoint(options_.dedup.policy, client.json,
+                                                client.max_message_id, ref.file->path, ref.offset));
+  auto state = interpreter_->parse_checkpoint(checkpoint.state);
   if (!state.is_ok())
     return Status::corruption(ref.file->path, ref.offset, state.status().message());
-  return state;
+  checkpoint.state = std::move(state).value();
+  return checkpoint;
 }
 
-Result<LogEntry> SegmentedEngine::read_entry(const Location& location) const {
+Result<std::pair<uint64_t, Json>> SegmentedEngine::read_record(const Location& location) const {
   std::shared_ptr<Segment> segment = segments_.get(location.segment);
   if (!segment) {
     return Status::corruption(join_path(options_.base_dir, segment_file_name(location.segment)),
@@ -286,10 +303,20 @@ Result<LogEntry> SegmentedEngine::read_entry(const Location& location) const {
     return Status::corruption(segment->path, location.offset, "record is not a message");
   }
   WAL_ASSIGN_OR_RETURN(Json record, parse_json(persist.json, segment->path));
-  auto data = interpreter_->parse_data(record);
-  if (!data.is_ok())
-    return Status::corruption(segment->path, location.offset, data.status().message());
-  return LogEntry{persist.message_id, std::move(data).value()};
+  return std::pair{persist.message_id, std::move(record)};
+}
+
+Result<LogEntry> SegmentedEngine::to_entry(std::pair<uint64_t, Json> record,
+                                           const std::string& path, uint64_t offset) const {
+  auto data = interpreter_->parse_data(record.second);
+  if (!data.is_ok()) return Status::corruption(path, offset, data.status().message());
+  return LogEntry{record.first, std::move(data).value()};
+}
+
+Result<LogEntry> SegmentedEngine::read_entry(const Location& location) const {
+  WAL_ASSIGN_OR_RETURN(auto record, read_record(location));
+  const std::shared_ptr<Segment> segment = segments_.get(location.segment);
+  return to_entry(std::move(record), segment ? segment->path : std::string(), location.offset);
 }
 
 Result<Json> SegmentedEngine::load_state_locked(const std::string& client_id, Client& client,
@@ -301,31 +328,45 @@ Result<Json> SegmentedEngine::load_state_locked(const std::string& client_id, Cl
   entry.generation = client.generation;
   auto first = client.records.begin();
   if (cached) {
-    entry = std::move(*cached);
+    entry = std::move(*cached);  // holds the snapshot and the records through `through`
     if (entry.through) {
       first = std::upper_bound(client.records.begin(), client.records.end(), *entry.through,
                                [](const Position& through, const Location& record) {
                                  return through < record.position();
                                });
     }
-  } else {
+  }
+  std::vector<LogEntry> entries;
+  if (!cached) {
     entry.state = interpreter_->empty_state();
     if (client.snapshot) {
-      WAL_ASSIGN_OR_RETURN(entry.state, read_snapshot_state(*client.snapshot));
+      WAL_ASSIGN_OR_RETURN(ClientCheckpoint checkpoint, read_snapshot_frame(*client.snapshot));
+      entry.state = std::move(checkpoint.state);
+      for (auto& pending : checkpoint.pending) {
+        WAL_ASSIGN_OR_RETURN(
+            LogEntry log_entry,
+            to_entry(std::move(pending), client.snapshot->file->path, client.snapshot->offset));
+        entries.push_back(std::move(log_entry));
+      }
       entry.bytes += client.snapshot->size;
     }
   }
-  if (first != client.records.end()) {
-    std::vector<LogEntry> entries;
-    entries.reserve(static_cast<size_t>(client.records.end() - first));
-    for (auto it = first; it != client.records.end(); ++it) {
-      WAL_ASSIGN_OR_RETURN(LogEntry log_entry, read_entry(*it));
-      entries.push_back(std::move(log_entry));
-      entry.bytes += it->size;
+  for (auto it = first; it != client.records.end(); ++it) {
+    WAL_ASSIGN_OR_RETURN(LogEntry log_entry, read_entry(*it));
+    entries.push_back(std::move(log_entry));
+    entry.bytes += it->size;
+  }
+  if (!entries.empty()) {
+    // Under kExact a late message goes in its place by id; under
+    // kHighWaterMark log order is id order already.
+    if (exact()) {
+      std::stable_sort(entries.begin(), entries.end(), [](const LogEntry& a, const LogEntry& b) {
+        return a.message_id < b.message_id;
+      });
     }
     WAL_ASSIGN_OR_RETURN(entry.state, interpreter_->merge_data(std::move(entry.state), entries));
-    entry.through = client.records.back().position();
   }
+  if (first != client.records.end()) entry.through = client.records.back().position();
   if (!caching || !cache_it) return std::move(entry.state);
   Json state = entry.state;
   cache_.put(client_id, std::move(entry));
@@ -389,6 +430,46 @@ void SegmentedEngine::run_interval_syncs() {
   }
 }
 
+Result<std::string> SegmentedEngine::client_snapshot_json(const std::string& client_id,
+                                                          Client& client) {
+  if (!exact()) {
+    WAL_ASSIGN_OR_RETURN(Json state, load_state_locked(client_id, client, /*cache_it=*/false));
+    WAL_ASSIGN_OR_RETURN(Json body, checked_format_checkpoint(*interpreter_, state));
+    return encode_client_checkpoint(DedupPolicy::kHighWaterMark, ClientCheckpoint{body, {}, {}});
+  }
+  // Only the settled messages fold: a late one may still land between the others.
+  ClientCheckpoint checkpoint{interpreter_->empty_state(), client.dedup.save(), {}};
+  std::vector<std::pair<uint64_t, Json>> unfolded;
+  if (client.snapshot) {
+    WAL_ASSIGN_OR_RETURN(ClientCheckpoint previous, read_snapshot_frame(*client.snapshot));
+    checkpoint.state = std::move(previous.state);
+    unfolded = std::move(previous.pending);
+  }
+  for (const Location& location : client.records) {
+    WAL_ASSIGN_OR_RETURN(auto record, read_record(location));
+    unfolded.push_back(std::move(record));
+  }
+  std::stable_sort(unfolded.begin(), unfolded.end(),
+                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  const std::optional<uint64_t> mark = client.dedup.low_water_mark();
+  std::vector<LogEntry> folding;
+  for (auto& record : unfolded) {
+    if (mark && record.first <= *mark) {
+      WAL_ASSIGN_OR_RETURN(LogEntry entry, to_entry(std::move(record), options_.base_dir, 0));
+      folding.push_back(std::move(entry));
+    } else {
+      checkpoint.pending.push_back(std::move(record));
+    }
+  }
+  if (!folding.empty()) {
+    WAL_ASSIGN_OR_RETURN(checkpoint.state,
+                         interpreter_->merge_data(std::move(checkpoint.state), folding));
+  }
+  WAL_ASSIGN_OR_RETURN(checkpoint.state,
+                       checked_format_checkpoint(*interpreter_, checkpoint.state));
+  return encode_client_checkpoint(DedupPolicy::kExact, checkpoint);
+}
+
 Status SegmentedEngine::checkpoint() {
   std::lock_guard checkpoint_lock(checkpoint_mutex_);
   // Callers that crossed the threshold together take one snapshot, not one each.
@@ -413,18 +494,16 @@ Status SegmentedEngine::checkpoint() {
   for (const auto& [client_id, client] : all) {
     if (abandon_checkpoint_) return Status::failed("closing: snapshot abandoned");
     std::unique_lock lock(client->mutex);
-    if (!client->max_message_id) continue;
-    WAL_ASSIGN_OR_RETURN(Json state, load_state_locked(client_id, *client, /*cache_it=*/false));
+    const std::optional<uint64_t> highest = client->dedup.max_recorded();
+    if (!highest) continue;
     Taken item{client_id, client, client->generation, client->records.size(), {}};
-    const uint64_t max_message_id = *client->max_message_id;
-    lock.unlock();
     // The snapshot retires the segments before the cut, so it cannot leave a
     // client out: a bad body fails it, with a warning, and the log keeps everything.
-    auto body = checked_format_checkpoint(*interpreter_, state);
-    if (!body.is_ok())
-      return body.status().with_context("snapshot of client \"" + client_id + "\"");
-    WAL_ASSIGN_OR_RETURN(item.entry,
-                         snapshot->add_client(client_id, max_message_id, dump_python_style(*body)));
+    auto json = client_snapshot_json(client_id, *client);
+    lock.unlock();
+    if (!json.is_ok())
+      return json.status().with_context("snapshot of client \"" + client_id + "\"");
+    WAL_ASSIGN_OR_RETURN(item.entry, snapshot->add_client(client_id, *highest, *json));
     taken.push_back(std::move(item));
   }
   WAL_RETURN_IF_ERROR(snapshot->finish());

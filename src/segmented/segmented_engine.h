@@ -20,6 +20,7 @@
 #include <vector>
 
 #include "engine.h"
+#include "segmented/client_checkpoint.h"
 #include "segmented/log_writer.h"
 #include "segmented/recovery.h"
 #include "segmented/segment_allocator.h"
@@ -60,8 +61,9 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   };
   // What we know of a client; guarded by `mutex`. Locations, never payloads.
   struct Client {
+    explicit Client(const DedupOptions& options) : dedup(options) {}
     std::mutex mutex;
-    std::optional<uint64_t> max_message_id;
+    DedupState dedup;
     std::optional<SnapshotRef> snapshot;
     std::vector<Location> records;  // after the snapshot, in log order
     uint64_t generation = 0;        // bumped by clear
@@ -78,8 +80,18 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
                              uint64_t message_id) const;
   // The client's merged state; the caller holds client.mutex.
   Result<Json> load_state_locked(const std::string& client_id, Client& client, bool cache_it);
-  Result<Json> read_snapshot_state(const SnapshotRef& ref) const;
+  // A client's snapshot frame: state and, under kExact, the unfolded messages.
+  Result<ClientCheckpoint> read_snapshot_frame(const SnapshotRef& ref) const;
+  // A record's id and record JSON, as persisted.
+  Result<std::pair<uint64_t, Json>> read_record(const Location& location) const;
+  Result<LogEntry> to_entry(std::pair<uint64_t, Json> record, const std::string& path,
+                            uint64_t offset) const;
   Result<LogEntry> read_entry(const Location& location) const;
+  // The JSON of the client's snapshot frame (client_checkpoint.h); under
+  // kExact only the messages at or below the low-water mark fold. The caller
+  // holds client.mutex.
+  Result<std::string> client_snapshot_json(const std::string& client_id, Client& client);
+  bool exact() const { return options_.dedup.policy == DedupPolicy::kExact; }
 
   uint64_t log_bytes() const;
   bool checkpoint_due() const;

@@ -63,7 +63,9 @@ Status SnapshotWriter::finish() {
   return storage_.sync_dir(base_dir_);
 }
 
-Result<LoadedSnapshot> load_snapshot(Storage& storage, const std::string& path, uint64_t number) {
+Result<LoadedSnapshot> load_snapshot(
+    Storage& storage, const std::string& path, uint64_t number,
+    const std::function<Status(const SnapshotEntry&, std::string_view json)>& on_client) {
   WAL_ASSIGN_OR_RETURN(std::string contents, storage.read_file(path));
   LoadedSnapshot snapshot;
   snapshot.number = number;
@@ -96,6 +98,7 @@ Result<LoadedSnapshot> load_snapshot(Storage& storage, const std::string& path, 
     }
     snapshot.clients.push_back(SnapshotEntry{std::string(client.client_id), client.max_message_id,
                                              frame.offset, static_cast<uint32_t>(frame.size())});
+    if (on_client) WAL_RETURN_IF_ERROR(on_client(snapshot.clients.back(), client.json));
   }
   uint64_t count = 0;
   if (!decode_snapshot_end(frame.payload, &count) || count != snapshot.clients.size() ||

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -66,7 +67,11 @@ struct LoadedSnapshot {
   std::vector<SnapshotEntry> clients;
 };
 
-// Reads and checks a whole snapshot file; damage is kCorruption with path and offset.
-Result<LoadedSnapshot> load_snapshot(Storage& storage, const std::string& path, uint64_t number);
+// Reads and checks a whole snapshot file; damage is kCorruption with path and
+// offset. `on_client`, when given, is shown each client frame's JSON; an error
+// it returns fails the load.
+Result<LoadedSnapshot> load_snapshot(
+    Storage& storage, const std::string& path, uint64_t number,
+    const std::function<Status(const SnapshotEntry&, std::string_view json)>& on_client = {});
 
 }  // namespace wal::segmented

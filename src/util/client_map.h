@@ -2,6 +2,7 @@
 // call can hold one client while others are added. Thread-safe.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,11 @@ template <typename Client>
 class ClientMap {
  public:
   using Entry = std::pair<std::string, std::shared_ptr<Client>>;
+  using Factory = std::function<std::shared_ptr<Client>()>;
+
+  // `make` makes the client find_or_add adds.
+  explicit ClientMap(Factory make = [] { return std::make_shared<Client>(); })
+      : make_(std::move(make)) {}
 
   std::shared_ptr<Client> find(std::string_view client_id) const {
     std::lock_guard lock(mutex_);
@@ -27,7 +33,7 @@ class ClientMap {
     std::lock_guard lock(mutex_);
     auto it = clients_.find(client_id);
     if (it == clients_.end()) {
-      it = clients_.emplace(std::string(client_id), std::make_shared<Client>()).first;
+      it = clients_.emplace(std::string(client_id), make_()).first;
     }
     return it->second;
   }
@@ -44,6 +50,7 @@ class ClientMap {
   }
 
  private:
+  const Factory make_;
   mutable std::mutex mutex_;
   std::map<std::string, std::shared_ptr<Client>, std::less<>> clients_;
 };

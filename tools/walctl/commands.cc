@@ -8,6 +8,7 @@
 
 #include "convert.h"
 #include "data_dir_report.h"
+#include "dedup/policy_file.h"
 #include "ingest_line.h"
 #include "layout.h"
 #include "segmented_report.h"
@@ -54,17 +55,30 @@ wal::Result<std::shared_ptr<wal::StateInterpreter>> make_interpreter(const Globa
 
 wal::Result<std::unique_ptr<wal::DataPersistence>> open_log(const GlobalOptions& options) {
   WAL_ASSIGN_OR_RETURN(auto interpreter, make_interpreter(options));
-  if (options.backend.is_etcd()) return open_etcd_backend(options, std::move(interpreter));
+  if (options.backend.is_etcd()) {
+    if (options.dedup == "exact") {
+      return wal::Status::invalid_argument(
+          "--dedup exact is not available with --backend etcd yet; the etcd backend dedups by "
+          "high-water mark");
+    }
+    return open_etcd_backend(options, std::move(interpreter));
+  }
   wal::WriteAheadLogOptions log_options;
   WAL_ASSIGN_OR_RETURN(log_options.layout, wal::parse_layout(options.layout));
   log_options.service_name = options.service_name;
   log_options.base_dir = options.dir;
   log_options.checkpoint_threshold = options.checkpoint_threshold;
+  auto storage = std::make_shared<wal::FileSystemStorage>();
+  if (options.dedup == "auto") {
+    WAL_ASSIGN_OR_RETURN(log_options.dedup.policy, wal::read_dedup_policy(*storage, options.dir));
+  } else {
+    WAL_ASSIGN_OR_RETURN(log_options.dedup.policy, wal::parse_dedup_policy(options.dedup));
+  }
+  log_options.dedup.window = options.dedup_window;
   log_options.on_warning = [](const wal::Status& warning) {
     std::cerr << "walctl: warning: " << warning.to_string() << std::endl;
   };
-  auto log = wal::WriteAheadLog::open(std::move(interpreter),
-                                      std::make_shared<wal::FileSystemStorage>(), log_options);
+  auto log = wal::WriteAheadLog::open(std::move(interpreter), std::move(storage), log_options);
   if (!log.is_ok()) return log.status();
   return std::unique_ptr<wal::DataPersistence>(std::move(log).value());
 }

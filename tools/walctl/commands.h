@@ -10,6 +10,7 @@
 #include "backend.h"
 #include "exit_code.h"
 #include "wal/data_persistence.h"
+#include "wal/dedup_policy.h"
 
 namespace walctl {
 
@@ -23,6 +24,10 @@ struct GlobalOptions {
   std::string interpreter = "consumer";
   std::string service_name = "walctl";
   uint32_t checkpoint_threshold = 3;
+  // "auto": the policy the directory records (high-water-mark for a new one),
+  // or "high-water-mark" or "exact".
+  std::string dedup = "auto";
+  uint64_t dedup_window = wal::DedupOptions{}.window;
   BackendOptions backend;
 };
 

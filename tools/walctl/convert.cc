@@ -6,6 +6,7 @@
 #include <optional>
 #include <vector>
 
+#include "dedup/policy_file.h"
 #include "layout.h"
 #include "read_only_storage.h"
 #include "seed/client_scan.h"
@@ -101,6 +102,7 @@ wal::Result<std::unique_ptr<wal::WriteAheadLog>> open_log(
   options.base_dir = dir;
   options.layout = layout;
   options.segmented.recovery_mode = mode;
+  WAL_ASSIGN_OR_RETURN(options.dedup.policy, wal::read_dedup_policy(*storage, dir));
   options.segmented.background_work = false;
   options.segmented.state_cache_bytes = 0;
   auto warnings = std::make_shared<std::vector<Status>>();
@@ -347,6 +349,13 @@ wal::Result<LocalConvertSummary> convert_data_dir(
     return Status::invalid_argument("convert needs a source (--dir) and a target (--to)");
   }
   WAL_RETURN_IF_ERROR(check_distinct(source_dir, target_dir));
+  WAL_ASSIGN_OR_RETURN(const wal::DedupPolicy dedup, wal::read_dedup_policy(*storage, source_dir));
+  if (dedup != wal::DedupPolicy::kHighWaterMark) {
+    // A target written from merged states and marks would give up the ids
+    // still awaited and call them duplicates: refused rather than lossy.
+    return Status::invalid_argument(source_dir + " uses the " + wal::dedup_policy_name(dedup) +
+                                    " dedup policy, which convert does not carry over yet");
+  }
   LocalConvertSummary summary;
   WAL_ASSIGN_OR_RETURN(std::unique_ptr<ConvertSource> source,
                        open_local_source(storage, interpreter, source_dir, &summary.source_layout));

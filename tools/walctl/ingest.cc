@@ -23,6 +23,7 @@ using Clock = std::chrono::steady_clock;
 struct Counts {
   uint64_t written = 0;
   uint64_t duplicate = 0;
+  uint64_t too_old = 0;  // exact dedup: below the window, not written
   uint64_t rejected = 0;
 };
 
@@ -43,7 +44,9 @@ class Progress {
     last_draw_ = now;
     const double seconds = std::chrono::duration<double>(now - start_).count();
     const double rate =
-        seconds > 0 ? static_cast<double>(counts.written + counts.duplicate) / seconds : 0;
+        seconds > 0
+            ? static_cast<double>(counts.written + counts.duplicate + counts.too_old) / seconds
+            : 0;
     std::string bar;
     if (total_bytes_) {
       const uint64_t done = std::min(reader.bytes_consumed(), *total_bytes_);
@@ -51,10 +54,13 @@ class Progress {
       bar = "[" + std::string(filled, '#') + std::string(30 - filled, '.') + "] " +
             std::to_string(100 * done / *total_bytes_) + "% ";
     }
-    std::fprintf(stderr, "\r%sline %llu: %llu written, %llu duplicate, %llu rejected, %.0f msg/s%s",
+    std::fprintf(stderr,
+                 "\r%sline %llu: %llu written, %llu duplicate, %llu too old, %llu rejected, "
+                 "%.0f msg/s%s",
                  bar.c_str(), static_cast<unsigned long long>(reader.line_number()),
                  static_cast<unsigned long long>(counts.written),
                  static_cast<unsigned long long>(counts.duplicate),
+                 static_cast<unsigned long long>(counts.too_old),
                  static_cast<unsigned long long>(counts.rejected), rate, final ? "\n" : "");
   }
 
@@ -134,7 +140,17 @@ ExitCode run_ingest(const GlobalOptions& options) {
       result = worse(result, exit_code_for(outcome.status()));
       continue;
     }
-    ++(*outcome == wal::PersistOutcome::kWritten ? counts.written : counts.duplicate);
+    switch (*outcome) {
+      case wal::PersistOutcome::kWritten:
+        ++counts.written;
+        break;
+      case wal::PersistOutcome::kDuplicate:
+        ++counts.duplicate;
+        break;
+      case wal::PersistOutcome::kTooOld:
+        ++counts.too_old;
+        break;
+    }
     print_and_flush({{"line", number},
                      {"client", message->client_id},
                      {"id", message->message_id},

@@ -6,6 +6,7 @@
 #include <regex>
 
 #include "convert.h"
+#include "dedup/policy_file.h"
 #include "seed/file_names.h"
 #include "segmented/file_names.h"
 #include "segmented/record_reader.h"
@@ -228,7 +229,10 @@ wal::Result<size_t> verify_segmented_dir(std::shared_ptr<wal::Storage> storage,
   }
   DiscardingStorage discarding(*storage);
   wal::RecoveryReport report;
-  auto recovered = seg::recover(discarding, base_dir, wal::RecoveryMode::kSkipDamaged, &report);
+  wal::DedupOptions dedup;
+  WAL_ASSIGN_OR_RETURN(dedup.policy, wal::read_dedup_policy(*storage, base_dir));
+  auto recovered =
+      seg::recover(discarding, base_dir, wal::RecoveryMode::kSkipDamaged, &report, dedup);
   if (!recovered.is_ok()) return recovered.status();
 
   bool clean_up = false;  // start-up would remove or retire files
@@ -274,10 +278,11 @@ wal::Result<size_t> verify_segmented_dir(std::shared_ptr<wal::Storage> storage,
   }
   size_t records = 0;
   for (const auto& [client_id, client] : recovered->clients) {
-    if (!client.max_message_id) continue;
+    const std::optional<uint64_t> highest = client.dedup.max_recorded();
+    if (!highest) continue;
     Json out = Json::object();
     out["client"] = client_id;
-    out["max_message_id"] = *client.max_message_id;
+    out["max_message_id"] = *highest;
     out["in_snapshot"] = client.snapshot.has_value();
     out["records"] = client.records.size();
     records += client.records.size();
