@@ -13,30 +13,10 @@
 namespace wal::testing {
 namespace {
 
-// A fresh directory, on tmpfs when there is one (these tests sync thousands
-// of files), removed with the object.
-class ScratchDir {
- public:
-  ScratchDir() {
-    const fs::path parent =
-        fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
-    std::string pattern = (parent / "wal-exact-XXXXXX").string();
-    if (::mkdtemp(pattern.data()) == nullptr) std::abort();
-    path_ = pattern;
-  }
-  ~ScratchDir() {
-    std::error_code ignored;
-    fs::remove_all(path_, ignored);
-  }
-  ScratchDir(const ScratchDir&) = delete;
-  ScratchDir& operator=(const ScratchDir&) = delete;
-
-  const fs::path& path() const { return path_; }
-  std::string str() const { return path_.string(); }
-
- private:
-  fs::path path_;
-};
+// tmpfs when there is one: these tests sync thousands of files.
+fs::path scratch_parent() {
+  return fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
+}
 
 // What message `id` carries: its id, so that a state shows the order.
 Json message(uint64_t id) { return Json("message " + std::to_string(id)); }
@@ -106,7 +86,7 @@ class SeedExactDedupTest : public ::testing::Test {
     return false;
   }
 
-  ScratchDir root_;
+  TempDir root_{scratch_parent()};
 };
 
 // Deliveries of ids 1..count as a consumer with prefetch sees them: each id

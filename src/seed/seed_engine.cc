@@ -45,6 +45,12 @@ std::optional<uint64_t> highest_recorded(const DedupState& dedup) {
   return std::nullopt;
 }
 
+// The first of `logs` (ascending ids) whose id is above `id`.
+std::vector<LogRef>::const_iterator first_above(const std::vector<LogRef>& logs, uint64_t id) {
+  return std::upper_bound(logs.begin(), logs.end(), id,
+                          [](uint64_t value, const LogRef& log) { return value < log.message_id; });
+}
+
 }  // namespace
 
 SeedEngine::SeedEngine(std::shared_ptr<StateInterpreter> interpreter,
@@ -315,10 +321,7 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
   client->last_timestamp = timestamp;
   // In id order, so that the state merges a late id in its place.
   std::vector<LogRef>& logs = client->files.logs;
-  const auto place =
-      std::upper_bound(logs.begin(), logs.end(), message_id,
-                       [](uint64_t id, const LogRef& log) { return id < log.message_id; });
-  logs.insert(place, LogRef{name, message_id});
+  logs.insert(first_above(logs, message_id), LogRef{name, message_id});
   client->dedup.record(message_id);
 
   // Only settled logs are folded: a client with a gap open does not
@@ -337,10 +340,7 @@ size_t SeedEngine::foldable_logs(const Client& client) const {
   const std::optional<uint64_t> mark = client.dedup.low_water_mark();
   if (!mark) return 0;
   const std::vector<LogRef>& logs = client.files.logs;
-  const auto end =
-      std::upper_bound(logs.begin(), logs.end(), *mark,
-                       [](uint64_t id, const LogRef& log) { return id < log.message_id; });
-  return static_cast<size_t>(end - logs.begin());
+  return static_cast<size_t>(first_above(logs, *mark) - logs.begin());
 }
 
 Status SeedEngine::checkpoint(const std::string& dir, Client& client) {
