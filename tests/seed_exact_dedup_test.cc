@@ -3,6 +3,7 @@
 // dedup state after a restart or a crash, and ids below the window are
 // reported too old.
 #include <cstdio>
+#include <map>
 #include <random>
 #include <set>
 
@@ -175,19 +176,28 @@ std::pair<std::vector<PersistOutcome>, Json> replay(const WriteAheadLogOptions& 
 }
 
 TEST_F(SeedExactDedupTest, ClassificationsAfterARestartEqualThoseWithout) {
-  // A small window and few gaps, so that ids are given up and come back too old.
-  WriteAheadLogOptions options = exact_options(3);
-  options.dedup.window = 6;
-  options.dedup.max_gaps = 2;
-  const std::vector<uint64_t> deliveries = redeliveries(30, 8, 7);
-  const auto [outcomes, state] = replay(options, deliveries, deliveries.size());
-  EXPECT_NE(std::count(outcomes.begin(), outcomes.end(), PersistOutcome::kTooOld), 0);
-  EXPECT_NE(std::count(outcomes.begin(), outcomes.end(), PersistOutcome::kDuplicate), 0);
-  for (size_t restart_at = 1; restart_at < deliveries.size(); ++restart_at) {
-    const auto [restarted, restarted_state] = replay(options, deliveries, restart_at);
-    EXPECT_EQ(restarted, outcomes) << "restart before delivery " << restart_at;
-    EXPECT_EQ(restarted_state, state) << "restart before delivery " << restart_at;
+  // Checkpoints every few settled logs, and none at all (start-up then
+  // replays every log). A small window and few gaps, so that ids are given
+  // up and come back too old.
+  std::map<PersistOutcome, int> seen;
+  for (uint32_t threshold : {3u, 1000u}) {
+    for (uint32_t seed = 0; seed < 3; ++seed) {
+      SCOPED_TRACE("threshold " + std::to_string(threshold) + ", seed " + std::to_string(seed));
+      WriteAheadLogOptions options = exact_options(threshold);
+      options.dedup.window = 6;
+      options.dedup.max_gaps = 2;
+      const std::vector<uint64_t> deliveries = redeliveries(30, 8, seed);
+      const auto [outcomes, state] = replay(options, deliveries, deliveries.size());
+      for (PersistOutcome outcome : outcomes) ++seen[outcome];
+      for (size_t restart_at = 1; restart_at < deliveries.size(); ++restart_at) {
+        const auto [restarted, restarted_state] = replay(options, deliveries, restart_at);
+        EXPECT_EQ(restarted, outcomes) << "restart before delivery " << restart_at;
+        EXPECT_EQ(restarted_state, state) << "restart before delivery " << restart_at;
+      }
+    }
   }
+  EXPECT_GT(seen[PersistOutcome::kTooOld], 0);
+  EXPECT_GT(seen[PersistOutcome::kDuplicate], 0);
 }
 
 TEST_F(SeedExactDedupTest, IdsBelowTheWindowAreTooOldAndNotWritten) {
