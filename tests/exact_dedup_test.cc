@@ -304,7 +304,7 @@ TEST(ExactDedupSegmentedTest, InOrderTrafficCostsAFewBytesPerClient) {
   EXPECT_EQ(clients, 20u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Layouts, ExactDedupTest, ::testing::Values(Layout::kSegmented),
+INSTANTIATE_TEST_SUITE_P(Layouts, ExactDedupTest, ::testing::Values(Layout::kSeed, Layout::kSegmented),
                          [](const auto& info) { return std::string(layout_name(info.param)); });
 
 }  // namespace

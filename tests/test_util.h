@@ -23,11 +23,11 @@ namespace wal::testing {
 
 namespace fs = std::filesystem;
 
-// A fresh directory under $TMPDIR, removed with the object.
+// A fresh directory under $TMPDIR (or `parent`), removed with the object.
 class TempDir {
  public:
-  TempDir() {
-    std::string pattern = (fs::temp_directory_path() / "wal-test-XXXXXX").string();
+  explicit TempDir(const fs::path& parent = fs::temp_directory_path()) {
+    std::string pattern = (parent / "wal-test-XXXXXX").string();
     if (::mkdtemp(pattern.data()) == nullptr) std::abort();
     path_ = pattern;
   }

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "dedup/saved_json.h"
 #include "seed/record_codec.h"
 #include "wal/client_id.h"
 
@@ -43,8 +44,7 @@ Result<BaseDirListing> list_base_dir(Storage& storage, const std::string& base_d
   BaseDirListing listing;
   for (const DirEntry& entry : entries) {
     if (entry.name == kLockFileName || entry.name == kDedupFileName ||
-        entry.name == kTrashDirName ||
-        entry.name == kQuarantineDirName) {
+        entry.name == kTrashDirName || entry.name == kQuarantineDirName) {
       continue;
     }
     if (entry.type != DirEntry::Type::kDirectory) {
@@ -111,10 +111,32 @@ void mark_damaged(ScannedFile& file, Status problem) {
   file.problem = std::move(problem);
 }
 
+// The dedup state in a checkpoint's "_metadata", if any. Its low-water mark
+// must be the checkpoint's max_message_id: the logs up to it are covered.
+Result<std::optional<DedupState::Saved>> checkpoint_dedup(const Json& body,
+                                                          std::optional<uint64_t> max_message_id,
+                                                          DedupPolicy policy,
+                                                          const std::string& path) {
+  const auto metadata = body.find("_metadata");
+  const bool present =
+      metadata != body.end() && metadata->is_object() && metadata->contains("dedup");
+  if (!present) {
+    if (policy != DedupPolicy::kExact) return std::optional<DedupState::Saved>();
+    return Status::corruption(path, 0,
+                              "lacks the \"dedup\" state every checkpoint of an exact-dedup "
+                              "directory carries in \"_metadata\"");
+  }
+  WAL_ASSIGN_OR_RETURN(DedupState::Saved saved, dedup_from_json((*metadata)["dedup"], path));
+  if (saved.low_water_mark != max_message_id) {
+    return Status::corruption(path, 0, "dedup state's low_water_mark differs from max_message_id");
+  }
+  return std::optional<DedupState::Saved>(std::move(saved));
+}
+
 // Picks the newest whole checkpoint; older ones are superseded. A damaged
 // newest checkpoint stops the search: falling back to an older one would
 // bring back a state, and dedup marks, older than what was acknowledged.
-Status choose_checkpoint(Storage& storage, ClientScan& scan) {
+Status choose_checkpoint(Storage& storage, ClientScan& scan, DedupPolicy policy) {
   std::vector<size_t> checkpoints;
   for (size_t i = 0; i < scan.files.size(); ++i) {
     if (scan.files[i].kind == FileKind::kCheckpoint) checkpoints.push_back(i);
@@ -138,14 +160,17 @@ Status choose_checkpoint(Storage& storage, ClientScan& scan) {
       continue;
     }
     if (!decoded) continue;  // interrupted: look at the next older one
-    auto max_id =
-        recorded_message_id(decoded->body, "max_message_id", join_path(scan.dir, file.name));
-    if (!max_id.is_ok()) {
-      mark_damaged(file, max_id.status());
+    const std::string path = join_path(scan.dir, file.name);
+    auto max_id = recorded_message_id(decoded->body, "max_message_id", path);
+    auto dedup =
+        max_id.is_ok() ? checkpoint_dedup(decoded->body, *max_id, policy, path) : max_id.status();
+    if (!dedup.is_ok()) {
+      mark_damaged(file, dedup.status());
       scan.damage = file.problem;
       continue;
     }
     file.max_message_id = *max_id;
+    file.dedup = std::move(dedup).value();
     file.disposition = Disposition::kCheckpoint;
     scan.checkpoint = index;
     scan.max_message_id = *max_id;
@@ -219,7 +244,7 @@ Status classify_logs(Storage& storage, ClientScan& scan) {
 }  // namespace
 
 Result<ClientScan> scan_client(Storage& storage, const std::string& dir,
-                               const std::string& client_id) {
+                               const std::string& client_id, DedupPolicy policy) {
   ClientScan scan;
   scan.client_id = client_id;
   scan.dir = dir;
@@ -241,7 +266,7 @@ Result<ClientScan> scan_client(Storage& storage, const std::string& dir,
   }
   std::sort(scan.files.begin(), scan.files.end(),
             [](const ScannedFile& a, const ScannedFile& b) { return a.name < b.name; });
-  WAL_RETURN_IF_ERROR(choose_checkpoint(storage, scan));
+  WAL_RETURN_IF_ERROR(choose_checkpoint(storage, scan, policy));
   WAL_RETURN_IF_ERROR(classify_logs(storage, scan));
   return scan;
 }

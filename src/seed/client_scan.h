@@ -10,7 +10,9 @@
 #include <string>
 #include <vector>
 
+#include "dedup/dedup_state.h"
 #include "seed/file_names.h"
+#include "wal/dedup_policy.h"
 #include "wal/json.h"
 #include "wal/status.h"
 #include "wal/storage.h"
@@ -38,7 +40,9 @@ struct ScannedFile {
   uint64_t timestamp = 0;
   uint64_t message_id = 0;                 // logs
   std::optional<uint64_t> max_message_id;  // checkpoints that were read
-  bool read = false;                       // contents were read and checked
+  // The dedup state a checkpoint carries in "_metadata"."dedup" (exact policy).
+  std::optional<DedupState::Saved> dedup;
+  bool read = false;  // contents were read and checked
   bool checksummed = false;
   Disposition disposition = Disposition::kForeign;
   Status problem;  // why a file is kDamaged
@@ -71,9 +75,12 @@ struct BaseDirListing {
 Result<BaseDirListing> list_base_dir(Storage& storage, const std::string& base_dir);
 
 // Reads `dir` (the folder of `client_id`). Fails only when the folder cannot
-// be listed or a file cannot be read; damage is reported in the scan.
+// be listed or a file cannot be read; damage is reported in the scan. A
+// checkpoint's "dedup" field is checked whenever present; under kExact a
+// checkpoint without one is damaged, since its state could not be recovered.
 Result<ClientScan> scan_client(Storage& storage, const std::string& dir,
-                               const std::string& client_id);
+                               const std::string& client_id,
+                               DedupPolicy policy = DedupPolicy::kHighWaterMark);
 
 // The id a decoded log's "_metadata" (or, in the oldest files, top level)
 // carries, if any: an integer or a string of digits.

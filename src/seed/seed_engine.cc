@@ -1,18 +1,64 @@
 #include "seed/seed_engine.h"
 
 #include <algorithm>
+#include <optional>
+#include <vector>
 
+#include "dedup/saved_json.h"
 #include "interpreter/checked_format.h"
 #include "seed/file_names.h"
 #include "seed/record_codec.h"
 #include "wal/client_id.h"
 
 namespace wal::seed {
+namespace {
+
+// The client's dedup state as it was after its last log was written: the
+// checkpoint's saved state, then the live logs recorded again in the order
+// they arrived (their names' timestamps), skipping those it already holds.
+DedupState recovered_dedup(const DedupOptions& options, const ClientScan& scan) {
+  DedupState::Saved saved;
+  if (scan.checkpoint) {
+    const ScannedFile& checkpoint = scan.file(*scan.checkpoint);
+    // A checkpoint without the field is of a kHighWaterMark directory (the
+    // scan calls it damage under kExact): its mark is all there is.
+    saved = checkpoint.dedup.value_or(DedupState::Saved{checkpoint.max_message_id, 0, {}});
+  }
+  DedupState dedup(options, saved);
+  std::vector<const ScannedFile*> arrivals;
+  for (size_t index : scan.live_logs) arrivals.push_back(&scan.file(index));
+  std::sort(arrivals.begin(), arrivals.end(), [](const ScannedFile* a, const ScannedFile* b) {
+    return a->timestamp != b->timestamp ? a->timestamp < b->timestamp
+                                        : a->message_id < b->message_id;
+  });
+  for (const ScannedFile* log : arrivals) {
+    if (dedup.classify(log->message_id) == DedupState::Verdict::kNew) dedup.record(log->message_id);
+  }
+  return dedup;
+}
+
+// The highest id recorded for the client; empty when none was (under kExact
+// a fresh state's mark sits below first_message_id without any id recorded).
+std::optional<uint64_t> highest_recorded(const DedupState& dedup) {
+  const std::optional<uint64_t> highest = dedup.max_recorded();
+  if (highest && *highest >= dedup.recorded_from()) return highest;
+  return std::nullopt;
+}
+
+// The first of `logs` (ascending ids) whose id is above `id`.
+std::vector<LogRef>::const_iterator first_above(const std::vector<LogRef>& logs, uint64_t id) {
+  return std::upper_bound(logs.begin(), logs.end(), id,
+                          [](uint64_t value, const LogRef& log) { return value < log.message_id; });
+}
+
+}  // namespace
+
 SeedEngine::SeedEngine(std::shared_ptr<StateInterpreter> interpreter,
                        std::shared_ptr<Storage> storage, WriteAheadLogOptions options)
     : interpreter_(std::move(interpreter)),
       storage_(std::move(storage)),
-      options_(std::move(options)) {}
+      options_(std::move(options)),
+      clients_([this] { return std::make_shared<Client>(options_.dedup); }) {}
 
 Result<std::unique_ptr<WriteAheadLog::Engine>> SeedEngine::open(
     std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
@@ -68,11 +114,12 @@ Status SeedEngine::recover() {
 
 Status SeedEngine::recover_client(const std::string& client_id) {
   const std::string dir = client_dir(client_id);
-  WAL_ASSIGN_OR_RETURN(ClientScan scan, scan_client(*storage_, dir, client_id));
-  auto client = std::make_shared<Client>();
+  WAL_ASSIGN_OR_RETURN(ClientScan scan,
+                       scan_client(*storage_, dir, client_id, options_.dedup.policy));
+  auto client = std::make_shared<Client>(options_.dedup);
   client->folder_exists = true;
   client->last_timestamp = scan.newest_timestamp;
-  client->max_message_id = scan.max_message_id;
+  client->dedup = recovered_dedup(options_.dedup, scan);
   ++report_.clients;
 
   if (!scan.damage.is_ok()) {
@@ -138,8 +185,9 @@ Result<std::vector<ClientSummary>> SeedEngine::clients() {
   std::vector<ClientSummary> summaries;
   for (const auto& [client_id, client] : all) {
     std::lock_guard lock(client->mutex);
-    if (client->max_message_id || !client->damage.is_ok()) {
-      summaries.push_back(ClientSummary{client_id, client->max_message_id});
+    const std::optional<uint64_t> highest = highest_recorded(client->dedup);
+    if (highest || !client->damage.is_ok()) {
+      summaries.push_back(ClientSummary{client_id, highest});
     }
   }
   return summaries;  // the map keeps them sorted by id
@@ -258,10 +306,12 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
   std::lock_guard lock(client->mutex);
   WAL_RETURN_IF_ERROR(check_writable());
   WAL_RETURN_IF_ERROR(client->damage);
-  if (client->max_message_id && message_id <= *client->max_message_id) {
-    return PersistOutcome::kDuplicate;
-  }
-  const uint64_t timestamp = std::max(storage_->now_millis(), client->last_timestamp);
+  const DedupState::Verdict verdict = client->dedup.classify(message_id);
+  if (verdict == DedupState::Verdict::kDuplicate) return PersistOutcome::kDuplicate;
+  if (verdict == DedupState::Verdict::kTooOld) return PersistOutcome::kTooOld;
+  // Under kExact recovery replays the logs in arrival order: names must say it.
+  const uint64_t after = options_.dedup.policy == DedupPolicy::kExact ? 1 : 0;
+  const uint64_t timestamp = std::max(storage_->now_millis(), client->last_timestamp + after);
   WAL_ASSIGN_OR_RETURN(const std::string contents,
                        encode_log(std::move(prepared), timestamp, message_id));
   const std::string dir = client_dir(client_id);
@@ -269,10 +319,14 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
   const std::string name = log_file_name(timestamp, message_id);
   WAL_RETURN_IF_ERROR(write_file_durably(dir, name, contents));
   client->last_timestamp = timestamp;
-  client->files.logs.push_back(LogRef{name, message_id});
-  client->max_message_id = message_id;
+  // In id order, so that the state merges a late id in its place.
+  std::vector<LogRef>& logs = client->files.logs;
+  logs.insert(first_above(logs, message_id), LogRef{name, message_id});
+  client->dedup.record(message_id);
 
-  if (client->files.logs.size() >= options_.checkpoint_threshold) {
+  // Only settled logs are folded: a client with a gap open does not
+  // checkpoint again at every persist.
+  if (foldable_logs(*client) >= options_.checkpoint_threshold) {
     if (Status made = checkpoint(dir, *client); !made.is_ok()) {
       // The message is durable; the checkpoint is retried at the next persist.
       warn(made.with_context("checkpoint of client \"" + std::string(client_id) +
@@ -282,14 +336,33 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
   return PersistOutcome::kWritten;
 }
 
+size_t SeedEngine::foldable_logs(const Client& client) const {
+  const std::optional<uint64_t> mark = client.dedup.low_water_mark();
+  if (!mark) return 0;
+  const std::vector<LogRef>& logs = client.files.logs;
+  return static_cast<size_t>(first_above(logs, *mark) - logs.begin());
+}
+
 Status SeedEngine::checkpoint(const std::string& dir, Client& client) {
-  WAL_ASSIGN_OR_RETURN(Json state, load_state(*storage_, *interpreter_, dir, client.files));
+  // The logs at or below the low-water mark are settled: no other id at or
+  // below it can be written, so the checkpoint may hold them. The ones above
+  // stay live logs, merged after it in id order.
+  const std::vector<LogRef>& logs = client.files.logs;
+  const auto folded_end = logs.begin() + static_cast<std::ptrdiff_t>(foldable_logs(client));
+  const StateFiles folded{client.files.checkpoint, {logs.begin(), folded_end}};
+  WAL_ASSIGN_OR_RETURN(Json state, load_state(*storage_, *interpreter_, dir, folded));
   WAL_ASSIGN_OR_RETURN(Json body, checked_format_checkpoint(*interpreter_, state));
   // Strictly newer than every checkpoint name present, whatever the clock says.
   const uint64_t timestamp = std::max(storage_->now_millis(), client.last_timestamp + 1);
   Json metadata = Json::object();
   metadata["timestamp"] = std::to_string(timestamp);
-  metadata["max_message_id"] = client.max_message_id ? Json(*client.max_message_id) : Json(nullptr);
+  // The existing scan removes the logs at or below it as covered.
+  const std::optional<uint64_t> mark = client.dedup.low_water_mark();
+  metadata["max_message_id"] = mark ? Json(*mark) : Json(nullptr);
+  if (options_.dedup.policy == DedupPolicy::kExact) {
+    // The whole state, runs included: recovery starts from it (docs/format.md).
+    metadata["dedup"] = dedup_to_json(client.dedup.save());
+  }
   body["_metadata"] = std::move(metadata);
   const std::string name = checkpoint_file_name(timestamp);
   WAL_RETURN_IF_ERROR(write_file_durably(dir, name, encode_completed_file(body)));
@@ -299,9 +372,9 @@ Status SeedEngine::checkpoint(const std::string& dir, Client& client) {
   // files it replaces go. Should a removal be lost in a crash, the file is
   // covered by the checkpoint and removed at the next start.
   std::vector<std::string> replaced;
-  for (const LogRef& log : client.files.logs) replaced.push_back(log.name);
+  for (const LogRef& log : folded.logs) replaced.push_back(log.name);
   if (client.files.checkpoint) replaced.push_back(*client.files.checkpoint);
-  client.files = StateFiles{name, {}};
+  client.files = StateFiles{name, {folded_end, logs.end()}};
   for (const std::string& old_name : replaced) {
     if (Status removed = storage_->remove_file(join_path(dir, old_name)); !removed.is_ok()) {
       warn(removed.with_context("could not remove a file the checkpoint replaced"));
@@ -341,7 +414,7 @@ Status SeedEngine::clear(std::string_view client_id) {
       warn(removed.with_context("cleared folder left in .trash until the next start"));
     }
   }
-  client->max_message_id.reset();
+  client->dedup = DedupState(options_.dedup);
   client->files = StateFiles{};
   client->folder_exists = false;
   client->damage = Status::ok();

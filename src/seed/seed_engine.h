@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "dedup/dedup_state.h"
 #include "engine.h"
 #include "seed/client_scan.h"
 #include "seed/state_loader.h"
@@ -40,10 +41,14 @@ class SeedEngine final : public WriteAheadLog::Engine {
  private:
   // What we know of a client folder; guarded by `mutex`.
   struct Client {
+    explicit Client(const DedupOptions& options) : dedup(options) {}
+
     std::mutex mutex;
-    std::optional<uint64_t> max_message_id;
-    StateFiles files;
-    uint64_t last_timestamp = 0;  // no new name goes below it: clocks step back
+    DedupState dedup;  // the ids recorded, per options_.dedup
+    StateFiles files;  // files.logs sorted by id: a late id is inserted in place
+    // No new name goes below it: clocks step back. Under kExact each new log
+    // name goes above it, so the names' order is the arrival order.
+    uint64_t last_timestamp = 0;
     bool folder_exists = false;
     Status damage;  // refuses every call until the client is cleared or repaired
   };
@@ -72,6 +77,9 @@ class SeedEngine final : public WriteAheadLog::Engine {
   Status ensure_client_folder(Client& client, const std::string& dir);
   Status write_file_durably(const std::string& dir, const std::string& name,
                             const std::string& contents);
+  // The logs a checkpoint may fold: those at or below the low-water mark
+  // (all of them under kHighWaterMark), a prefix of client.files.logs.
+  size_t foldable_logs(const Client& client) const;
   Status checkpoint(const std::string& dir, Client& client);
 
   Status check_writable() const { return failure_.check(); }
