@@ -86,6 +86,7 @@ TEST_P(ExactDedupTest, HighWaterMarkPolicySkipsTheRequeuedMessageAsTheSeedDoes) 
   for (uint64_t id : {1, 2, 3, 4, 6}) EXPECT_EQ(persist(*log, "c", id), PersistOutcome::kWritten);
   EXPECT_EQ(persist(*log, "c", 5), PersistOutcome::kDuplicate);
   EXPECT_EQ(ids_in_state(*log, "c"), (std::vector<uint64_t>{1, 2, 3, 4, 6}));
+  EXPECT_FALSE(fs::exists(data() / ".wal.dedup")) << "the directory stays as the original's";
 }
 
 TEST_P(ExactDedupTest, LateMessageLandsInItsPlaceAfterRestart) {
@@ -304,7 +305,8 @@ TEST(ExactDedupSegmentedTest, InOrderTrafficCostsAFewBytesPerClient) {
   EXPECT_EQ(clients, 20u);
 }
 
-INSTANTIATE_TEST_SUITE_P(Layouts, ExactDedupTest, ::testing::Values(Layout::kSeed, Layout::kSegmented),
+INSTANTIATE_TEST_SUITE_P(Layouts, ExactDedupTest,
+                         ::testing::Values(Layout::kSeed, Layout::kSegmented),
                          [](const auto& info) { return std::string(layout_name(info.param)); });
 
 }  // namespace

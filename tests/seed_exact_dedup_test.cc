@@ -107,32 +107,6 @@ std::vector<uint64_t> redeliveries(uint64_t count, uint32_t spread, uint32_t see
   return ids;
 }
 
-TEST_F(SeedExactDedupTest, RequeuedMessageIsWrittenInItsPlace) {
-  auto log = open_list(exact_options());
-  for (uint64_t id : {1, 2, 3, 4, 6}) EXPECT_EQ(persist(*log, id), PersistOutcome::kWritten);
-  // 5 failed and was requeued while 6 succeeded: it comes back now.
-  EXPECT_EQ(persist(*log, 5), PersistOutcome::kWritten);
-  EXPECT_EQ(state_of(*log), list_of({1, 2, 3, 4, 5, 6}));
-  EXPECT_EQ(persist(*log, 5), PersistOutcome::kDuplicate);
-  EXPECT_EQ(mark_of(*log, "c"), 6u);
-
-  reopen(log, exact_options());
-  EXPECT_EQ(state_of(*log), list_of({1, 2, 3, 4, 5, 6}));
-  EXPECT_EQ(persist(*log, 5), PersistOutcome::kDuplicate);
-  EXPECT_EQ(persist(*log, 7), PersistOutcome::kWritten);
-}
-
-// The contrast: the seed's policy, unchanged, skips the requeued message.
-TEST_F(SeedExactDedupTest, HighWaterMarkStillSkipsARequeuedMessage) {
-  WriteAheadLogOptions options = exact_options();
-  options.dedup.policy = DedupPolicy::kHighWaterMark;
-  auto log = open_list(options);
-  for (uint64_t id : {1, 2, 3, 4, 6}) EXPECT_EQ(persist(*log, id), PersistOutcome::kWritten);
-  EXPECT_EQ(persist(*log, 5), PersistOutcome::kDuplicate);
-  EXPECT_EQ(state_of(*log), list_of({1, 2, 3, 4, 6}));
-  EXPECT_FALSE(fs::exists(data() / ".wal.dedup"));
-}
-
 TEST_F(SeedExactDedupTest, RandomRedeliveriesWithRestartsMatchAModel) {
   for (uint32_t seed = 0; seed < 12; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));
@@ -248,33 +222,6 @@ TEST_F(SeedExactDedupTest, CheckpointFoldsOnlySettledLogsAndCarriesTheState) {
   EXPECT_EQ(names_with_prefix(folder(), "log_").size(), 1u);
   EXPECT_TRUE(log_file_exists(7));
   EXPECT_EQ(state_of(*log), list_of({1, 2, 3, 4, 5, 7}));
-}
-
-TEST_F(SeedExactDedupTest, ReopeningWithTheOtherPolicyIsRefused) {
-  {
-    auto log = open_list(exact_options());
-    EXPECT_EQ(persist(*log, 1), PersistOutcome::kWritten);
-  }
-  WriteAheadLogOptions high_water_mark = exact_options();
-  high_water_mark.dedup.policy = DedupPolicy::kHighWaterMark;
-  auto refused = WriteAheadLog::open(std::make_shared<ListStateInterpreter>(),
-                                     std::make_shared<FileSystemStorage>(), high_water_mark);
-  ASSERT_FALSE(refused.is_ok());
-  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(refused.status().message().find("written with the exact dedup policy"),
-            std::string::npos)
-      << refused.status().to_string();
-
-  // And a directory of the seed's policy is not opened as exact.
-  fs::remove_all(data());
-  { persist_sentences(*open_log(options_for(data())), "c", 1, 2); }
-  refused = WriteAheadLog::open(std::make_shared<ListStateInterpreter>(),
-                                std::make_shared<FileSystemStorage>(), exact_options());
-  ASSERT_FALSE(refused.is_ok());
-  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(refused.status().message().find("written with the high-water-mark dedup policy"),
-            std::string::npos)
-      << refused.status().to_string();
 }
 
 TEST_F(SeedExactDedupTest, CheckpointWithoutDedupStateIsDamage) {
