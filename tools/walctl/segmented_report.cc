@@ -88,9 +88,10 @@ const char* advice_for(const std::string& action) {
     return "a write interrupted by a crash, never acknowledged: the next open cuts it off and "
            "reports it; nothing to do";
   }
-  return "acknowledged data is damaged: the default open refuses the directory. Keep a copy, "
-         "then open it with RecoveryMode kPointInTime (drops everything from the damage on) or "
-         "kSkipDamaged (skips the damaged bytes)";
+  return "acknowledged data is damaged: the default open refuses the directory. Stop the "
+         "service and run walctl repair (keeps the damaged files in .quarantine/ and every "
+         "record that checks out), or open it with RecoveryMode kPointInTime (drops everything "
+         "from the damage on) or kSkipDamaged (skips the damaged bytes)";
 }
 
 }  // namespace
@@ -165,13 +166,9 @@ wal::Result<size_t> verify_segmented_dir(std::shared_ptr<wal::Storage> storage,
     Json out = Json::object();
     out["file"] = base_name(damage.path);
     if (damage.offset) out["offset"] = *damage.offset;
-    std::string reason = damage.reason;
-    if (size_t at = reason.find("from at offset"); at != std::string::npos) {
-      reason.erase(at + 4, 3);  // recovery's "from at offset N" reads "from offset N"
-    }
-    out["problem"] = damage.action == "truncated" ? "torn tail: " + reason
-                     : damage.snapshot            ? "damaged snapshot: " + reason
-                                                  : reason;
+    out["problem"] = damage.action == "truncated" ? "torn tail: " + damage.reason
+                     : damage.snapshot            ? "damaged snapshot: " + damage.reason
+                                                  : damage.reason;
     out["what_to_do"] = advice_for(damage.action);
     emit(out);
   }
