@@ -456,6 +456,8 @@ TEST_F(WalctlSegmentedTest, VerifyReportsDamageInTheMiddleWithFileAndOffset) {
   EXPECT_LT(lines[0]["offset"].get<uint64_t>(), at);
   EXPECT_GT(lines[0]["offset"].get<uint64_t>() + 200, at);
   EXPECT_TRUE(lines[0].contains("what_to_do"));
+  EXPECT_NE(lines[0]["problem"].get<std::string>().find("from offset"), std::string::npos)
+      << lines[0];
   EXPECT_EQ(lines.back()["problems"], 1);
   EXPECT_EQ(read_bytes(first_segment()), damaged) << "verify must change nothing";
 }

@@ -71,8 +71,11 @@ wal::Result<SegmentedSurvey> survey_segmented_dir(wal::Storage& storage,
     const bool damage = event.action == "truncated" || event.action == "skipped" ||
                         event.action == "dropped" || (event.action == "ignored" && snapshot);
     if (damage) {
-      survey.damage.push_back(
-          {event.path, event.action, event.reason, offset_in(event.reason), snapshot});
+      std::string reason = event.reason;
+      if (size_t at = reason.find("from at offset"); at != std::string::npos) {
+        reason.erase(at + 4, 3);  // recovery's "from at offset N" reads "from offset N"
+      }
+      survey.damage.push_back({event.path, event.action, reason, offset_in(reason), snapshot});
     } else if (event.action == "removed" || event.action == "retired") {
       survey.clean_up = true;
     }
