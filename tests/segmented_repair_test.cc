@@ -150,6 +150,18 @@ TEST_F(SegmentedRepairTest, DamageInTheMiddleIsSetAsideAndEveryRecordThatChecksO
   EXPECT_FALSE(fs::exists(segment)) << "retired by the repair's snapshot";
 }
 
+TEST_F(SegmentedRepairTest, QuarantineIsNotReportedAsAForeignFileAtOpen) {
+  write();
+  damage_record(7);
+  ASSERT_TRUE(repair().is_ok());
+  ASSERT_TRUE(fs::is_directory(quarantine()));
+  auto log = open_log(options(RecoveryMode::kTolerateTornTail));
+  ASSERT_TRUE(log);
+  EXPECT_FALSE(reported(log->recovery_report(), quarantine(), "ignored"));
+  EXPECT_TRUE(log->recovery_report().events.empty())
+      << ::testing::PrintToString(log->recovery_report().events.size());
+}
+
 TEST_F(SegmentedRepairTest, DamagedSnapshotIsSetAsideAndReplacedByOneThatReads) {
   write(/*checkpoint_bytes=*/2048);
   const std::string name = only_file_with_prefix(dir(), "snapshot-");
