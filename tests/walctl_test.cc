@@ -495,6 +495,8 @@ TEST_F(WalctlSegmentedTest, VerifyReportsDamageInTheMiddleWithFileAndOffset) {
   EXPECT_LT(lines[0]["offset"].get<uint64_t>(), at);
   EXPECT_GT(lines[0]["offset"].get<uint64_t>() + 200, at);
   EXPECT_TRUE(lines[0].contains("what_to_do"));
+  EXPECT_NE(lines[0]["problem"].get<std::string>().find("from offset"), std::string::npos)
+      << lines[0];
   EXPECT_EQ(lines.back()["problems"], 1);
   EXPECT_EQ(read_bytes(first_segment()), damaged) << "verify must change nothing";
 }
@@ -562,11 +564,26 @@ TEST_F(WalctlSegmentedTest, ANewDirectoryIsSegmentedAndAnExistingOneKeepsItsLayo
   EXPECT_EQ(names_with_prefix(seed.path() / "c", "log_").size(), 2u);
 }
 
-TEST_F(WalctlSegmentedTest, RepairPointsToTheRecoveryModes) {
-  write_sentences(2);
-  auto result = walctl({"repair"});
-  EXPECT_EQ(result.exit_code, 2);
-  EXPECT_NE(result.err.find("recovery mode"), std::string::npos) << result.err;
+TEST_F(WalctlSegmentedTest, RepairSetsDamageAsideAndTheDirectoryOpensAgain) {
+  write_sentences(20);
+  flip(first_segment(), "Sentence 3.");
+  const std::string damaged = read_bytes(first_segment());
+  ASSERT_EQ(walctl({"retrieve", "c"}).exit_code, 1);
+  auto dry = walctl({"repair", "--dry-run"});
+  EXPECT_EQ(dry.exit_code, 0) << dry.err;
+  EXPECT_EQ(read_bytes(first_segment()), damaged) << "a dry run changes nothing";
+  auto repaired = walctl({"repair"});
+  ASSERT_EQ(repaired.exit_code, 0) << repaired.err;
+  const std::vector<Json> lines = json_lines(repaired.out);
+  ASSERT_FALSE(lines.empty());
+  EXPECT_EQ(lines.back()["affected_clients"], Json::array({"c"})) << repaired.out;
+  EXPECT_EQ(lines.back()["opens_by_default"], true) << repaired.out;
+  EXPECT_EQ(read_bytes(dir_.path() / ".quarantine" / first_segment().filename()), damaged);
+  auto retrieved = walctl({"retrieve", "c"});
+  EXPECT_EQ(retrieved.exit_code, 0) << retrieved.err;
+  EXPECT_NE(retrieved.out.find("Sentence 20."), std::string::npos) << retrieved.out;
+  EXPECT_EQ(retrieved.out.find("Sentence 3."), std::string::npos) << retrieved.out;
+  EXPECT_EQ(walctl({"verify"}).exit_code, 0);
 }
 
 // ---- convert -----------------------------------------------------------------------

@@ -79,7 +79,8 @@ class Recoverer {
       } else if (file && parsed.kind == FileKind::kFree) {
         out_.free_numbers.push_back(parsed.number);
       } else if (entry.name != kLayoutFileName && entry.name != seed::kLockFileName &&
-                 entry.name != seed::kDedupFileName) {
+                 entry.name != seed::kDedupFileName &&
+                 entry.name != seed::kQuarantineDirName) {  // walctl repair's copies
         note(path(entry.name), "ignored", "not a file of the segmented layout");
       }
     }

@@ -24,6 +24,15 @@ SegmentedEngine::SegmentedEngine(std::shared_ptr<StateInterpreter> interpreter,
 Result<std::unique_ptr<WriteAheadLog::Engine>> SegmentedEngine::open(
     std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
     WriteAheadLogOptions options, std::unique_ptr<FileLock> lock) {
+  WAL_ASSIGN_OR_RETURN(std::unique_ptr<SegmentedEngine> engine,
+                       open_segmented(std::move(interpreter), std::move(storage),
+                                      std::move(options), std::move(lock)));
+  return std::unique_ptr<WriteAheadLog::Engine>(std::move(engine));
+}
+
+Result<std::unique_ptr<SegmentedEngine>> SegmentedEngine::open_segmented(
+    std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
+    WriteAheadLogOptions options, std::unique_ptr<FileLock> lock) {
   if (options.segmented.segment_bytes < 4096) {
     return Status::invalid_argument("segmented.segment_bytes must be at least 4096");
   }
@@ -40,7 +49,7 @@ Result<std::unique_ptr<WriteAheadLog::Engine>> SegmentedEngine::open(
                                                     engine->options_.segmented.recovery_mode,
                                                     &engine->report_, engine->options_.dedup));
   WAL_RETURN_IF_ERROR(engine->start(std::move(recovered)));
-  return std::unique_ptr<WriteAheadLog::Engine>(std::move(engine));
+  return engine;
 }
 
 SegmentedEngine::~SegmentedEngine() {
@@ -474,6 +483,15 @@ Status SegmentedEngine::checkpoint() {
   std::lock_guard checkpoint_lock(checkpoint_mutex_);
   // Callers that crossed the threshold together take one snapshot, not one each.
   if (!checkpoint_due()) return Status::ok();
+  return take_snapshot();
+}
+
+Status SegmentedEngine::snapshot_now() {
+  std::lock_guard checkpoint_lock(checkpoint_mutex_);
+  return take_snapshot();
+}
+
+Status SegmentedEngine::take_snapshot() {
   // Every record before the cut is written and, by the time its client's lock
   // is free, in its client's index. Records after it that the snapshot also
   // holds are skipped at replay: their ids are at or below the client's mark.

@@ -36,7 +36,15 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   static Result<std::unique_ptr<WriteAheadLog::Engine>> open(
       std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
       WriteAheadLogOptions options, std::unique_ptr<FileLock> lock);
+  // The same, typed: for walctl repair, which needs snapshot_now().
+  static Result<std::unique_ptr<SegmentedEngine>> open_segmented(
+      std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
+      WriteAheadLogOptions options, std::unique_ptr<FileLock> lock);
   ~SegmentedEngine() override;
+
+  // Takes a snapshot now, whatever the cadence: every segment before the log's
+  // current end is then retired, and with it any damage that recovery skipped.
+  [[nodiscard]] Status snapshot_now();
 
   Result<PersistOutcome> persist(std::string_view client_id, const Json& data,
                                  uint64_t message_id) override;
@@ -96,7 +104,8 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   uint64_t log_bytes() const;
   bool checkpoint_due() const;
   void after_write();
-  Status checkpoint();
+  Status checkpoint();     // when due
+  Status take_snapshot();  // the caller holds checkpoint_mutex_
   void run_checkpoints();
   void run_interval_syncs();
 

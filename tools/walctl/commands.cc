@@ -11,6 +11,7 @@
 #include "dedup/policy_file.h"
 #include "ingest_line.h"
 #include "layout.h"
+#include "segmented_repair.h"
 #include "segmented_report.h"
 #include "wal/file_system_storage.h"
 #include "wal/json.h"
@@ -201,10 +202,14 @@ ExitCode run_repair(const GlobalOptions& options, const std::optional<std::strin
   auto layout = report_layout(options, storage);
   if (!layout.is_ok()) return report_error(layout.status());
   if (*layout == wal::Layout::kSegmented) {
-    return report_error(wal::Status::invalid_argument(
-        "repair sets damaged seed-layout files aside; a segmented directory is repaired by "
-        "opening it with a recovery mode (RecoveryMode kPointInTime or kSkipDamaged, "
-        "docs/format.md); a torn tail needs nothing: the next open cuts it off"));
+    if (client) {
+      return report_error(wal::Status::invalid_argument(
+          "repair of the segmented layout repairs the shared files of every client; drop " +
+          *client));
+    }
+    auto kept = repair_segmented_dir(std::make_shared<wal::FileSystemStorage>(), *interpreter,
+                                     options.dir, dry_run, print_line);
+    return kept.is_ok() ? kExitOk : report_error(kept.status());
   }
   auto moved = repair_data_dir(storage, **interpreter, {options.dir, client}, dry_run, print_line);
   return moved.is_ok() ? kExitOk : report_error(moved.status());

@@ -87,9 +87,14 @@ int main(int argc, char** argv) {
   });
 
   bool dry_run = false;
-  auto* repair = app.add_subcommand("repair", "set damaged files aside in .quarantine/");
-  repair->add_option("CLIENT", only_client, "only this client");
-  repair->add_flag("--dry-run", dry_run, "say what would be set aside, move nothing");
+  auto* repair = app.add_subcommand(
+      "repair",
+      "set damaged files aside in DIR/.quarantine/ so the directory opens again; the service must "
+      "be stopped. Seed layout: damaged files move there. Segmented layout: damaged segments and "
+      "snapshots are copied there, then a snapshot of every record that checks out retires them "
+      "and a torn tail is cut; the affected clients and message ids are reported");
+  repair->add_option("CLIENT", only_client, "only this client (seed layout)");
+  repair->add_flag("--dry-run", dry_run, "say what would be done, change nothing");
   repair->callback([&] {
     options.layout_given = layout_option->count() > 0;
     code = walctl::run_repair(options, only_client, dry_run);

@@ -3,15 +3,14 @@
 #include <algorithm>
 #include <map>
 #include <optional>
-#include <regex>
 
 #include "convert.h"
-#include "dedup/policy_file.h"
 #include "seed/file_names.h"
 #include "segmented/file_names.h"
 #include "segmented/record_reader.h"
 #include "segmented/recovery.h"
 #include "segmented/snapshot.h"
+#include "segmented_damage.h"
 #include "util/paths.h"
 
 namespace walctl {
@@ -20,69 +19,6 @@ namespace {
 using wal::Json;
 using wal::Status;
 namespace seg = wal::segmented;
-
-// Reads pass through; every write is accepted and discarded, so recovery
-// runs to the end and reports what it would do.
-class DiscardingStorage final : public wal::Storage {
- public:
-  explicit DiscardingStorage(wal::Storage& base) : base_(base) {}
-
-  wal::Result<std::unique_ptr<wal::WritableFile>> new_writable_file(const std::string&) override {
-    return std::unique_ptr<wal::WritableFile>(new NullFile());
-  }
-  wal::Result<std::unique_ptr<wal::PositionalFile>> open_positional_file(const std::string& path,
-                                                                         bool create) override {
-    if (create) return Status::invalid_argument("verify creates no file: " + path);
-    WAL_ASSIGN_OR_RETURN(std::unique_ptr<wal::PositionalFile> file,
-                         base_.open_positional_file(path, false));
-    return std::unique_ptr<wal::PositionalFile>(new ReadingFile(std::move(file)));
-  }
-  wal::Result<std::string> read_file(const std::string& path) override {
-    return base_.read_file(path);
-  }
-  Status sync_file(const std::string&) override { return Status::ok(); }
-  Status rename_file(const std::string&, const std::string&) override { return Status::ok(); }
-  Status remove_file(const std::string&) override { return Status::ok(); }
-  wal::Result<bool> create_dir(const std::string&) override { return false; }
-  Status remove_dir(const std::string&) override { return Status::ok(); }
-  Status sync_dir(const std::string&) override { return Status::ok(); }
-  wal::Result<std::vector<wal::DirEntry>> list_dir(const std::string& path) override {
-    return base_.list_dir(path);
-  }
-  wal::Result<std::unique_ptr<wal::FileLock>> lock_file(const std::string& path) override {
-    return Status::invalid_argument("verify takes no lock: " + path);
-  }
-  uint64_t now_millis() override { return base_.now_millis(); }
-
- private:
-  class NullFile final : public wal::WritableFile {
-   public:
-    Status append(std::string_view) override { return Status::ok(); }
-    Status sync() override { return Status::ok(); }
-    Status close() override { return Status::ok(); }
-  };
-  class ReadingFile final : public wal::PositionalFile {
-   public:
-    explicit ReadingFile(std::unique_ptr<wal::PositionalFile> base) : base_(std::move(base)) {}
-    wal::Result<std::string> read_at(uint64_t offset, size_t n) override {
-      return base_->read_at(offset, n);
-    }
-    Status write_at(uint64_t, std::string_view) override { return Status::ok(); }
-    Status sync() override { return Status::ok(); }
-    wal::Result<uint64_t> size() override { return base_->size(); }
-    Status close() override { return base_->close(); }
-
-   private:
-    std::unique_ptr<wal::PositionalFile> base_;
-  };
-
-  wal::Storage& base_;
-};
-
-std::string base_name(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
 
 Json describe_segment(wal::Storage& storage, const std::string& path, uint64_t number) {
   Json out = Json::object();
@@ -147,22 +83,15 @@ Json describe_snapshot(wal::Storage& storage, const std::string& path, uint64_t 
   return out;
 }
 
-// "... offset 123 ..." in a recovery event's reason.
-std::optional<uint64_t> offset_in(const std::string& text) {
-  static const std::regex pattern("offset ([0-9]+)");
-  std::smatch match;
-  if (!std::regex_search(text, match, pattern)) return std::nullopt;
-  return std::stoull(match[1].str());
-}
-
 const char* advice_for(const std::string& action) {
   if (action == "truncated") {
     return "a write interrupted by a crash, never acknowledged: the next open cuts it off and "
            "reports it; nothing to do";
   }
-  return "acknowledged data is damaged: the default open refuses the directory. Keep a copy, "
-         "then open it with RecoveryMode kPointInTime (drops everything from the damage on) or "
-         "kSkipDamaged (skips the damaged bytes)";
+  return "acknowledged data is damaged: the default open refuses the directory. Stop the "
+         "service and run walctl repair (keeps the damaged files in .quarantine/ and every "
+         "record that checks out), or open it with RecoveryMode kPointInTime (drops everything "
+         "from the damage on) or kSkipDamaged (skips the damaged bytes)";
 }
 
 }  // namespace
@@ -227,36 +156,20 @@ wal::Result<size_t> verify_segmented_dir(std::shared_ptr<wal::Storage> storage,
               {"problem", layout.is_ok() ? "names a layout this build does not read"
                                          : layout.status().to_string()}});
   }
-  DiscardingStorage discarding(*storage);
-  wal::RecoveryReport report;
-  wal::DedupOptions dedup;
-  WAL_ASSIGN_OR_RETURN(dedup.policy, wal::read_dedup_policy(*storage, base_dir));
-  auto recovered =
-      seg::recover(discarding, base_dir, wal::RecoveryMode::kSkipDamaged, &report, dedup);
-  if (!recovered.is_ok()) return recovered.status();
-
-  bool clean_up = false;  // start-up would remove or retire files
-  for (const auto& event : report.events) {
-    const bool snapshot =
-        seg::parse_file_name(base_name(event.path)).kind == seg::FileKind::kSnapshot;
-    const bool problem = event.action == "truncated" || event.action == "skipped" ||
-                         event.action == "dropped" || (event.action == "ignored" && snapshot);
-    if (!problem) {
-      if (event.action == "removed" || event.action == "retired") clean_up = true;
-      continue;
-    }
+  WAL_ASSIGN_OR_RETURN(SegmentedSurvey survey,
+                       survey_segmented_dir(*storage, base_dir, wal::RecoveryMode::kSkipDamaged));
+  const wal::RecoveryReport& report = survey.report;
+  const seg::Recovered* recovered = &survey.recovered;
+  const bool clean_up = survey.clean_up;
+  for (const SegmentedDamage& damage : survey.damage) {
     ++problems;
     Json out = Json::object();
-    out["file"] = base_name(event.path);
-    if (auto offset = offset_in(event.reason)) out["offset"] = *offset;
-    std::string reason = event.reason;
-    if (size_t at = reason.find("from at offset"); at != std::string::npos) {
-      reason.erase(at + 4, 3);  // recovery's "from at offset N" reads "from offset N"
-    }
-    out["problem"] = event.action == "truncated" ? "torn tail: " + reason
-                     : snapshot                  ? "damaged snapshot: " + reason
-                                                 : reason;
-    out["what_to_do"] = advice_for(event.action);
+    out["file"] = base_name(damage.path);
+    if (damage.offset) out["offset"] = *damage.offset;
+    out["problem"] = damage.action == "truncated" ? "torn tail: " + damage.reason
+                     : damage.snapshot            ? "damaged snapshot: " + damage.reason
+                                                  : damage.reason;
+    out["what_to_do"] = advice_for(damage.action);
     emit(out);
   }
 
