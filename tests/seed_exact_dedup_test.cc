@@ -14,11 +14,6 @@
 namespace wal::testing {
 namespace {
 
-// tmpfs when there is one: these tests sync thousands of files.
-fs::path scratch_parent() {
-  return fs::is_directory("/dev/shm") ? fs::path("/dev/shm") : fs::temp_directory_path();
-}
-
 // What message `id` carries: its id, so that a state shows the order.
 Json message(uint64_t id) { return Json("message " + std::to_string(id)); }
 

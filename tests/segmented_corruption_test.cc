@@ -199,7 +199,7 @@ class SegmentedCorruptionTest : public ::testing::TestWithParam<RecoveryMode> {
   void open_with_damage(const std::string& name, const std::string& bytes, const Damage& damage,
                         const std::string& what, Counts* counts) {
     ++counts->cases;
-    TempDir copy;
+    TempDir copy{scratch_parent()};
     fs::copy(pristine_.path(), copy.path(), fs::copy_options::recursive);
     const fs::path damaged = copy.path() / name;
     write_bytes(damaged, bytes);
@@ -365,7 +365,7 @@ class SegmentedCorruptionTest : public ::testing::TestWithParam<RecoveryMode> {
     }
   }
 
-  TempDir pristine_;
+  TempDir pristine_{scratch_parent()};  // the sweeps sync thousands of copies
   uint64_t checkpoint_bytes_ = 0;
   uint64_t all_ = 0;          // messages written, when not kMessages
   uint64_t rotation_id_ = 0;  // the message that went first into the recycled segment
@@ -453,7 +453,7 @@ TEST_P(SegmentedCorruptionTest,
 // segment, the rename that recycles it among them: the stale records stay
 // stale, nothing acknowledged is lost, and writing goes on.
 TEST_P(SegmentedCorruptionTest, CrashWhileRotatingIntoARecycledSegmentNeverReadsStaleRecords) {
-  TempDir probe;
+  TempDir probe{scratch_parent()};
   ASSERT_GT(write_recycled_segment(probe.path()).to, 0u);
   const uint64_t rotation = rotation_id_;
   write_recycled_segment(pristine_.path(), /*stop_before=*/rotation);
@@ -461,7 +461,7 @@ TEST_P(SegmentedCorruptionTest, CrashWhileRotatingIntoARecycledSegmentNeverReads
   bool done = false;
   for (int calls = 0; !done && calls < 200; ++calls) {
     const std::string what = "crash after " + std::to_string(calls) + " calls";
-    TempDir copy;
+    TempDir copy{scratch_parent()};
     fs::copy(pristine_.path(), copy.path(), fs::copy_options::recursive);
     {
       auto storage = std::make_shared<FaultInjectionStorage>(std::make_shared<FileSystemStorage>());
