@@ -260,6 +260,7 @@ TEST_P(ExactDedupTest, CrashAtEveryCallOfALatePersistKeepsWhatWasAcknowledged) {
                     found == with ? PersistOutcome::kDuplicate : PersistOutcome::kWritten);
         });
   }
+  RecordProperty("crash_points", crash_points);
   EXPECT_GE(crash_points, 40);
 }
 

@@ -304,6 +304,7 @@ TEST_F(SeedExactDedupTest, CrashAtEveryCallOfALatePersistAndItsCheckpoint) {
         check_recovered(*recovered, acknowledged, "crash after call " + std::to_string(k));
       });
   // A log write (5 calls) and a checkpoint: read, write, remove.
+  RecordProperty("crash_points", crash_points);
   EXPECT_GE(crash_points, 14);
 }
 
@@ -340,6 +341,7 @@ TEST_F(SeedExactDedupTest, PowerCutAtEveryCallOfALatePersistAndItsCheckpoint) {
     }
     if (finished) break;
   }
+  RecordProperty("power_cuts", points);
   EXPECT_GE(points, 50);
 }
 

@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "dedup/policy_file.h"
 #include "seed/client_scan.h"
 #include "seed/file_names.h"
 #include "seed/state_loader.h"
@@ -76,7 +77,9 @@ wal::Result<Scope> resolve(wal::Storage& storage, const ReportScope& scope) {
 wal::Result<ClientScan> scan(wal::Storage& storage, const std::string& base_dir,
                              const std::string& client) {
   const std::string dir = wal::seed::join_path(base_dir, client);
-  auto scanned = wal::seed::scan_client(storage, dir, client);
+  // The directory's policy says what its checkpoints must carry.
+  WAL_ASSIGN_OR_RETURN(const wal::DedupPolicy policy, wal::read_dedup_policy(storage, base_dir));
+  auto scanned = wal::seed::scan_client(storage, dir, client, policy);
   if (!scanned.is_ok() && scanned.status().code() == wal::Code::kNotFound) {
     return wal::Status::not_found(dir, "client \"" + client + "\" has no folder");
   }
