@@ -66,10 +66,15 @@ class WriteAheadLogTest : public ::testing::TestWithParam<Variant> {
   void settle() const {
     if (GetParam() != Variant::kSegmentedBackground) return;
     for (int i = 0; i < 500; ++i) {
+      // One listing for both counts: a second one could see a preparation
+      // that began after the first found no temporary file.
       const auto names = list_names(dir_.path() / "data");
       const auto temp = std::count_if(names.begin(), names.end(),
                                       [](const std::string& n) { return n.ends_with(".tmp"); });
-      if (names_with_prefix(dir_.path() / "data", "segment-").size() >= 2 && temp == 0) return;
+      const auto segments = std::count_if(names.begin(), names.end(), [](const std::string& n) {
+        return n.starts_with("segment-") && !n.ends_with(".tmp");
+      });
+      if (segments >= 2 && temp == 0) return;
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     ADD_FAILURE() << "the next segment was never prepared";
