@@ -34,6 +34,17 @@ TEST(EtcdKeyLayoutTest, MaxValueCarriesTheIdAndTheWritersToken) {
   EXPECT_FALSE(parse_max_value("42"));
 }
 
+TEST(EtcdKeyLayoutTest, FloorValueCarriesTheMarkAndWhereRecordedIdsStart) {
+  const FloorValue floor{41, 7};
+  EXPECT_EQ(parse_floor_value(floor_value(floor)), floor);
+  // A persist's LESS compare of the floor with the padded id holds exactly
+  // for ids above the mark.
+  EXPECT_LT(floor_value({41, 7}), pad_id(42));
+  EXPECT_GE(floor_value({42, 0}), pad_id(42));
+  EXPECT_FALSE(parse_floor_value(pad_id(41)));
+  EXPECT_FALSE(parse_floor_value(pad_id(41) + " 7"));
+}
+
 TEST(EtcdKeyLayoutTest, EscapingIsReversibleAndLeavesNoSlash) {
   for (const std::string& id : {std::string("plain"), std::string("50%off"), std::string("a/b"),
                                 std::string("%2F"), std::string("a b\n"), std::string("\x7f%")}) {
@@ -82,6 +93,8 @@ TEST(EtcdKeyLayoutTest, ClientKeysAreTheDocumentedOnes) {
   const KeyLayout layout("/p", "s");
   const std::string client = layout.client_prefix("c");
   EXPECT_EQ(KeyLayout::max_key(client), "/p/s/c/max");
+  EXPECT_EQ(KeyLayout::floor_key(client), "/p/s/c/floor");
+  EXPECT_EQ(layout.dedup_policy_key(), "/p/s/.dedup");
   EXPECT_EQ(KeyLayout::log_key(client, 5), "/p/s/c/log/00000000000000000005");
   EXPECT_EQ(KeyLayout::checkpoint_key(client), "/p/s/c/ckpt");
   EXPECT_EQ(KeyLayout::chunk_key(client, "g", 3), "/p/s/c/ckpt/g/000003");

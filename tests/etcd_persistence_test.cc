@@ -97,13 +97,13 @@ TEST_F(EtcdPersistenceTest, ATransactionSentAgainAfterItLandedIsReportedWritten)
   write.token = "retry-token";
   write.ids = {1, 2};
   write.records = {&record, &record};
-  const pb::TxnRequest request = etcd::build_persist_txn({write}, prefix_ + "/test/.batch");
+  const pb::TxnRequest request = etcd::build_persist_txn({write}, {}, prefix_ + "/test/.batch");
   for (int send = 0; send < 2; ++send) {
     auto response = raw_->txn(request);
     ASSERT_TRUE(response.is_ok()) << response.status().to_string();
-    auto results = etcd::parse_persist_txn({write}, *response);
+    auto results = etcd::parse_persist_txn({write}, {}, *response);
     ASSERT_TRUE(results.is_ok()) << results.status().to_string();
-    EXPECT_TRUE((*results)[0].written) << "send " << send;
+    EXPECT_TRUE(results->writes[0].written) << "send " << send;
   }
   // When a resend is refused, reading max tells whether an earlier send landed.
   auto reads = raw_->txn(etcd::build_max_reads({write}));
@@ -114,10 +114,10 @@ TEST_F(EtcdPersistenceTest, ATransactionSentAgainAfterItLandedIsReportedWritten)
   write.token = "other-token";
   EXPECT_EQ(*etcd::parse_max_reads({write}, *raw_->txn(etcd::build_max_reads({write}))),
             std::vector<bool>{false});
-  auto response = raw_->txn(etcd::build_persist_txn({write}, prefix_ + "/test/.batch"));
-  auto results = etcd::parse_persist_txn({write}, *response);
-  EXPECT_FALSE((*results)[0].written);
-  EXPECT_EQ((*results)[0].stored_max, 2u);
+  auto response = raw_->txn(etcd::build_persist_txn({write}, {}, prefix_ + "/test/.batch"));
+  auto results = etcd::parse_persist_txn({write}, {}, *response);
+  EXPECT_FALSE(results->writes[0].written);
+  EXPECT_EQ(results->writes[0].stored_max, 2u);
 }
 
 TEST_F(EtcdPersistenceTest, TransactionsFilledToEtcdsOperationLimitAreAccepted) {
@@ -139,14 +139,14 @@ TEST_F(EtcdPersistenceTest, TransactionsFilledToEtcdsOperationLimitAreAccepted) 
     last.records.push_back(&record);
   }
   EXPECT_GT(writes.size(), 40u);
-  auto response = raw_->txn(etcd::build_persist_txn(writes, prefix_ + "/test/.batch"));
+  auto response = raw_->txn(etcd::build_persist_txn(writes, {}, prefix_ + "/test/.batch"));
   ASSERT_TRUE(response.is_ok()) << response.status().to_string();
 
   // One message more is one operation too many for etcd.
   last.ids.push_back(last.ids.size() + 1);
   last.records.push_back(&record);
   for (auto& write : writes) write.client_prefix += "again/";
-  auto refused = raw_->txn(etcd::build_persist_txn(writes, prefix_ + "/test/.batch"));
+  auto refused = raw_->txn(etcd::build_persist_txn(writes, {}, prefix_ + "/test/.batch"));
   EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
   EXPECT_NE(refused.status().message().find("too many operations"), std::string::npos)
       << refused.status().to_string();

@@ -57,8 +57,10 @@ inline EtcdOptions etcd_options(const std::vector<std::string>& endpoints,
   return options;
 }
 
-inline std::unique_ptr<EtcdPersistence> open_etcd(const EtcdOptions& options) {
-  auto log = EtcdPersistence::open(std::make_shared<ConsumerStateInterpreter>(), options);
+inline std::unique_ptr<EtcdPersistence> open_etcd(
+    const EtcdOptions& options,
+    std::shared_ptr<StateInterpreter> interpreter = std::make_shared<ConsumerStateInterpreter>()) {
+  auto log = EtcdPersistence::open(std::move(interpreter), options);
   EXPECT_TRUE(log.is_ok()) << log.status().to_string();
   return log.is_ok() ? std::move(log).value() : nullptr;
 }

@@ -45,6 +45,26 @@ TEST_F(WalctlEtcdTest, IngestPrintsEachOutcomeOnceDurable) {
   EXPECT_EQ(walctl({"retrieve", "b"}).out, "{\"content\":\"y\"}\n");
 }
 
+TEST_F(WalctlEtcdTest, ExactDedupIsRecordedInTheServiceAndFoundByDefault) {
+  for (const char* id : {"1", "2", "4"}) {
+    auto written = walctl({"--dedup", "exact", "persist", "c", id, R"({"content": "m"})"});
+    EXPECT_EQ(written.out, "{\"outcome\":\"written\"}\n") << written.err;
+  }
+  // --dedup auto (the default) reads the policy from the service.
+  EXPECT_EQ(walctl({"persist", "c", "3", R"({"content": "late"})"}).out,
+            "{\"outcome\":\"written\"}\n");
+  EXPECT_EQ(walctl({"persist", "c", "3", R"({"content": "late"})"}).out,
+            "{\"outcome\":\"duplicate\"}\n");
+  EXPECT_EQ(walctl({"retrieve", "c"}).out, "{\"content\":\"m m late m\"}\n");
+  auto other = walctl({"--dedup", "high-water-mark", "clients"});
+  EXPECT_EQ(other.exit_code, 2);
+  EXPECT_NE(other.err.find("--dedup exact"), std::string::npos) << other.err;
+  const TempDir target;
+  auto convert = walctl({"convert", "--to", (target.path() / "out").string()});
+  EXPECT_EQ(convert.exit_code, 2);
+  EXPECT_NE(convert.err.find("does not carry over"), std::string::npos) << convert.err;
+}
+
 TEST_F(WalctlEtcdTest, UnreachableClusterIsAnIoErrorWithExitCode3) {
   auto result = run_process(
       {WALCTL_PATH, "--backend", "etcd", "--endpoints",

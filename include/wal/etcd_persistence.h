@@ -11,8 +11,9 @@
 // A message is acknowledged (kWritten) once etcd has committed it through Raft,
 // that is on a majority of members, so it survives the loss of any minority.
 // Each persist is one etcd transaction that compares the client's highest id
-// and writes the message only if it is higher, so several instances, on one
-// machine or many, may share a prefix and dedup stays exact. Concurrent
+// and writes the message only if it is higher (under exact dedup, only if no
+// log holds that id), so several instances, on one machine or many, may share
+// a prefix and dedup stays exact. Concurrent
 // persists share transactions (group commit). See docs/DISTRIBUTED.md for the key
 // layout, the guarantees and how to run the cluster.
 //
@@ -28,6 +29,7 @@
 #include <vector>
 
 #include "wal/data_persistence.h"
+#include "wal/dedup_policy.h"
 #include "wal/state_interpreter.h"
 #include "wal/status.h"
 
@@ -90,6 +92,14 @@ struct EtcdOptions {
   // that failed and will be retried. When empty, they go to stderr.
   std::function<void(const Status&)> on_warning;
 
+  // kHighWaterMark (the default) or kExact, as for the local layouts
+  // (wal/dedup_policy.h). The service records kExact in its ".dedup" key
+  // before its first message, and open() refuses the other policy. Under
+  // kExact the window and the gap limit are applied when a checkpoint
+  // settles the client's ids, not at each persist: until then late ids
+  // beyond them are still written. docs/DISTRIBUTED.md has the key layout.
+  DedupOptions dedup;
+
   // open() refuses a service that an unfinished import marks (see
   // begin_import) unless this is set: only the import itself opens it.
   bool open_unfinished_import = false;
@@ -136,9 +146,13 @@ class EtcdPersistence final : public DataPersistence {
   // Records `state` (the interpreter's merged state) as the whole history of
   // a client that has nothing recorded, with `max_message_id` as its dedup
   // mark: a checkpoint and the client's "max" key, as a checkpoint leaves
-  // them (walctl convert). kInvalidArgument when the client has something
-  // recorded.
+  // them (walctl convert); under kExact every id up to the mark is then a
+  // duplicate. kInvalidArgument when the client has something recorded.
   Status import_state(std::string_view client_id, const Json& state, uint64_t max_message_id);
+
+  // The dedup policy a service was written with: kHighWaterMark when it
+  // records none (or holds nothing yet).
+  static Result<DedupPolicy> stored_dedup_policy(const EtcdOptions& options);
 
   class Impl;
 

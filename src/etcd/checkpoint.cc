@@ -2,6 +2,7 @@
 
 #include <vector>
 
+#include "dedup/dedup_state.h"
 #include "etcd/client_snapshot.h"
 #include "etcd/key_layout.h"
 #include "etcd/record.h"
@@ -54,21 +55,57 @@ Result<bool> place_chunks(EtcdClient& client, const std::string& client_prefix,
   return wrote_ahead;
 }
 
+// Under exact dedup: the client's state with every log above its floor
+// recorded, so with the window and the gap limit applied.
+Result<DedupState> settle_logs(const DedupOptions& dedup, const std::string& client_prefix,
+                               const ClientSnapshot& snapshot) {
+  DedupState state(dedup);
+  if (snapshot.floor) {
+    auto floor = parse_floor_value(snapshot.floor->value);
+    if (!floor) {
+      return Status::corruption("etcd key " + KeyLayout::floor_key(client_prefix) +
+                                ": not two 20-digit ids");
+    }
+    state = DedupState(dedup, DedupState::Saved{floor->low_water_mark, floor->recorded_from, {}});
+  }
+  for (const auto& [id, value] : snapshot.logs) {
+    if (state.classify(id) == DedupState::Verdict::kNew) state.record(id);
+  }
+  return state;
+}
+
 }  // namespace
 
 Result<bool> write_checkpoint(EtcdClient& client, const StateInterpreter& interpreter,
-                              const std::string& client_prefix, const std::string& writer_token,
-                              size_t max_request_bytes) {
+                              const DedupOptions& dedup, const std::string& client_prefix,
+                              const std::string& writer_token, size_t max_request_bytes) {
   WAL_ASSIGN_OR_RETURN(ClientSnapshot snapshot, read_client(client, client_prefix));
-  WAL_ASSIGN_OR_RETURN(FoldedState folded, fold_client(interpreter, client_prefix, snapshot));
-  if (!snapshot.max || !folded.last_log_id) return false;
-  const uint64_t covered = *folded.last_log_id;
+  if (!snapshot.max) return false;
+  // What the checkpoint covers: every log (high-water mark), or the logs up
+  // to the new low-water mark, which becomes the floor (exact).
+  std::optional<uint64_t> covered;
+  std::optional<FloorValue> floor;
+  if (dedup.policy == DedupPolicy::kExact) {
+    WAL_ASSIGN_OR_RETURN(DedupState settled, settle_logs(dedup, client_prefix, snapshot));
+    const std::optional<uint64_t> old_mark =
+        snapshot.floor ? std::optional(parse_floor_value(snapshot.floor->value)->low_water_mark)
+                       : std::nullopt;
+    if (!settled.low_water_mark() || (old_mark && *settled.low_water_mark() <= *old_mark)) {
+      return false;
+    }
+    covered = settled.low_water_mark();
+    floor = FloorValue{*covered, settled.recorded_from()};
+  }
+  WAL_ASSIGN_OR_RETURN(FoldedState folded,
+                       fold_client(interpreter, client_prefix, snapshot, covered));
+  if (!covered) covered = folded.last_log_id;
+  if (!covered) return false;
 
   // Unique per checkpoint attempt, also across instances reading one revision.
   const std::string generation =
       pad_id(static_cast<uint64_t>(snapshot.revision)) + "-" + writer_token;
   WAL_ASSIGN_OR_RETURN(EncodedCheckpoint encoded,
-                       encode_checkpoint(interpreter, folded.state, covered, generation));
+                       encode_checkpoint(interpreter, folded.state, *covered, generation));
 
   pb::TxnRequest flip;
   pb::Compare* same_client = flip.add_compare();
@@ -81,6 +118,19 @@ Result<bool> write_checkpoint(EtcdClient& client, const StateInterpreter& interp
   same_checkpoint->set_target(pb::Compare::MOD);
   same_checkpoint->set_result(pb::Compare::EQUAL);
   same_checkpoint->set_mod_revision(snapshot.checkpoint ? snapshot.checkpoint->mod_revision : 0);
+  const std::string log_prefix = KeyLayout::log_prefix(client_prefix);
+  const std::string covered_end = *covered == UINT64_MAX
+                                      ? prefix_end(log_prefix)
+                                      : KeyLayout::log_key(client_prefix, *covered + 1);
+  if (floor) {
+    // No late persist added a log up to the new mark since the read.
+    pb::Compare* no_late_log = flip.add_compare();
+    no_late_log->set_key(log_prefix);
+    no_late_log->set_range_end(covered_end);
+    no_late_log->set_target(pb::Compare::MOD);
+    no_late_log->set_result(pb::Compare::LESS);
+    no_late_log->set_mod_revision(snapshot.revision + 1);
+  }
 
   WAL_ASSIGN_OR_RETURN(bool wrote_ahead,
                        place_chunks(client, client_prefix, generation, std::move(encoded.chunks),
@@ -92,10 +142,8 @@ Result<bool> write_checkpoint(EtcdClient& client, const StateInterpreter& interp
   // Every other generation: the replaced one and leftovers of interrupted ones.
   add_delete(flip, chunks_prefix, own_chunks);
   add_delete(flip, prefix_end(own_chunks), prefix_end(chunks_prefix));
-  const std::string log_prefix = KeyLayout::log_prefix(client_prefix);
-  add_delete(flip, log_prefix,
-             covered == UINT64_MAX ? prefix_end(log_prefix)
-                                   : KeyLayout::log_key(client_prefix, covered + 1));
+  add_delete(flip, log_prefix, covered_end);
+  if (floor) add_put(flip, KeyLayout::floor_key(client_prefix), floor_value(*floor));
   WAL_ASSIGN_OR_RETURN(pb::TxnResponse flipped, client.txn(flip));
   if (flipped.succeeded()) return true;
   if (wrote_ahead) {
@@ -109,9 +157,9 @@ Result<bool> write_checkpoint(EtcdClient& client, const StateInterpreter& interp
 }
 
 Result<bool> import_checkpoint(EtcdClient& client, const StateInterpreter& interpreter,
-                               const std::string& client_prefix, const Json& state,
-                               uint64_t max_message_id, const std::string& writer_token,
-                               size_t max_request_bytes) {
+                               const DedupOptions& dedup, const std::string& client_prefix,
+                               const Json& state, uint64_t max_message_id,
+                               const std::string& writer_token, size_t max_request_bytes) {
   const std::string generation = "import-" + writer_token;
   WAL_ASSIGN_OR_RETURN(EncodedCheckpoint encoded,
                        encode_checkpoint(interpreter, state, max_message_id, generation));
@@ -127,6 +175,10 @@ Result<bool> import_checkpoint(EtcdClient& client, const StateInterpreter& inter
                           .status());
   add_put(put, KeyLayout::checkpoint_key(client_prefix), encoded.header_value);
   add_put(put, KeyLayout::max_key(client_prefix), max_value(max_message_id, writer_token));
+  if (dedup.policy == DedupPolicy::kExact) {
+    const FloorValue floor{max_message_id, std::min(dedup.first_message_id, max_message_id)};
+    add_put(put, KeyLayout::floor_key(client_prefix), floor_value(floor));
+  }
   WAL_ASSIGN_OR_RETURN(pb::TxnResponse written, client.txn(put));
   return written.succeeded();
 }

@@ -8,6 +8,7 @@ namespace {
 Result<ClientSnapshot> read_client_once(EtcdClient& client, const std::string& client_prefix,
                                         int64_t page_size) {
   const std::string max_key = KeyLayout::max_key(client_prefix);
+  const std::string floor_key = KeyLayout::floor_key(client_prefix);
   const std::string checkpoint_key = KeyLayout::checkpoint_key(client_prefix);
   const std::string chunks_prefix = KeyLayout::chunks_prefix(client_prefix);
   const std::string log_prefix = KeyLayout::log_prefix(client_prefix);
@@ -27,6 +28,8 @@ Result<ClientSnapshot> read_client_once(EtcdClient& client, const std::string& c
       const std::string& key = kv.key();
       if (key == max_key) {
         snapshot.max = StoredValue{kv.value(), kv.create_revision(), kv.mod_revision()};
+      } else if (key == floor_key) {
+        snapshot.floor = StoredValue{kv.value(), kv.create_revision(), kv.mod_revision()};
       } else if (key == checkpoint_key) {
         snapshot.checkpoint = StoredValue{kv.value(), kv.create_revision(), kv.mod_revision()};
       } else if (key.starts_with(chunks_prefix)) {
@@ -55,7 +58,8 @@ Result<ClientSnapshot> read_client(EtcdClient& client, const std::string& client
 }
 
 Result<FoldedState> fold_client(const StateInterpreter& interpreter,
-                                const std::string& client_prefix, const ClientSnapshot& snapshot) {
+                                const std::string& client_prefix, const ClientSnapshot& snapshot,
+                                std::optional<uint64_t> up_to) {
   FoldedState folded;
   folded.state = interpreter.empty_state();
   if (!snapshot.max) return folded;
@@ -83,6 +87,7 @@ Result<FoldedState> fold_client(const StateInterpreter& interpreter,
   std::vector<LogEntry> entries;
   for (const auto& [id, value] : snapshot.logs) {
     if (covered && id <= *covered) continue;  // not expected: the checkpoint deleted them
+    if (up_to && id > *up_to) break;
     const std::string key = KeyLayout::log_key(client_prefix, id);
     WAL_ASSIGN_OR_RETURN(Json data, decode_record(interpreter, value, key));
     entries.push_back(LogEntry{id, std::move(data)});

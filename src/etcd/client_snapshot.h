@@ -23,6 +23,7 @@ struct StoredValue {
 struct ClientSnapshot {
   int64_t revision = 0;  // every key below was read as of this revision
   std::optional<StoredValue> max;
+  std::optional<StoredValue> floor;                    // exact dedup only
   std::optional<StoredValue> checkpoint;               // the header
   std::map<std::string, std::string> chunks;           // key -> value, every generation
   std::vector<std::pair<uint64_t, std::string>> logs;  // ascending ids
@@ -41,10 +42,12 @@ struct FoldedState {
   std::optional<uint64_t> last_log_id;     // the highest of them
 };
 
-// The checkpoint's state with the later logs merged in; the interpreter's
-// empty state for a client without "max" (leftovers of an interrupted
-// checkpoint of a cleared client are ignored).
+// The checkpoint's state with the later logs merged in, in id order (only
+// those up to `up_to` when given); the interpreter's empty state for a client
+// without "max" (leftovers of an interrupted checkpoint of a cleared client
+// are ignored).
 Result<FoldedState> fold_client(const StateInterpreter& interpreter,
-                                const std::string& client_prefix, const ClientSnapshot& snapshot);
+                                const std::string& client_prefix, const ClientSnapshot& snapshot,
+                                std::optional<uint64_t> up_to = std::nullopt);
 
 }  // namespace wal::etcd

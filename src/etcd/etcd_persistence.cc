@@ -19,6 +19,7 @@
 #include "etcd/key_layout.h"
 #include "etcd/record.h"
 #include "wal/client_id.h"
+#include "wal/write_ahead_log.h"
 
 namespace wal {
 
@@ -41,6 +42,13 @@ Status check_options(const StateInterpreter* interpreter, const EtcdOptions& opt
     return Status::invalid_argument("checkpoint_threshold must be at least 1");
   }
   if (options.max_txn_ops < 4) return Status::invalid_argument("max_txn_ops must be at least 4");
+  // A late write nests two levels of three compares below the top level.
+  if (options.dedup.policy == DedupPolicy::kExact && options.max_txn_ops < 8) {
+    return Status::invalid_argument("max_txn_ops must be at least 8 under exact dedup");
+  }
+  if (options.dedup.window == 0 || options.dedup.max_gaps == 0) {
+    return Status::invalid_argument("dedup.window and dedup.max_gaps must be at least 1");
+  }
   if (options.max_concurrent_txns == 0) {
     return Status::invalid_argument("max_concurrent_txns must be at least 1");
   }
@@ -52,6 +60,20 @@ Status check_options(const StateInterpreter* interpreter, const EtcdOptions& opt
                                     std::to_string(options.max_request_bytes) + ") less 128 KiB");
   }
   return Status::ok();
+}
+
+// The policy the service records in its ".dedup" key: kHighWaterMark when none.
+Result<DedupPolicy> read_dedup_policy(etcd::EtcdClient& client, const KeyLayout& layout) {
+  const std::string key = layout.dedup_policy_key();
+  pb::RangeRequest read;
+  read.set_key(key);
+  WAL_ASSIGN_OR_RETURN(pb::RangeResponse found, client.range(read));
+  if (found.kvs_size() == 0) return DedupPolicy::kHighWaterMark;
+  auto policy = parse_dedup_policy(found.kvs(0).value());
+  if (!policy.is_ok()) {
+    return Status::corruption("etcd key " + key + ": names no dedup policy this build knows");
+  }
+  return policy;
 }
 
 }  // namespace
@@ -68,7 +90,7 @@ class EtcdPersistence::Impl {
         group_commit_(*client_,
                       etcd::TxnLimits{options_.max_txn_ops, options_.max_request_bytes,
                                       options_.max_concurrent_txns},
-                      layout_.batch_key(),
+                      options_.dedup.policy, layout_.batch_key(),
                       [this](const std::string& prefix, size_t count) {
                         note_logs(prefix, count, /*absolute=*/false);
                       }),
@@ -88,6 +110,7 @@ class EtcdPersistence::Impl {
     WAL_RETURN_IF_ERROR(validate_client_id(client_id));
     WAL_ASSIGN_OR_RETURN(std::string record, etcd::encode_record(*interpreter_, data, message_id,
                                                                  options_.max_record_bytes));
+    if (below_first_id(message_id)) return PersistOutcome::kTooOld;
     auto outcome = group_commit_.persist(layout_.client_prefix(client_id), message_id, record);
     if (!outcome.is_ok()) {
       return outcome.status().with_context("persist of message " + std::to_string(message_id) +
@@ -109,19 +132,27 @@ class EtcdPersistence::Impl {
       records[i] = std::move(record).value();
       prefixes[i] = layout_.client_prefix(batch[i].client_id);
     }
-    // In order: an id at or below an earlier one of its client is a duplicate
-    // without asking etcd; the rest ascend per client.
+    // In order: an id at or below an earlier one of its client (under
+    // kExact: equal to one) is a duplicate without asking etcd.
     std::vector<std::optional<PersistOutcome>> outcomes(batch.size());
     std::vector<etcd::GroupCommit::Message> messages;
     std::vector<size_t> sent;
     std::unordered_map<std::string, uint64_t> highest;
+    std::set<std::pair<std::string_view, uint64_t>> seen;
+    const bool exact = options_.dedup.policy == DedupPolicy::kExact;
     for (size_t i = 0; i < batch.size(); ++i) {
+      if (below_first_id(batch[i].message_id)) {
+        outcomes[i] = PersistOutcome::kTooOld;
+        continue;
+      }
       auto [it, first] = highest.try_emplace(prefixes[i], batch[i].message_id);
-      if (!first && batch[i].message_id <= it->second) {
+      const bool repeated = exact ? !seen.emplace(prefixes[i], batch[i].message_id).second
+                                  : !first && batch[i].message_id <= it->second;
+      if (repeated) {
         outcomes[i] = PersistOutcome::kDuplicate;
         continue;
       }
-      it->second = batch[i].message_id;
+      it->second = std::max(it->second, batch[i].message_id);
       messages.push_back({&prefixes[i], batch[i].message_id, &records[i]});
       sent.push_back(i);
     }
@@ -230,15 +261,23 @@ class EtcdPersistence::Impl {
                                         "\" is there): an import writes only into an empty one");
       }
     }
-    // Everything of the service but the marker goes and the marker is put,
-    // in one transaction (etcd refuses a put inside a range it deletes).
+    // Everything of the service but the marker (and under kExact the policy
+    // key) goes and the marker is put, in one transaction (etcd refuses a put
+    // inside a range it deletes).
     const std::string marker_key = import_key();
+    std::vector<std::string> kept = {marker_key};
+    if (options_.dedup.policy == DedupPolicy::kExact) kept.push_back(layout_.dedup_policy_key());
+    std::sort(kept.begin(), kept.end());
     pb::TxnRequest start;
-    pb::DeleteRangeRequest* before = start.add_success()->mutable_request_delete_range();
-    before->set_key(layout_.service_prefix());
-    before->set_range_end(marker_key);
+    std::string from = layout_.service_prefix();
+    for (const std::string& key : kept) {
+      pb::DeleteRangeRequest* before = start.add_success()->mutable_request_delete_range();
+      before->set_key(from);
+      before->set_range_end(key);
+      from = key + std::string(1, '\0');
+    }
     pb::DeleteRangeRequest* after = start.add_success()->mutable_request_delete_range();
-    after->set_key(marker_key + std::string(1, '\0'));
+    after->set_key(from);
     after->set_range_end(etcd::prefix_end(layout_.service_prefix()));
     pb::PutRequest* put = start.add_success()->mutable_request_put();
     put->set_key(import_key());
@@ -277,9 +316,9 @@ class EtcdPersistence::Impl {
   Status import_state(std::string_view client_id, const Json& state, uint64_t max_message_id) {
     WAL_RETURN_IF_ERROR(validate_client_id(client_id));
     const std::string prefix = layout_.client_prefix(client_id);
-    auto imported = etcd::import_checkpoint(*client_, *interpreter_, prefix, state, max_message_id,
-                                            writer_token_ + "-" + std::to_string(++checkpoints_),
-                                            options_.max_request_bytes);
+    auto imported = etcd::import_checkpoint(
+        *client_, *interpreter_, options_.dedup, prefix, state, max_message_id,
+        writer_token_ + "-" + std::to_string(++checkpoints_), options_.max_request_bytes);
     if (!imported.is_ok()) return imported.status().with_context("import of " + prefix);
     if (!*imported) {
       return Status::invalid_argument("client \"" + std::string(client_id) +
@@ -293,7 +332,50 @@ class EtcdPersistence::Impl {
     return compact_to(status.header().revision());
   }
 
+  // Fails with kInvalidArgument when the service was written with the other
+  // policy. Under kExact a service with no clients yet records the policy
+  // first, so a service holding exact data always says so.
+  Status check_dedup_policy() {
+    const DedupPolicy wanted = options_.dedup.policy;
+    auto read = read_dedup_policy(*client_, layout_);
+    if (!read.is_ok() && wanted == DedupPolicy::kHighWaterMark &&
+        read.status().code() != Code::kIOError && read.status().code() != Code::kCorruption) {
+      return Status::ok();  // as in check_no_import: refused reads fail the calls on their own
+    }
+    WAL_ASSIGN_OR_RETURN(DedupPolicy stored, std::move(read));
+    if (stored == DedupPolicy::kHighWaterMark && wanted == DedupPolicy::kExact) {
+      WAL_ASSIGN_OR_RETURN(std::vector<ClientSummary> present, clients());
+      if (present.empty()) {
+        pb::TxnRequest record;
+        pb::Compare* absent = record.add_compare();
+        absent->set_key(layout_.dedup_policy_key());
+        absent->set_target(pb::Compare::CREATE);
+        absent->set_result(pb::Compare::EQUAL);
+        absent->set_create_revision(0);
+        pb::PutRequest* put = record.add_success()->mutable_request_put();
+        put->set_key(layout_.dedup_policy_key());
+        put->set_value(dedup_policy_name(DedupPolicy::kExact));
+        WAL_ASSIGN_OR_RETURN(pb::TxnResponse recorded, client_->txn(record));
+        if (recorded.succeeded()) return Status::ok();
+        WAL_ASSIGN_OR_RETURN(stored,
+                             read_dedup_policy(*client_, layout_));  // another instance was first
+      }
+    }
+    if (stored == wanted) return Status::ok();
+    return Status::invalid_argument(
+        "the etcd service " + layout_.service_prefix() + " was written with the " +
+        dedup_policy_name(stored) + " dedup policy but the options ask for " +
+        dedup_policy_name(wanted) + "; open it with dedup policy " + dedup_policy_name(stored) +
+        " (walctl --dedup " + dedup_policy_name(stored) + ")");
+  }
+
  private:
+  // Under kExact, ids below the first one are too old without asking etcd.
+  bool below_first_id(uint64_t message_id) const {
+    return options_.dedup.policy == DedupPolicy::kExact &&
+           message_id < options_.dedup.first_message_id;
+  }
+
   // Counts a client's logs (`absolute`: the count is known, else `count` more)
   // and queues a checkpoint once they reach the threshold.
   void note_logs(const std::string& prefix, uint64_t count, bool absolute) {
@@ -307,7 +389,7 @@ class EtcdPersistence::Impl {
   }
 
   Status checkpoint_prefix(const std::string& prefix) {
-    auto made = etcd::write_checkpoint(*client_, *interpreter_, prefix,
+    auto made = etcd::write_checkpoint(*client_, *interpreter_, options_.dedup, prefix,
                                        writer_token_ + "-" + std::to_string(++checkpoints_),
                                        options_.max_request_bytes);
     if (!made.is_ok()) return made.status().with_context("checkpoint of " + prefix);
@@ -412,7 +494,17 @@ Result<std::unique_ptr<EtcdPersistence>> EtcdPersistence::open(
   auto impl =
       std::make_unique<Impl>(std::move(state_interpreter), std::move(options), std::move(client));
   if (!unfinished_import_allowed) WAL_RETURN_IF_ERROR(impl->check_no_import());
+  WAL_RETURN_IF_ERROR(impl->check_dedup_policy());
   return std::unique_ptr<EtcdPersistence>(new EtcdPersistence(std::move(impl)));
+}
+
+Result<DedupPolicy> EtcdPersistence::stored_dedup_policy(const EtcdOptions& options) {
+  if (options.service_name.empty()) return Status::invalid_argument("empty service name");
+  WAL_ASSIGN_OR_RETURN(std::unique_ptr<etcd::EtcdClient> client,
+                       etcd::EtcdClient::connect(options));
+  auto policy = read_dedup_policy(*client, KeyLayout(options.prefix, options.service_name));
+  if (!policy.is_ok()) return policy.status().with_context("reading the dedup policy from etcd");
+  return policy;
 }
 
 EtcdPersistence::EtcdPersistence(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}

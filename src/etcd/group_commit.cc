@@ -29,10 +29,12 @@ std::string random_token() {
 
 }  // namespace
 
-GroupCommit::GroupCommit(EtcdClient& client, TxnLimits limits, std::string batch_key,
+GroupCommit::GroupCommit(EtcdClient& client, TxnLimits limits, DedupPolicy policy,
+                         std::string batch_key,
                          std::function<void(const std::string&, size_t)> on_written)
     : client_(client),
       limits_(limits),
+      policy_(policy),
       batch_key_(std::move(batch_key)),
       on_written_(std::move(on_written)),
       instance_token_(random_token()) {}
@@ -125,8 +127,11 @@ Result<std::vector<ClientWriteResult>> GroupCommit::recover_landed(
 
 void GroupCommit::commit(const std::vector<Writer*>& batch) {
   // Per client: the distinct ids still undecided, and who waits for each.
+  // Under kExact, `late` holds the ids found at or below the client's max:
+  // each goes as a LateWrite.
   struct Pending {
     std::map<uint64_t, std::vector<Writer*>> by_id;
+    std::map<uint64_t, std::vector<Writer*>> late;
     size_t written = 0;
   };
   std::map<std::string, Pending> clients;
@@ -141,16 +146,22 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
       waiting[i]->result.emplace(PersistOutcome::kDuplicate);
     }
   };
-  auto fail = [](std::vector<Writer*>& waiting, const Status& error) {
-    for (Writer* writer : waiting) writer->result.emplace(error);
+  auto fail = [](std::map<uint64_t, std::vector<Writer*>>& ids, const Status& error) {
+    for (auto& [id, waiting] : ids) {
+      for (Writer* writer : waiting) writer->result.emplace(error);
+    }
+    ids.clear();
   };
 
   // Each round writes every client's ids or learns its max; ids above that
-  // max go again. Rounds end when another writer no longer races us.
+  // max go again, and under kExact the ids at or below it go as late writes.
+  // Rounds end when another writer no longer races us.
   constexpr int kMaxRounds = 64;
   for (int round = 0; !clients.empty(); ++round) {
     std::vector<ClientWrite> writes;
+    size_t most_ids = 0;
     for (auto& [prefix, pending] : clients) {
+      if (pending.by_id.empty()) continue;
       ClientWrite write;
       write.client_prefix = prefix;
       write.token = next_token();
@@ -158,46 +169,96 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
         write.ids.push_back(id);
         write.records.push_back(waiting.front()->record);
       }
+      most_ids = std::max(most_ids, write.ids.size());
       writes.push_back(std::move(write));
     }
-    Result<std::vector<ClientWriteResult>> results = Status::failed(
-        "persist: still racing another writer after " + std::to_string(kMaxRounds) + " rounds");
-    if (round < kMaxRounds) {
-      auto response = client_.txn(build_persist_txn(writes, batch_key_));
-      results = response.is_ok() ? parse_persist_txn(writes, *response)
-                                 : Result<std::vector<ClientWriteResult>>(response.status());
-      if (!response.is_ok()) results = recover_landed(writes, response.status());
+    // Late writes take the operations left (PersistTxnBuilder::fits); the
+    // rest wait for the next round.
+    const size_t top_level = writes.size() + 1;
+    const size_t nested = std::max(kLateWriteNestedOps, writes.empty() ? 0 : 2 * (most_ids + 1));
+    size_t late_budget =
+        limits_.max_ops > nested + top_level ? limits_.max_ops - nested - top_level : 0;
+    std::vector<LateWrite> late_writes;
+    for (auto& [prefix, pending] : clients) {
+      for (auto& [id, waiting] : pending.late) {
+        if (late_budget == 0) break;
+        late_writes.push_back(LateWrite{prefix, id, waiting.front()->record});
+        --late_budget;
+      }
     }
-    if (!results.is_ok()) {
+
+    PersistTxnResults results;
+    Status failure = Status::ok();
+    Status late_failure = Status::ok();
+    if (round >= kMaxRounds) {
+      failure = Status::failed("persist: still racing another writer after " +
+                               std::to_string(kMaxRounds) + " rounds");
+    } else if (auto response = client_.txn(build_persist_txn(writes, late_writes, batch_key_));
+               response.is_ok()) {
+      auto parsed = parse_persist_txn(writes, late_writes, *response);
+      if (parsed.is_ok()) {
+        results = std::move(parsed).value();
+      } else {
+        failure = parsed.status();
+      }
+    } else {
+      // A client write that landed all the same shows its token in max. A
+      // late write that landed cannot be told from another writer's: it
+      // fails, and a retry then reports it a duplicate.
+      auto landed = recover_landed(writes, response.status());
+      if (landed.is_ok()) {
+        results.writes = std::move(landed).value();
+        late_failure = response.status();
+      } else {
+        failure = landed.status();
+      }
+    }
+    if (!failure.is_ok()) {
       for (auto& [prefix, pending] : clients) {
-        for (auto& [id, waiting] : pending.by_id) fail(waiting, results.status());
+        fail(pending.by_id, failure);
+        fail(pending.late, failure);
       }
       break;
     }
-    // Clients whose write failed (and did not land) fail now.
-    for (size_t i = 0; i < writes.size(); ++i) {
-      const ClientWriteResult& result = (*results)[i];
-      if (result.written || result.stored_max) continue;
-      Pending& pending = clients[writes[i].client_prefix];
-      for (auto& [id, waiting] : pending.by_id) fail(waiting, result.error);
-      pending.by_id.clear();
-    }
     for (size_t i = 0; i < writes.size(); ++i) {
       Pending& pending = clients[writes[i].client_prefix];
-      const ClientWriteResult& result = (*results)[i];
+      const ClientWriteResult& result = results.writes[i];
+      if (!result.written && !result.stored_max) {  // failed, and did not land
+        fail(pending.by_id, result.error);
+        continue;
+      }
       for (auto it = pending.by_id.begin(); it != pending.by_id.end();) {
-        if (result.written || (result.stored_max && it->first <= *result.stored_max)) {
+        if (!result.written && it->first > *result.stored_max) {
+          ++it;  // goes again
+        } else if (!result.written && policy_ == DedupPolicy::kExact) {
+          pending.late.insert(std::move(*it));
+          it = pending.by_id.erase(it);
+        } else {
           decide(it->second,
                  result.written ? PersistOutcome::kWritten : PersistOutcome::kDuplicate);
           if (result.written) ++pending.written;
           it = pending.by_id.erase(it);
-        } else {
-          ++it;
         }
       }
     }
+    for (size_t i = 0; i < late_writes.size(); ++i) {
+      Pending& pending = clients[late_writes[i].client_prefix];
+      auto it = pending.late.find(late_writes[i].id);
+      if (!late_failure.is_ok()) {
+        for (Writer* writer : it->second) writer->result.emplace(late_failure);
+      } else if (results.late_writes[i] == LateWriteResult::kCleared) {
+        pending.by_id.insert(std::move(*it));  // goes again as the client's first
+      } else {
+        const LateWriteResult result = results.late_writes[i];
+        decide(it->second, result == LateWriteResult::kWritten  ? PersistOutcome::kWritten
+                           : result == LateWriteResult::kTooOld ? PersistOutcome::kTooOld
+                                                                : PersistOutcome::kDuplicate);
+        if (result == LateWriteResult::kWritten) ++pending.written;
+      }
+      pending.late.erase(it);
+    }
     for (auto it = clients.begin(); it != clients.end();) {
-      if (!it->second.by_id.empty()) {
+      if (!it->second.by_id.empty() || !it->second.late.empty()) {
         ++it;
         continue;
       }

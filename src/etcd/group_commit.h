@@ -19,6 +19,7 @@
 
 #include "etcd/persist_txn.h"
 #include "wal/data_persistence.h"
+#include "wal/dedup_policy.h"
 
 namespace wal::etcd {
 
@@ -26,11 +27,13 @@ class GroupCommit {
  public:
   // `on_written(client_prefix, count)` is told of each client's newly
   // written messages, outside the lock.
-  GroupCommit(EtcdClient& client, TxnLimits limits, std::string batch_key,
+  GroupCommit(EtcdClient& client, TxnLimits limits, DedupPolicy policy, std::string batch_key,
               std::function<void(const std::string&, size_t)> on_written);
 
   // Records `record` as message `id` of the client whose keys start with
-  // `client_prefix`, unless its max is at or above `id`.
+  // `client_prefix`, unless it is a duplicate: under kHighWaterMark when
+  // the client's max is at or above `id`, under kExact when a log holds
+  // `id` or the client's floor settled it (then kDuplicate or kTooOld).
   Result<PersistOutcome> persist(const std::string& client_prefix, uint64_t id,
                                  const std::string& record);
 
@@ -40,8 +43,8 @@ class GroupCommit {
     const std::string* record;
   };
   // persist() for several messages at once, queued together and in order, so
-  // they share transactions. A client's ids must ascend: the caller settles
-  // ids at or below an earlier one of the same client as duplicates.
+  // they share transactions. A client's ids must be distinct, and under
+  // kHighWaterMark ascend: the caller settles the others as duplicates.
   std::vector<Result<PersistOutcome>> persist_all(const std::vector<Message>& messages);
 
  private:
@@ -58,6 +61,7 @@ class GroupCommit {
 
   EtcdClient& client_;
   const TxnLimits limits_;
+  const DedupPolicy policy_;
   const std::string batch_key_;
   const std::function<void(const std::string&, size_t)> on_written_;
   const std::string instance_token_;

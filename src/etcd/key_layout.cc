@@ -6,6 +6,7 @@ namespace wal::etcd {
 namespace {
 
 constexpr char kMax[] = "max";
+constexpr char kFloor[] = "floor";
 constexpr char kLog[] = "log/";
 constexpr char kCheckpoint[] = "ckpt";
 constexpr char kChunks[] = "ckpt/";
@@ -111,6 +112,18 @@ std::optional<MaxValue> parse_max_value(std::string_view value) {
   return parsed;
 }
 
+std::string floor_value(const FloorValue& floor) {
+  return pad_id(floor.low_water_mark) + " " + pad_id(floor.recorded_from);
+}
+
+std::optional<FloorValue> parse_floor_value(std::string_view value) {
+  if (value.size() != 2 * kIdDigits + 1 || value[kIdDigits] != ' ') return std::nullopt;
+  auto mark = parse_padded_id(value.substr(0, kIdDigits));
+  auto from = parse_padded_id(value.substr(kIdDigits + 1));
+  if (!mark || !from) return std::nullopt;
+  return FloorValue{*mark, *from};
+}
+
 KeyLayout::KeyLayout(std::string_view prefix, std::string_view service_name) {
   while (!prefix.empty() && prefix.back() == '/') prefix.remove_suffix(1);
   service_prefix_ = std::string(prefix) + "/" + escape_segment(service_name) + "/";
@@ -132,6 +145,10 @@ std::optional<std::string> KeyLayout::client_of_max_key(std::string_view key) co
 
 std::string KeyLayout::max_key(std::string_view client_prefix) {
   return std::string(client_prefix) + kMax;
+}
+
+std::string KeyLayout::floor_key(std::string_view client_prefix) {
+  return std::string(client_prefix) + kFloor;
 }
 
 std::string KeyLayout::log_prefix(std::string_view client_prefix) {

@@ -19,6 +19,44 @@ void add_puts(const ClientWrite& write, google::protobuf::RepeatedPtrField<pb::R
   max->set_value(max_value(write.ids.back(), write.token));
 }
 
+void add_compare(pb::TxnRequest* txn, const std::string& key, pb::Compare::CompareTarget target,
+                 pb::Compare::CompareResult result) {
+  pb::Compare* compare = txn->add_compare();
+  compare->set_key(key);
+  compare->set_target(target);
+  compare->set_result(result);
+  if (target == pb::Compare::CREATE) compare->set_create_revision(0);
+}
+
+void add_late_write(const LateWrite& late, google::protobuf::RepeatedPtrField<pb::RequestOp>* ops) {
+  const std::string max_key = KeyLayout::max_key(late.client_prefix);
+  const std::string floor_key = KeyLayout::floor_key(late.client_prefix);
+  const std::string log_key = KeyLayout::log_key(late.client_prefix, late.id);
+  auto put_log = [&](pb::TxnRequest* txn) {
+    pb::PutRequest* put = txn->add_success()->mutable_request_put();
+    put->set_key(log_key);
+    put->set_value(*late.record);
+  };
+  // No floor yet: nothing settled.
+  pb::TxnRequest* unsettled = ops->Add()->mutable_request_txn();
+  add_compare(unsettled, max_key, pb::Compare::CREATE, pb::Compare::GREATER);
+  add_compare(unsettled, floor_key, pb::Compare::CREATE, pb::Compare::EQUAL);
+  add_compare(unsettled, log_key, pb::Compare::CREATE, pb::Compare::EQUAL);
+  put_log(unsettled);
+
+  pb::TxnRequest* above = unsettled->add_failure()->mutable_request_txn();
+  add_compare(above, max_key, pb::Compare::CREATE, pb::Compare::GREATER);
+  add_compare(above, floor_key, pb::Compare::VALUE, pb::Compare::LESS);
+  above->mutable_compare(1)->set_value(pad_id(late.id));
+  add_compare(above, log_key, pb::Compare::CREATE, pb::Compare::EQUAL);
+  put_log(above);
+  for (const std::string* key : {&max_key, &floor_key, &log_key}) {
+    pb::RangeRequest* read = above->add_failure()->mutable_request_range();
+    read->set_key(*key);
+    if (key != &floor_key) read->set_count_only(true);
+  }
+}
+
 }  // namespace
 
 size_t PersistTxnBuilder::estimate(size_t client_prefix_bytes, size_t record_bytes) const {
@@ -48,6 +86,7 @@ void PersistTxnBuilder::add(bool new_client, size_t messages, size_t client_pref
 }
 
 pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
+                                 const std::vector<LateWrite>& late_writes,
                                  const std::string& batch_key) {
   pb::TxnRequest request;
   for (const ClientWrite& write : writes) {
@@ -69,23 +108,56 @@ pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
     add_puts(write, below->mutable_success());
     below->add_failure()->mutable_request_range()->set_key(max_key);
   }
+  for (const LateWrite& late : late_writes) add_late_write(late, request.mutable_success());
   pb::PutRequest* batch = request.add_success()->mutable_request_put();
   batch->set_key(batch_key);
   batch->set_value(writes.empty() ? std::string() : writes.front().token);
   return request;
 }
 
-Result<std::vector<ClientWriteResult>> parse_persist_txn(const std::vector<ClientWrite>& writes,
-                                                         const pb::TxnResponse& response) {
-  auto unexpected = [](const std::string& what) {
-    return Status::corruption("etcd answered a persist transaction unexpectedly: " + what);
-  };
-  // One answer per client, then the batch key's.
+namespace {
+
+Status unexpected_answer(const std::string& what) {
+  return Status::corruption("etcd answered a persist transaction unexpectedly: " + what);
+}
+
+Result<LateWriteResult> parse_late_write(const LateWrite& late, const pb::ResponseOp& answer) {
+  if (!answer.has_response_txn()) return unexpected_answer("no nested answer to a late write");
+  const pb::TxnResponse& unsettled = answer.response_txn();
+  if (unsettled.succeeded()) return LateWriteResult::kWritten;
+  if (unsettled.responses_size() != 1 || !unsettled.responses(0).has_response_txn()) {
+    return unexpected_answer("no inner answer to a late write");
+  }
+  const pb::TxnResponse& above = unsettled.responses(0).response_txn();
+  if (above.succeeded()) return LateWriteResult::kWritten;
+  if (above.responses_size() != 3) return unexpected_answer("no reads in a late write's answer");
+  const pb::RangeResponse& max = above.responses(0).response_range();
+  const pb::RangeResponse& floor = above.responses(1).response_range();
+  const pb::RangeResponse& log = above.responses(2).response_range();
+  if (max.count() == 0) return LateWriteResult::kCleared;
+  if (log.count() > 0) return LateWriteResult::kDuplicate;
+  const std::string floor_key = KeyLayout::floor_key(late.client_prefix);
+  std::optional<FloorValue> settled;
+  if (floor.kvs_size() == 1) settled = parse_floor_value(floor.kvs(0).value());
+  if (!settled || settled->low_water_mark < late.id) {
+    return Status::corruption("etcd key " + floor_key + ": not two 20-digit ids");
+  }
+  return late.id >= settled->recorded_from ? LateWriteResult::kDuplicate : LateWriteResult::kTooOld;
+}
+
+}  // namespace
+
+Result<PersistTxnResults> parse_persist_txn(const std::vector<ClientWrite>& writes,
+                                            const std::vector<LateWrite>& late_writes,
+                                            const pb::TxnResponse& response) {
+  auto unexpected = unexpected_answer;
+  // One answer per client, one per late write, then the batch key's.
   if (!response.succeeded() ||
-      static_cast<size_t>(response.responses_size()) != writes.size() + 1) {
+      static_cast<size_t>(response.responses_size()) != writes.size() + late_writes.size() + 1) {
     return unexpected("wrong number of client answers");
   }
-  std::vector<ClientWriteResult> results;
+  PersistTxnResults parsed;
+  std::vector<ClientWriteResult>& results = parsed.writes;
   for (size_t i = 0; i < writes.size(); ++i) {
     const ClientWrite& write = writes[i];
     ClientWriteResult result;
@@ -121,7 +193,12 @@ Result<std::vector<ClientWriteResult>> parse_persist_txn(const std::vector<Clien
     }
     results.push_back(result);
   }
-  return results;
+  for (size_t i = 0; i < late_writes.size(); ++i) {
+    const auto& answer = response.responses(static_cast<int>(writes.size() + i));
+    WAL_ASSIGN_OR_RETURN(LateWriteResult result, parse_late_write(late_writes[i], answer));
+    parsed.late_writes.push_back(result);
+  }
+  return parsed;
 }
 
 pb::TxnRequest build_max_reads(const std::vector<ClientWrite>& writes) {

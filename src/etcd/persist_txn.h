@@ -17,6 +17,16 @@
 // operations (costTxn, checkTxnAuth), so without it a persist would write
 // past the quota and past the user's permissions.
 //
+// Under exact dedup an id at or below "max" may still be new: a message
+// requeued behind later ones. It goes again as a LateWrite, its own sibling
+// sub-transaction, written only if no log holds the id and the client's
+// "floor" (the ids a checkpoint settled) is below it:
+//
+//   if create(max) > 0 and create(floor) == 0 and create(log/i) == 0:  put log/i
+//   else if create(max) > 0 and value(floor) < pad(i) and create(log/i) == 0:
+//                                                                       put log/i
+//   else:                                range max, floor and log/i
+//
 // "max" carries the token of the write that set it. A request that is sent
 // again after a timeout is the same request with the same token: if the
 // first send landed, the stored max shows that token and the messages are
@@ -46,6 +56,17 @@ struct ClientWrite {
   std::vector<const std::string*> records;  // records[i] is ids[i]'s
 };
 
+// A message whose id is at or below its client's max, under exact dedup.
+struct LateWrite {
+  std::string client_prefix;
+  uint64_t id = 0;
+  const std::string* record = nullptr;
+};
+
+// The operations a late write adds at the top level, and the budget its two
+// nested levels (three compares each) take from the levels above them.
+inline constexpr size_t kLateWriteNestedOps = 6;
+
 class PersistTxnBuilder {
  public:
   explicit PersistTxnBuilder(TxnLimits limits) : limits_(limits) {}
@@ -71,6 +92,7 @@ class PersistTxnBuilder {
 
 // `batch_key` is KeyLayout::batch_key() of the service.
 pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
+                                 const std::vector<LateWrite>& late_writes,
                                  const std::string& batch_key);
 
 // What etcd did with one ClientWrite.
@@ -80,9 +102,23 @@ struct ClientWriteResult {
   Status error;                        // neither: why the write failed
 };
 
-// One result per write, in order; kCorruption if the response has another shape.
-Result<std::vector<ClientWriteResult>> parse_persist_txn(const std::vector<ClientWrite>& writes,
-                                                         const pb::TxnResponse& response);
+// What etcd did with one LateWrite.
+enum class LateWriteResult {
+  kWritten,
+  kDuplicate,  // a log holds the id, or the floor settled it as recorded
+  kTooOld,     // the floor settled it as given up
+  kCleared,    // the client has no max: it goes again as a ClientWrite
+};
+
+struct PersistTxnResults {
+  std::vector<ClientWriteResult> writes;  // one per ClientWrite, in order
+  std::vector<LateWriteResult> late_writes;
+};
+
+// kCorruption if the response has another shape.
+Result<PersistTxnResults> parse_persist_txn(const std::vector<ClientWrite>& writes,
+                                            const std::vector<LateWrite>& late_writes,
+                                            const pb::TxnResponse& response);
 
 // After a request that failed (its answer lost, then a definite refusal such
 // as NOSPACE on the resend), reads every client's max: a write whose token

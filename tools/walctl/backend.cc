@@ -8,6 +8,7 @@
 #include "commands.h"
 #ifdef WALCTL_WITH_ETCD
 #include "wal/etcd_persistence.h"
+#include "wal/write_ahead_log.h"
 #endif
 
 namespace walctl {
@@ -141,16 +142,31 @@ class EtcdTarget final : public ConvertTarget {
 
 wal::Result<std::unique_ptr<wal::DataPersistence>> open_etcd_backend(
     const GlobalOptions& options, std::shared_ptr<wal::StateInterpreter> interpreter) {
-  auto log = open_etcd(etcd_options(options), std::move(interpreter));
+  wal::EtcdOptions etcd = etcd_options(options);
+  if (options.dedup == "auto") {
+    WAL_ASSIGN_OR_RETURN(etcd.dedup.policy, wal::EtcdPersistence::stored_dedup_policy(etcd));
+  } else {
+    WAL_ASSIGN_OR_RETURN(etcd.dedup.policy, wal::parse_dedup_policy(options.dedup));
+  }
+  etcd.dedup.window = options.dedup_window;
+  auto log = open_etcd(etcd, std::move(interpreter));
   if (!log.is_ok()) return log.status();
   return std::unique_ptr<wal::DataPersistence>(std::move(log).value());
 }
 
 wal::Result<std::unique_ptr<ConvertSource>> open_etcd_source(
     const GlobalOptions& options, std::shared_ptr<wal::StateInterpreter> interpreter) {
-  WAL_ASSIGN_OR_RETURN(
-      std::unique_ptr<wal::EtcdPersistence> log,
-      open_etcd(EtcdTarget::read_only(etcd_options(options)), std::move(interpreter)));
+  const wal::EtcdOptions etcd = EtcdTarget::read_only(etcd_options(options));
+  WAL_ASSIGN_OR_RETURN(const wal::DedupPolicy dedup,
+                       wal::EtcdPersistence::stored_dedup_policy(etcd));
+  if (dedup != wal::DedupPolicy::kHighWaterMark) {
+    // As for a local source: marks alone would give up the ids still awaited.
+    return wal::Status::invalid_argument("the etcd service uses the " +
+                                         std::string(wal::dedup_policy_name(dedup)) +
+                                         " dedup policy, which convert does not carry over yet");
+  }
+  WAL_ASSIGN_OR_RETURN(std::unique_ptr<wal::EtcdPersistence> log,
+                       open_etcd(etcd, std::move(interpreter)));
   return persistence_source(std::move(log));
 }
 

@@ -56,14 +56,7 @@ wal::Result<std::shared_ptr<wal::StateInterpreter>> make_interpreter(const Globa
 
 wal::Result<std::unique_ptr<wal::DataPersistence>> open_log(const GlobalOptions& options) {
   WAL_ASSIGN_OR_RETURN(auto interpreter, make_interpreter(options));
-  if (options.backend.is_etcd()) {
-    if (options.dedup == "exact") {
-      return wal::Status::invalid_argument(
-          "--dedup exact is not available with --backend etcd yet; the etcd backend dedups by "
-          "high-water mark");
-    }
-    return open_etcd_backend(options, std::move(interpreter));
-  }
+  if (options.backend.is_etcd()) return open_etcd_backend(options, std::move(interpreter));
   wal::WriteAheadLogOptions log_options;
   WAL_ASSIGN_OR_RETURN(log_options.layout, wal::parse_layout(options.layout));
   log_options.service_name = options.service_name;

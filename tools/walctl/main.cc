@@ -32,10 +32,11 @@ int main(int argc, char** argv) {
   app.add_option("--checkpoint-threshold", options.checkpoint_threshold,
                  "logs per client before a checkpoint consolidates them")
       ->check(CLI::Range(1u, 1000000u));
-  app.add_option("--dedup", options.dedup,
-                 "dedup policy: auto (default: the one the directory records; high-water-mark "
-                 "for a new one), high-water-mark (an id at or below the highest is a "
-                 "duplicate) or exact (only an id recorded before is; see docs/format.md)")
+  app.add_option(
+         "--dedup", options.dedup,
+         "dedup policy: auto (default: the one the directory or etcd service records; "
+         "high-water-mark for a new one), high-water-mark (an id at or below the highest is a "
+         "duplicate) or exact (only an id recorded before is; see docs/format.md)")
       ->check(CLI::IsMember({"auto", "high-water-mark", "exact"}))
       ->envname("WAL_DEDUP");
   app.add_option("--dedup-window", options.dedup_window,
