@@ -4,6 +4,7 @@
 
 #include <string>
 
+#include "segmented/client_checkpoint.h"
 #include "segmented/coding.h"
 #include "segmented/file_names.h"
 #include "segmented/payloads.h"
@@ -88,6 +89,39 @@ TEST(SegmentedFrameTest, SnapshotPayloadsRoundTrip) {
   uint64_t count = 0;
   ASSERT_TRUE(decode_snapshot_end(encode_snapshot_end(12), &count));
   EXPECT_EQ(count, 12u);
+}
+
+TEST(SegmentedFrameTest, ExactClientCheckpointsCarryTheirDedupStateFirst) {
+  ClientCheckpoint checkpoint;
+  checkpoint.state = Json{{"content", "a b"}};
+  checkpoint.dedup = DedupState::Saved{2, 1, {{4, 5}}};
+  checkpoint.pending = {{4, Json{{"content", "d"}}}, {5, Json{{"content", "e"}}}};
+  const std::string json = encode_client_checkpoint(DedupPolicy::kExact, checkpoint);
+  EXPECT_TRUE(json.starts_with(R"({"dedup": )")) << json;
+  auto whole = decode_client_checkpoint(DedupPolicy::kExact, json, 5, "snap", 0);
+  ASSERT_TRUE(whole.is_ok()) << whole.status().to_string();
+  EXPECT_EQ(whole->state, checkpoint.state);
+  EXPECT_EQ(whole->dedup, checkpoint.dedup);
+  EXPECT_EQ(whole->pending, checkpoint.pending);
+  EXPECT_EQ(*decode_client_dedup(DedupPolicy::kExact, json, 5, "snap", 0), checkpoint.dedup);
+
+  // Recovery reads the dedup member alone: damage in the state after it is
+  // found when the state is read.
+  const std::string damaged_state = json.substr(0, json.find(R"("state")")) + R"("state": {)";
+  EXPECT_EQ(*decode_client_dedup(DedupPolicy::kExact, damaged_state, 5, "snap", 0),
+            checkpoint.dedup);
+  EXPECT_EQ(
+      decode_client_checkpoint(DedupPolicy::kExact, damaged_state, 5, "snap", 0).status().code(),
+      Code::kCorruption);
+  // A frame with its members in another order is read whole.
+  const std::string reordered =
+      R"({"state": {"content": "a b"}, "pending": [], "dedup": {"low_water_mark": 2, )"
+      R"("recorded_from": 1, "runs": []}})";
+  EXPECT_EQ(*decode_client_dedup(DedupPolicy::kExact, reordered, 2, "snap", 0),
+            (DedupState::Saved{2, 1, {}}));
+  const std::string bad_dedup = R"({"dedup": {"low_water_mark": "x"}, "state": {}})";
+  EXPECT_EQ(decode_client_dedup(DedupPolicy::kExact, bad_dedup, 2, "snap", 0).status().code(),
+            Code::kCorruption);
 }
 
 TEST(SegmentedFrameTest, MalformedPayloadsAreRefused) {

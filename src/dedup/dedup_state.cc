@@ -74,6 +74,12 @@ void DedupState::record(uint64_t id) {
     low_water_mark_ = id;
     return;
   }
+  // In-order traffic: the id right after the mark, nothing recorded above it.
+  // What the general path below does then, without a node to allocate.
+  if (runs_.empty() && low_water_mark_ && id == *low_water_mark_ + 1) {
+    low_water_mark_ = id;
+    return;
+  }
   // Insert [id, id], merging with the runs that touch it.
   uint64_t first = id;
   uint64_t last = id;

@@ -1,6 +1,7 @@
 #include "segmented/client_checkpoint.h"
 
 #include "dedup/saved_json.h"
+#include "json/first_member.h"
 
 namespace wal::segmented {
 
@@ -8,15 +9,41 @@ std::string encode_client_checkpoint(DedupPolicy policy, const ClientCheckpoint&
   if (policy == DedupPolicy::kHighWaterMark) return dump_python_style(checkpoint.state);
   Json pending = Json::array();
   for (const auto& [id, record] : checkpoint.pending) pending.push_back(Json::array({id, record}));
-  return dump_python_style(Json{{"state", checkpoint.state},
-                                {"dedup", dedup_to_json(checkpoint.dedup)},
+  return dump_python_style(Json{{"dedup", dedup_to_json(checkpoint.dedup)},
+                                {"state", checkpoint.state},
                                 {"pending", std::move(pending)}});
+}
+
+namespace {
+
+Status malformed_frame(const std::string& path, uint64_t offset, const std::string& what) {
+  return Status::corruption(path, offset,
+                            "snapshot client record of the exact dedup policy " + what);
+}
+
+}  // namespace
+
+Result<DedupState::Saved> decode_client_dedup(DedupPolicy policy, std::string_view json,
+                                              uint64_t frame_id, const std::string& path,
+                                              uint64_t offset) {
+  if (policy == DedupPolicy::kHighWaterMark) return DedupState::Saved{frame_id, 0, {}};
+  WAL_ASSIGN_OR_RETURN(std::optional<Json> first, parse_first_member(json, "dedup", path));
+  if (!first) {
+    WAL_ASSIGN_OR_RETURN(ClientCheckpoint whole,
+                         decode_client_checkpoint(policy, json, frame_id, path, offset));
+    return std::move(whole.dedup);
+  }
+  auto dedup = dedup_from_json(*first, path);
+  if (!dedup.is_ok()) return malformed_frame(path, offset, dedup.status().message());
+  return dedup;
 }
 
 Result<ClientCheckpoint> decode_client_checkpoint(DedupPolicy policy, std::string_view json,
                                                   uint64_t frame_id, const std::string& path,
                                                   uint64_t offset) {
-  WAL_ASSIGN_OR_RETURN(Json body, parse_json(json, path));
+  auto parsed = parse_json(json, path);
+  if (!parsed.is_ok()) return Status::corruption(path, offset, parsed.status().message());
+  Json body = std::move(parsed).value();
   ClientCheckpoint checkpoint;
   if (policy == DedupPolicy::kHighWaterMark) {
     checkpoint.state = std::move(body);
@@ -24,8 +51,7 @@ Result<ClientCheckpoint> decode_client_checkpoint(DedupPolicy policy, std::strin
     return checkpoint;
   }
   const auto malformed = [&](const std::string& what) {
-    return Status::corruption(path, offset,
-                              "snapshot client record of the exact dedup policy " + what);
+    return malformed_frame(path, offset, what);
   };
   if (!body.is_object() || !body.contains("state") || !body.contains("dedup") ||
       !body.contains("pending") || !body["pending"].is_array()) {

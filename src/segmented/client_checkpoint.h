@@ -2,10 +2,11 @@
 //
 // Under DedupPolicy::kHighWaterMark: the interpreter's checkpoint object, as
 // in the seed layout's checkpoint files; the frame's id is the dedup mark.
-// Under kExact: {"state": checkpoint object of the messages at or below the
-// low-water mark, "dedup": the saved dedup state, "pending": [[id, record],
+// Under kExact: {"dedup": the saved dedup state, "state": checkpoint object
+// of the messages at or below the low-water mark, "pending": [[id, record],
 // ...] the recorded messages above the mark, ascending}. Those stay unfolded
-// because a late message may still land between them.
+// because a late message may still land between them. "dedup" comes first so
+// that recovery reads it without parsing the state.
 #pragma once
 
 #include <cstdint>
@@ -32,5 +33,11 @@ std::string encode_client_checkpoint(DedupPolicy policy, const ClientCheckpoint&
 Result<ClientCheckpoint> decode_client_checkpoint(DedupPolicy policy, std::string_view json,
                                                   uint64_t frame_id, const std::string& path,
                                                   uint64_t offset);
+
+// The saved dedup state alone, read without parsing the rest when "dedup"
+// is the frame's first member (as encode_client_checkpoint writes it).
+Result<DedupState::Saved> decode_client_dedup(DedupPolicy policy, std::string_view json,
+                                              uint64_t frame_id, const std::string& path,
+                                              uint64_t offset);
 
 }  // namespace wal::segmented

@@ -99,10 +99,9 @@ class Recoverer {
       }
       std::map<std::string, DedupState::Saved, std::less<>> saved;
       const auto read_dedup = [&](const SnapshotEntry& entry, std::string_view json) -> Status {
-        WAL_ASSIGN_OR_RETURN(ClientCheckpoint checkpoint,
-                             decode_client_checkpoint(dedup_.policy, json, entry.max_message_id,
-                                                      file, entry.offset));
-        saved[entry.client_id] = std::move(checkpoint.dedup);
+        WAL_ASSIGN_OR_RETURN(
+            saved[entry.client_id],
+            decode_client_dedup(dedup_.policy, json, entry.max_message_id, file, entry.offset));
         return Status::ok();
       };
       // Under kHighWaterMark the frame's id is the whole dedup state.

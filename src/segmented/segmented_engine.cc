@@ -367,11 +367,13 @@ Result<Json> SegmentedEngine::load_state_locked(const std::string& client_id, Cl
   }
   if (!entries.empty()) {
     // Under kExact a late message goes in its place by id; under
-    // kHighWaterMark log order is id order already.
-    if (exact()) {
-      std::stable_sort(entries.begin(), entries.end(), [](const LogEntry& a, const LogEntry& b) {
-        return a.message_id < b.message_id;
-      });
+    // kHighWaterMark log order is id order already, as it is under kExact
+    // without late messages (checked first: it is the common case).
+    const auto by_id = [](const LogEntry& a, const LogEntry& b) {
+      return a.message_id < b.message_id;
+    };
+    if (exact() && !std::is_sorted(entries.begin(), entries.end(), by_id)) {
+      std::stable_sort(entries.begin(), entries.end(), by_id);
     }
     WAL_ASSIGN_OR_RETURN(entry.state, interpreter_->merge_data(std::move(entry.state), entries));
   }
@@ -458,8 +460,10 @@ Result<std::string> SegmentedEngine::client_snapshot_json(const std::string& cli
     WAL_ASSIGN_OR_RETURN(auto record, read_record(location));
     unfolded.push_back(std::move(record));
   }
-  std::stable_sort(unfolded.begin(), unfolded.end(),
-                   [](const auto& a, const auto& b) { return a.first < b.first; });
+  const auto by_id = [](const auto& a, const auto& b) { return a.first < b.first; };
+  if (!std::is_sorted(unfolded.begin(), unfolded.end(), by_id)) {
+    std::stable_sort(unfolded.begin(), unfolded.end(), by_id);
+  }
   const std::optional<uint64_t> mark = client.dedup.low_water_mark();
   std::vector<LogEntry> folding;
   for (auto& record : unfolded) {
