@@ -328,5 +328,26 @@ TEST_F(DurabilityTest, TemporaryFilesAreRemovedAtStartUp) {
   EXPECT_EQ(*log->persist("c", sentence(5), 5), PersistOutcome::kWritten);
 }
 
+// A new directory opened under kExact writes .wal.dedup under a temporary
+// name first: a crash before the rename leaves .wal.dedup.tmp and no policy,
+// so the directory opens under either, and start-up removes the debris.
+TEST_F(DurabilityTest, DedupPolicyTempFileLeftByCrashIsRemovedOnOpen) {
+  auto crashing = std::make_shared<FaultInjectionStorage>(std::make_shared<FileSystemStorage>());
+  crashing->fail(Op::kRename, 1, EIO, /*persistent=*/true);
+  WriteAheadLogOptions exact = options_for(data());
+  exact.dedup.policy = DedupPolicy::kExact;
+  ASSERT_FALSE(
+      WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(), crashing, exact).is_ok());
+  const fs::path temp = data() / ".wal.dedup.tmp";
+  ASSERT_TRUE(fs::exists(temp));
+
+  auto log = reopen();
+  ASSERT_NE(log, nullptr);
+  EXPECT_FALSE(fs::exists(temp));
+  EXPECT_TRUE(reported(log->recovery_report(), temp, "removed"));
+  EXPECT_FALSE(reported(log->recovery_report(), temp, "ignored"));
+  EXPECT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
+}
+
 }  // namespace
 }  // namespace wal::testing

@@ -32,10 +32,7 @@ class ExactDedupTest : public ::testing::TestWithParam<Layout> {
 
   std::unique_ptr<WriteAheadLog> open(const WriteAheadLogOptions& options,
                                       std::shared_ptr<Storage> storage = nullptr) const {
-    if (!storage) storage = std::make_shared<FileSystemStorage>();
-    auto log = WriteAheadLog::open(std::make_shared<ListStateInterpreter>(), storage, options);
-    EXPECT_TRUE(log.is_ok()) << log.status().to_string();
-    return log.is_ok() ? std::move(log).value() : nullptr;
+    return open_log(options, std::move(storage), std::make_shared<ListStateInterpreter>());
   }
   std::unique_ptr<WriteAheadLog> open() const { return open(options()); }
 

@@ -47,10 +47,7 @@ class SeedExactDedupTest : public ::testing::Test {
   // A log with the list interpreter; null (and a failed test) if it does not open.
   static std::unique_ptr<WriteAheadLog> open_list(const WriteAheadLogOptions& options,
                                                   std::shared_ptr<Storage> storage = nullptr) {
-    if (!storage) storage = std::make_shared<FileSystemStorage>();
-    auto log = WriteAheadLog::open(std::make_shared<ListStateInterpreter>(), storage, options);
-    EXPECT_TRUE(log.is_ok()) << log.status().to_string();
-    return log.is_ok() ? std::move(log).value() : nullptr;
+    return open_log(options, std::move(storage), std::make_shared<ListStateInterpreter>());
   }
 
   // A restart: the directory is closed before it opens again.

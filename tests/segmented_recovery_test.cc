@@ -1,5 +1,6 @@
 // What opening a segmented directory makes of every anomaly a crash or a
 // damaged disk can leave, one test per anomaly, under each recovery mode.
+#include "fault_injection_storage.h"
 #include "segmented_test_util.h"
 
 namespace wal::testing {
@@ -277,6 +278,28 @@ TEST_F(SegmentedRecoveryTest, TemporaryFilesAreRemovedAndForeignFilesIgnored) {
   EXPECT_TRUE(reported(log->recovery_report(), data() / "notes.txt", "ignored"));
   EXPECT_FALSE(fs::exists(data() / "snapshot-00000000000000000009.snap.tmp"));
   EXPECT_TRUE(fs::exists(data() / "notes.txt"));
+  EXPECT_EQ(content_of(*log, "c"), sentences(1, 2));
+}
+
+// A new directory opened under kExact writes .wal.dedup under a temporary
+// name first: a crash before the rename leaves .wal.dedup.tmp and no policy,
+// so the directory opens under either, and start-up removes the debris.
+TEST_F(SegmentedRecoveryTest, DedupPolicyTempFileLeftByCrashIsRemovedOnOpen) {
+  auto crashing = std::make_shared<FaultInjectionStorage>(std::make_shared<FileSystemStorage>());
+  crashing->fail(Op::kRename, 1, EIO, /*persistent=*/true);
+  WriteAheadLogOptions exact = options();
+  exact.dedup.policy = DedupPolicy::kExact;
+  ASSERT_FALSE(
+      WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(), crashing, exact).is_ok());
+  const fs::path temp = data() / ".wal.dedup.tmp";
+  ASSERT_TRUE(fs::exists(temp));
+
+  auto log = open();
+  ASSERT_NE(log, nullptr);
+  EXPECT_FALSE(fs::exists(temp));
+  EXPECT_TRUE(reported(log->recovery_report(), temp, "removed"));
+  EXPECT_FALSE(reported(log->recovery_report(), temp, "ignored"));
+  persist_sentences(*log, "c", 1, 2);
   EXPECT_EQ(content_of(*log, "c"), sentences(1, 2));
 }
 

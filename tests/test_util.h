@@ -104,11 +104,13 @@ inline WriteAheadLogOptions segmented_options_for(const fs::path& dir) {
   return options;
 }
 
-// Opens a WriteAheadLog with the consumer interpreter; fails the test if it cannot.
-inline std::unique_ptr<WriteAheadLog> open_log(const WriteAheadLogOptions& options,
-                                               std::shared_ptr<Storage> storage = nullptr) {
+// Opens a WriteAheadLog with `interpreter` (the consumer interpreter unless
+// given) on `storage` (the file system unless given); fails the test if it cannot.
+inline std::unique_ptr<WriteAheadLog> open_log(
+    const WriteAheadLogOptions& options, std::shared_ptr<Storage> storage = nullptr,
+    std::shared_ptr<StateInterpreter> interpreter = std::make_shared<ConsumerStateInterpreter>()) {
   if (!storage) storage = std::make_shared<FileSystemStorage>();
-  auto log = WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(), storage, options);
+  auto log = WriteAheadLog::open(std::move(interpreter), storage, options);
   EXPECT_TRUE(log.is_ok()) << log.status().to_string();
   return log.is_ok() ? std::move(log).value() : nullptr;
 }

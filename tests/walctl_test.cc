@@ -383,6 +383,26 @@ TEST_F(WalctlTest, InspectDescribesDebrisWithoutRemovingIt) {
   EXPECT_TRUE(fs::exists(debris));
 }
 
+// What a crash before .wal.dedup's rename leaves; only opening for writing removes it.
+TEST_F(WalctlTest, InspectReportsADedupPolicyTempFileAndNeitherRemovesIt) {
+  ASSERT_EQ(walctl({"persist", "c1", "1", "{}"}).exit_code, 0);
+  const fs::path debris = dir_.path() / ".wal.dedup.tmp";
+  write_bytes(debris, "exa");
+  auto inspected = walctl({"inspect"});
+  EXPECT_EQ(inspected.exit_code, 0) << inspected.err;
+  bool described = false;
+  for (const Json& line : json_lines(inspected.out)) {
+    if (line.value("file", "") == ".wal.dedup.tmp") {
+      described = true;
+      EXPECT_EQ(line["removed_at_open"], true) << line;
+    }
+  }
+  EXPECT_TRUE(described) << inspected.out;
+  auto verified = walctl({"verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.err << verified.out;
+  EXPECT_TRUE(fs::exists(debris));
+}
+
 // Damages the checkpoint-free log of message 1 of `client`; returns its name.
 std::string damage_first_log(const fs::path& folder) {
   const std::string name = names_with_prefix(folder, "log_").front();
@@ -546,6 +566,28 @@ TEST_F(WalctlSegmentedTest, InspectDescribesSegmentsAndSnapshots) {
   EXPECT_EQ(snapshots, 1u);
   EXPECT_EQ(lines.back()["layout"], "segmented");
   EXPECT_EQ(lines.back()["damaged_files"], 0);
+}
+
+// What a crash before .wal.dedup's rename leaves; only opening for writing removes it.
+TEST_F(WalctlSegmentedTest, InspectReportsADedupPolicyTempFileAndNeitherRemovesIt) {
+  write_sentences(3);
+  const fs::path debris = dir_.path() / ".wal.dedup.tmp";
+  write_bytes(debris, "exa");
+  auto inspected = walctl({"inspect"});
+  EXPECT_EQ(inspected.exit_code, 0) << inspected.err;
+  bool described = false;
+  for (const Json& line : json_lines(inspected.out)) {
+    if (line.value("file", "") == ".wal.dedup.tmp") {
+      described = true;
+      EXPECT_EQ(line["kind"], "temporary") << line;
+      EXPECT_EQ(line["removed_at_open"], true) << line;
+    }
+  }
+  EXPECT_TRUE(described) << inspected.out;
+  auto verified = walctl({"verify"});
+  EXPECT_EQ(verified.exit_code, 0) << verified.err << verified.out;
+  EXPECT_EQ(json_lines(verified.out).back()["problems"], 0) << verified.out;
+  EXPECT_TRUE(fs::exists(debris));
 }
 
 TEST_F(WalctlSegmentedTest, ANewDirectoryIsSegmentedAndAnExistingOneKeepsItsLayout) {

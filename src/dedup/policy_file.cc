@@ -35,7 +35,7 @@ Status check_dedup_policy(Storage& storage, const std::string& base_dir, DedupPo
   if (!recorded_in_file && new_directory && policy == DedupPolicy::kExact) {
     // Durable before the first message: a directory holding data under the
     // exact policy always says so.
-    const std::string temp = join_path(base_dir, seed::temp_file_name(seed::kDedupFileName));
+    const std::string temp = join_path(base_dir, seed::kDedupTempFileName);
     WAL_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, storage.new_writable_file(temp));
     WAL_RETURN_IF_ERROR(file->append(contents_for(policy)));
     WAL_RETURN_IF_ERROR(file->sync());

@@ -47,7 +47,9 @@ Result<BaseDirListing> list_base_dir(Storage& storage, const std::string& base_d
         entry.name == kTrashDirName || entry.name == kQuarantineDirName) {
       continue;
     }
-    if (entry.type != DirEntry::Type::kDirectory) {
+    if (entry.name == kDedupTempFileName && entry.type == DirEntry::Type::kFile) {
+      listing.debris.push_back(entry.name);  // a policy write cut short before its rename
+    } else if (entry.type != DirEntry::Type::kDirectory) {
       listing.ignored.push_back({entry.name, "not a client folder"});
     } else if (Status valid = validate_client_id(entry.name); !valid.is_ok()) {
       listing.ignored.push_back(

@@ -61,14 +61,16 @@ struct ClientScan {
   const ScannedFile& file(size_t index) const { return files[index]; }
 };
 
-// What the base directory holds: the client folders, and entries that are not
-// (files, hidden names, folders whose name is not a valid client id).
+// What the base directory holds: the client folders, wal's temporary files
+// left by a crash, and entries that are neither (files, hidden names, folders
+// whose name is not a valid client id).
 struct BaseDirListing {
   struct Ignored {
     std::string name;
     std::string reason;
   };
   std::vector<std::string> clients;  // sorted
+  std::vector<std::string> debris;   // sorted; removable: opening for writing removes them
   std::vector<Ignored> ignored;      // sorted by name; wal's own hidden entries are not listed
 };
 

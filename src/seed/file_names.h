@@ -5,6 +5,7 @@
 //   <base>/<client>/<one of the above>.tmp     a write not yet complete
 //   <base>/.wal.lock                            held by the open instance
 //   <base>/.wal.dedup                           the dedup policy, when not the seed's
+//   <base>/.wal.dedup.tmp                       .wal.dedup being written (both layouts)
 //   <base>/.trash/                              clients being cleared
 //   <base>/.quarantine/<client>/                damaged files `walctl repair` set aside
 //
@@ -28,6 +29,11 @@ inline constexpr std::string_view kDedupFileName = ".wal.dedup";
 inline constexpr std::string_view kTrashDirName = ".trash";
 inline constexpr std::string_view kQuarantineDirName = ".quarantine";
 inline constexpr std::string_view kTempSuffix = ".tmp";
+// .wal.dedup's name until its rename: start-up of either layout removes one a crash left.
+inline constexpr std::string_view kDedupTempFileName = ".wal.dedup.tmp";
+static_assert(kDedupTempFileName.starts_with(kDedupFileName) &&
+              kDedupTempFileName.ends_with(kTempSuffix) &&
+              kDedupTempFileName.size() == kDedupFileName.size() + kTempSuffix.size());
 
 enum class FileKind {
   kLog,

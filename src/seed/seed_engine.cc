@@ -103,6 +103,17 @@ Status SeedEngine::recover() {
   // WriteAheadLog::open created the base directory and holds its lock.
   WAL_RETURN_IF_ERROR(empty_trash());
   WAL_ASSIGN_OR_RETURN(BaseDirListing listing, list_base_dir(*storage_, options_.base_dir));
+  // As the temporary files in client folders: no directory sync, since a
+  // removal a crash undoes leaves the same debris for the next start-up.
+  for (const std::string& name : listing.debris) {
+    const std::string path = join_path(options_.base_dir, name);
+    if (Status removed = storage_->remove_file(path); removed.is_ok()) {
+      note(path, "removed", disposition_name(Disposition::kTemp));
+    } else {
+      warn(removed.with_context("could not remove " +
+                                std::string(disposition_name(Disposition::kTemp))));
+    }
+  }
   for (const BaseDirListing::Ignored& entry : listing.ignored) {
     note(join_path(options_.base_dir, entry.name), "ignored", entry.reason);
   }

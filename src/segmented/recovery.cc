@@ -70,7 +70,7 @@ class Recoverer {
     for (const DirEntry& entry : entries) {
       const ParsedFileName parsed = parse_file_name(entry.name);
       const bool file = entry.type == DirEntry::Type::kFile;
-      if (file && parsed.kind == FileKind::kTemp) {
+      if (file && (parsed.kind == FileKind::kTemp || entry.name == seed::kDedupTempFileName)) {
         WAL_RETURN_IF_ERROR(remove(path(entry.name), "removed", "temporary file"));
       } else if (file && parsed.kind == FileKind::kSegment) {
         segments_[parsed.number] = entry.name;

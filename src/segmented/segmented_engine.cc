@@ -297,7 +297,8 @@ Result<ClientCheckpoint> SegmentedEngine::read_snapshot_frame(const SnapshotRef&
   return checkpoint;
 }
 
-Result<std::pair<uint64_t, Json>> SegmentedEngine::read_record(const Location& location) const {
+Result<SegmentedEngine::SegmentRecord> SegmentedEngine::read_record(
+    const Location& location) const {
   std::shared_ptr<Segment> segment = segments_.get(location.segment);
   if (!segment) {
     return Status::corruption(join_path(options_.base_dir, segment_file_name(location.segment)),
@@ -312,7 +313,7 @@ Result<std::pair<uint64_t, Json>> SegmentedEngine::read_record(const Location& l
     return Status::corruption(segment->path, location.offset, "record is not a message");
   }
   WAL_ASSIGN_OR_RETURN(Json record, parse_json(persist.json, segment->path));
-  return std::pair{persist.message_id, std::move(record)};
+  return SegmentRecord{{persist.message_id, std::move(record)}, std::move(segment)};
 }
 
 Result<LogEntry> SegmentedEngine::to_entry(std::pair<uint64_t, Json> record,
@@ -323,9 +324,8 @@ Result<LogEntry> SegmentedEngine::to_entry(std::pair<uint64_t, Json> record,
 }
 
 Result<LogEntry> SegmentedEngine::read_entry(const Location& location) const {
-  WAL_ASSIGN_OR_RETURN(auto record, read_record(location));
-  const std::shared_ptr<Segment> segment = segments_.get(location.segment);
-  return to_entry(std::move(record), segment ? segment->path : std::string(), location.offset);
+  WAL_ASSIGN_OR_RETURN(SegmentRecord read, read_record(location));
+  return to_entry(std::move(read.id_and_json), read.segment->path, location.offset);
 }
 
 Result<Json> SegmentedEngine::load_state_locked(const std::string& client_id, Client& client,
@@ -457,8 +457,8 @@ Result<std::string> SegmentedEngine::client_snapshot_json(const std::string& cli
     unfolded = std::move(previous.pending);
   }
   for (const Location& location : client.records) {
-    WAL_ASSIGN_OR_RETURN(auto record, read_record(location));
-    unfolded.push_back(std::move(record));
+    WAL_ASSIGN_OR_RETURN(SegmentRecord read, read_record(location));
+    unfolded.push_back(std::move(read.id_and_json));
   }
   const auto by_id = [](const auto& a, const auto& b) { return a.first < b.first; };
   if (!std::is_sorted(unfolded.begin(), unfolded.end(), by_id)) {

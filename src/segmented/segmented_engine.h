@@ -90,8 +90,13 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   Result<Json> load_state_locked(const std::string& client_id, Client& client, bool cache_it);
   // A client's snapshot frame: state and, under kExact, the unfolded messages.
   Result<ClientCheckpoint> read_snapshot_frame(const SnapshotRef& ref) const;
-  // A record's id and record JSON, as persisted.
-  Result<std::pair<uint64_t, Json>> read_record(const Location& location) const;
+  // A record as persisted, with the segment it was read from: the caller names
+  // the segment's path in its own errors without looking the segment up again.
+  struct SegmentRecord {
+    std::pair<uint64_t, Json> id_and_json;
+    std::shared_ptr<const Segment> segment;
+  };
+  Result<SegmentRecord> read_record(const Location& location) const;
   Result<LogEntry> to_entry(std::pair<uint64_t, Json> record, const std::string& path,
                             uint64_t offset) const;
   Result<LogEntry> read_entry(const Location& location) const;

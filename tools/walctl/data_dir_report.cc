@@ -55,6 +55,7 @@ Json describe_file(const ScannedFile& file) {
 // The clients in scope, and the entries of the base directory that are not.
 struct Scope {
   std::vector<std::string> clients;
+  std::vector<std::string> debris;
   std::vector<wal::seed::BaseDirListing::Ignored> ignored;
 };
 
@@ -70,6 +71,7 @@ wal::Result<Scope> resolve(wal::Storage& storage, const ReportScope& scope) {
     return listing.status().with_context("cannot list the data directory " + scope.base_dir);
   }
   resolved.clients = std::move(listing->clients);
+  resolved.debris = std::move(listing->debris);
   resolved.ignored = std::move(listing->ignored);
   return resolved;
 }
@@ -113,6 +115,9 @@ wal::Status inspect_data_dir(wal::Storage& storage, const ReportScope& scope,
     out["files"] = std::move(files);
     damaged += scanned.damage.is_ok() ? 0 : 1;
     emit(out);
+  }
+  for (const std::string& name : resolved.debris) {
+    emit(Json{{"file", name}, {"kind", "temporary"}, {"removed_at_open", true}});
   }
   for (const auto& entry : resolved.ignored) emit(ignored_line(entry));
   Json summary = Json::object();

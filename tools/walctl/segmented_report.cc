@@ -116,7 +116,8 @@ wal::Status inspect_segmented_dir(wal::Storage& storage, const std::string& base
     } else if (file && parsed.kind == seg::FileKind::kFree) {
       out = Json{{"file", entry.name}, {"kind", "free"}, {"number", parsed.number}};
       ++free;
-    } else if (file && parsed.kind == seg::FileKind::kTemp) {
+    } else if (file && (parsed.kind == seg::FileKind::kTemp ||
+                        entry.name == wal::seed::kDedupTempFileName)) {
       out = Json{{"file", entry.name}, {"kind", "temporary"}, {"removed_at_open", true}};
     } else if (entry.name == seg::kLayoutFileName) {
       auto contents = storage.read_file(path);
