@@ -8,6 +8,7 @@
 #include <set>
 
 #include "fault_injection_storage.h"
+#include "id_list_util.h"
 #include "segmented/snapshot.h"
 #include "segmented_test_util.h"
 #include "wal/list_state_interpreter.h"
@@ -36,52 +37,29 @@ class ExactDedupTest : public ::testing::TestWithParam<Layout> {
   }
   std::unique_ptr<WriteAheadLog> open() const { return open(options()); }
 
-  static Json message(uint64_t id) { return Json{{"id", id}}; }
-
-  static PersistOutcome persist(WriteAheadLog& log, const std::string& client, uint64_t id) {
-    auto outcome = log.persist(client, message(id), id);
-    EXPECT_TRUE(outcome.is_ok()) << outcome.status().to_string();
-    return outcome.is_ok() ? *outcome : PersistOutcome::kDuplicate;
-  }
-
-  // The ids of the client's messages, in the order its state holds them.
-  static std::vector<uint64_t> ids_in_state(WriteAheadLog& log, const std::string& client) {
-    auto state = log.retrieve(client);
-    EXPECT_TRUE(state.is_ok()) << state.status().to_string();
-    std::vector<uint64_t> ids;
-    if (state.is_ok()) {
-      for (const Json& data : (*state)["messages"]) ids.push_back(data["id"].get<uint64_t>());
-    }
-    return ids;
-  }
-
-  static std::vector<uint64_t> range(uint64_t first, uint64_t last) {
-    std::vector<uint64_t> ids;
-    for (uint64_t id = first; id <= last; ++id) ids.push_back(id);
-    return ids;
-  }
-
   std::unique_ptr<TempDir> dir_ = std::make_unique<TempDir>();
 };
 
 // Issue 7's scenario: 5 fails and is requeued, 6 is written, 5 comes back.
 TEST_P(ExactDedupTest, RequeuedMessageIsWrittenInItsPlace) {
   auto log = open();
-  for (uint64_t id : {1, 2, 3, 4, 6}) EXPECT_EQ(persist(*log, "c", id), PersistOutcome::kWritten);
-  EXPECT_EQ(persist(*log, "c", 5), PersistOutcome::kWritten);
-  EXPECT_EQ(ids_in_state(*log, "c"), range(1, 6));
-  EXPECT_EQ(persist(*log, "c", 5), PersistOutcome::kDuplicate);
-  EXPECT_EQ(persist(*log, "c", 6), PersistOutcome::kDuplicate);
+  for (uint64_t id : {1, 2, 3, 4, 6})
+    EXPECT_EQ(persist_id(*log, "c", id), PersistOutcome::kWritten);
+  EXPECT_EQ(persist_id(*log, "c", 5), PersistOutcome::kWritten);
+  EXPECT_EQ(ids_in_state(*log, "c"), id_range(1, 6));
+  EXPECT_EQ(persist_id(*log, "c", 5), PersistOutcome::kDuplicate);
+  EXPECT_EQ(persist_id(*log, "c", 6), PersistOutcome::kDuplicate);
   log.reset();
   log = open();
-  EXPECT_EQ(ids_in_state(*log, "c"), range(1, 6));
-  EXPECT_EQ(persist(*log, "c", 5), PersistOutcome::kDuplicate);
+  EXPECT_EQ(ids_in_state(*log, "c"), id_range(1, 6));
+  EXPECT_EQ(persist_id(*log, "c", 5), PersistOutcome::kDuplicate);
 }
 
 TEST_P(ExactDedupTest, HighWaterMarkPolicySkipsTheRequeuedMessageAsTheSeedDoes) {
   auto log = open(options(DedupPolicy::kHighWaterMark));
-  for (uint64_t id : {1, 2, 3, 4, 6}) EXPECT_EQ(persist(*log, "c", id), PersistOutcome::kWritten);
-  EXPECT_EQ(persist(*log, "c", 5), PersistOutcome::kDuplicate);
+  for (uint64_t id : {1, 2, 3, 4, 6})
+    EXPECT_EQ(persist_id(*log, "c", id), PersistOutcome::kWritten);
+  EXPECT_EQ(persist_id(*log, "c", 5), PersistOutcome::kDuplicate);
   EXPECT_EQ(ids_in_state(*log, "c"), (std::vector<uint64_t>{1, 2, 3, 4, 6}));
   EXPECT_FALSE(fs::exists(data() / ".wal.dedup")) << "the directory stays as the original's";
 }
@@ -89,12 +67,12 @@ TEST_P(ExactDedupTest, HighWaterMarkPolicySkipsTheRequeuedMessageAsTheSeedDoes) 
 TEST_P(ExactDedupTest, LateMessageLandsInItsPlaceAfterRestart) {
   {
     auto log = open();
-    for (uint64_t id : {1, 2, 4, 7}) persist(*log, "c", id);
+    for (uint64_t id : {1, 2, 4, 7}) persist_id(*log, "c", id);
   }
   auto log = open();
-  EXPECT_EQ(persist(*log, "c", 4), PersistOutcome::kDuplicate);
-  EXPECT_EQ(persist(*log, "c", 3), PersistOutcome::kWritten);
-  EXPECT_EQ(persist(*log, "c", 5), PersistOutcome::kWritten);
+  EXPECT_EQ(persist_id(*log, "c", 4), PersistOutcome::kDuplicate);
+  EXPECT_EQ(persist_id(*log, "c", 3), PersistOutcome::kWritten);
+  EXPECT_EQ(persist_id(*log, "c", 5), PersistOutcome::kWritten);
   EXPECT_EQ(ids_in_state(*log, "c"), (std::vector<uint64_t>{1, 2, 3, 4, 5, 7}));
   log.reset();
   EXPECT_EQ(ids_in_state(*open(), "c"), (std::vector<uint64_t>{1, 2, 3, 4, 5, 7}));
@@ -105,21 +83,21 @@ TEST_P(ExactDedupTest, WindowOverflowReportsTooOldAndWritesNothing) {
   narrow.dedup.window = 10;
   {
     auto log = open(narrow);
-    EXPECT_EQ(persist(*log, "c", 1), PersistOutcome::kWritten);
-    EXPECT_EQ(persist(*log, "c", 30), PersistOutcome::kWritten);  // gives up 2..20
-    EXPECT_EQ(persist(*log, "c", 5), PersistOutcome::kTooOld);
-    EXPECT_EQ(persist(*log, "c", 20), PersistOutcome::kTooOld);
-    EXPECT_EQ(persist(*log, "c", 21), PersistOutcome::kWritten) << "inside the window";
+    EXPECT_EQ(persist_id(*log, "c", 1), PersistOutcome::kWritten);
+    EXPECT_EQ(persist_id(*log, "c", 30), PersistOutcome::kWritten);  // gives up 2..20
+    EXPECT_EQ(persist_id(*log, "c", 5), PersistOutcome::kTooOld);
+    EXPECT_EQ(persist_id(*log, "c", 20), PersistOutcome::kTooOld);
+    EXPECT_EQ(persist_id(*log, "c", 21), PersistOutcome::kWritten) << "inside the window";
     EXPECT_EQ(ids_in_state(*log, "c"), (std::vector<uint64_t>{1, 21, 30}));
   }
   auto log = open(narrow);
-  EXPECT_EQ(persist(*log, "c", 5), PersistOutcome::kTooOld) << "after restart too";
-  EXPECT_EQ(persist(*log, "c", 30), PersistOutcome::kDuplicate);
+  EXPECT_EQ(persist_id(*log, "c", 5), PersistOutcome::kTooOld) << "after restart too";
+  EXPECT_EQ(persist_id(*log, "c", 30), PersistOutcome::kDuplicate);
   EXPECT_EQ(ids_in_state(*log, "c"), (std::vector<uint64_t>{1, 21, 30}));
 }
 
 TEST_P(ExactDedupTest, ReopeningWithTheOtherPolicyIsRefused) {
-  { persist(*open(), "c", 1); }
+  { persist_id(*open(), "c", 1); }
   auto other = WriteAheadLog::open(std::make_shared<ListStateInterpreter>(),
                                    std::make_shared<FileSystemStorage>(),
                                    options(DedupPolicy::kHighWaterMark));
@@ -129,7 +107,7 @@ TEST_P(ExactDedupTest, ReopeningWithTheOtherPolicyIsRefused) {
       << other.status().to_string();
 
   dir_ = std::make_unique<TempDir>();
-  { persist(*open(options(DedupPolicy::kHighWaterMark)), "c", 1); }
+  { persist_id(*open(options(DedupPolicy::kHighWaterMark)), "c", 1); }
   auto exact = WriteAheadLog::open(std::make_shared<ListStateInterpreter>(),
                                    std::make_shared<FileSystemStorage>(), options());
   ASSERT_FALSE(exact.is_ok());
@@ -138,9 +116,9 @@ TEST_P(ExactDedupTest, ReopeningWithTheOtherPolicyIsRefused) {
 
 TEST_P(ExactDedupTest, BatchWritesLateIdsAndSkipsRepeatsWithinIt) {
   auto log = open();
-  persist(*log, "c", 4);
+  persist_id(*log, "c", 4);
   std::vector<PersistRequest> batch;
-  for (uint64_t id : {6, 2, 2, 4, 3}) batch.push_back({"c", message(id), id});
+  for (uint64_t id : {6, 2, 2, 4, 3}) batch.push_back({"c", id_message(id), id});
   auto outcomes = log->persist_batch(batch);
   ASSERT_TRUE(outcomes.is_ok()) << outcomes.status().to_string();
   using enum PersistOutcome;
@@ -151,9 +129,9 @@ TEST_P(ExactDedupTest, BatchWritesLateIdsAndSkipsRepeatsWithinIt) {
 
 TEST_P(ExactDedupTest, ClearForgetsTheRecordedIds) {
   auto log = open();
-  for (uint64_t id : {1, 3}) persist(*log, "c", id);
+  for (uint64_t id : {1, 3}) persist_id(*log, "c", id);
   ASSERT_TRUE(log->clear("c").is_ok());
-  EXPECT_EQ(persist(*log, "c", 3), PersistOutcome::kWritten);
+  EXPECT_EQ(persist_id(*log, "c", 3), PersistOutcome::kWritten);
   log.reset();
   EXPECT_EQ(ids_in_state(*open(), "c"), (std::vector<uint64_t>{3}));
 }
@@ -167,7 +145,7 @@ TEST_P(ExactDedupTest, RandomRedeliveriesMatchAModelAcrossRestartsAndCheckpoints
   std::map<std::string, std::set<uint64_t>> model;
   std::vector<std::pair<std::string, uint64_t>> deliveries;
   for (const std::string& client : clients) {
-    std::vector<uint64_t> ids = range(1, 120);
+    std::vector<uint64_t> ids = id_range(1, 120);
     for (size_t start = 0; start < ids.size(); start += 8) {  // disorder within a prefetch of 8
       std::shuffle(ids.begin() + static_cast<std::ptrdiff_t>(start),
                    ids.begin() + static_cast<std::ptrdiff_t>(std::min(start + 8, ids.size())),
@@ -185,7 +163,7 @@ TEST_P(ExactDedupTest, RandomRedeliveriesMatchAModelAcrossRestartsAndCheckpoints
   size_t delivered = 0;
   for (const auto& [client, id] : deliveries) {
     const bool fresh = model[client].insert(id).second;
-    ASSERT_EQ(persist(*log, client, id),
+    ASSERT_EQ(persist_id(*log, client, id),
               fresh ? PersistOutcome::kWritten : PersistOutcome::kDuplicate)
         << client << " " << id << " after " << delivered << " deliveries";
     if (++delivered % 97 == 0) {
@@ -200,9 +178,9 @@ TEST_P(ExactDedupTest, RandomRedeliveriesMatchAModelAcrossRestartsAndCheckpoints
   log.reset();
   log = open();
   for (const std::string& client : clients) {
-    EXPECT_EQ(ids_in_state(*log, client), range(1, 120)) << client;
+    EXPECT_EQ(ids_in_state(*log, client), id_range(1, 120)) << client;
     for (uint64_t id : {1, 60, 120})
-      EXPECT_EQ(persist(*log, client, id), PersistOutcome::kDuplicate);
+      EXPECT_EQ(persist_id(*log, client, id), PersistOutcome::kDuplicate);
   }
 }
 
@@ -227,7 +205,7 @@ TEST_P(ExactDedupTest, CrashAtEveryCallOfALatePersistKeepsWhatWasAcknowledged) {
             WriteAheadLogOptions fast = frequent();  // synced once, at close
             fast.segmented.sync_policy = SyncPolicy::kNone;
             auto log = open(fast);
-            for (uint64_t id : earlier) persist(*log, "c", id);
+            for (uint64_t id : earlier) persist_id(*log, "c", id);
           }
           auto storage =
               std::make_shared<FaultInjectionStorage>(std::make_shared<FileSystemStorage>());
@@ -235,7 +213,7 @@ TEST_P(ExactDedupTest, CrashAtEveryCallOfALatePersistKeepsWhatWasAcknowledged) {
           quiet.on_warning = [](const Status&) {};
           return std::make_pair(open(quiet, storage), storage);
         },
-        [&](WriteAheadLog& log) { return log.persist("c", message(late), late).is_ok(); },
+        [&](WriteAheadLog& log) { return log.persist("c", id_message(late), late).is_ok(); },
         [&](bool acknowledged, int k) {
           auto recovered = open(frequent());
           ASSERT_NE(recovered, nullptr) << "late " << late << ", crash after call " << k;
@@ -251,9 +229,9 @@ TEST_P(ExactDedupTest, CrashAtEveryCallOfALatePersistKeepsWhatWasAcknowledged) {
                 << "late " << late << ", crash after " << k;
           }
           for (uint64_t id : found) {
-            EXPECT_EQ(persist(*recovered, "c", id), PersistOutcome::kDuplicate) << id;
+            EXPECT_EQ(persist_id(*recovered, "c", id), PersistOutcome::kDuplicate) << id;
           }
-          EXPECT_EQ(persist(*recovered, "c", late),
+          EXPECT_EQ(persist_id(*recovered, "c", late),
                     found == with ? PersistOutcome::kDuplicate : PersistOutcome::kWritten);
         });
   }
