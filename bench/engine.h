@@ -64,6 +64,8 @@ const std::vector<std::string>& engine_names();
 // cluster started for them (and etcd installed).
 const std::vector<std::string>& default_engine_names();
 bool is_etcd_engine(const std::string& name);
+// "wal-segmented" for "wal-segmented-exact"; empty for a name without "-exact".
+std::string high_water_mark_variant(const std::string& name);
 // Whether this walbench was built with the etcd engines (WAL_BUILD_ETCD).
 bool etcd_engines_built();
 std::unique_ptr<Engine> make_engine(const std::string& name);
@@ -74,7 +76,8 @@ std::unique_ptr<Engine> make_sqlite_engine();
 std::unique_ptr<Engine> make_rocksdb_engine();
 std::unique_ptr<Engine> make_leveldb_engine();
 std::unique_ptr<Engine> make_raw_engine();
-std::unique_ptr<Engine> make_etcd_engine();  // only with etcd_engines_built()
+// only with etcd_engines_built()
+std::unique_ptr<Engine> make_etcd_engine(wal::DedupPolicy dedup);
 // A Put per message, or our persist transaction per message (`persist_txn`).
 std::unique_ptr<Engine> make_etcd_bare_engine(bool persist_txn);  // only with etcd_engines_built()
 

@@ -82,7 +82,8 @@ class EtcdBareEngine final : public Engine {
     write.token = "bare";
     write.ids = {call.id};
     write.records = {&payload};
-    auto response = client_->txn(wal::etcd::build_persist_txn({write}, {}, prefix_ + ".batch"));
+    auto response = client_->txn(wal::etcd::build_persist_txn({write}, {}, prefix_ + ".batch",
+                                                              wal::DedupPolicy::kHighWaterMark));
     if (!response.is_ok()) throw EngineError("txn: " + response.status().to_string());
   }
 

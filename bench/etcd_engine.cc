@@ -16,13 +16,18 @@ namespace {
 
 class EtcdEngine final : public PersistenceEngine {
  public:
+  explicit EtcdEngine(wal::DedupPolicy dedup)
+      : dedup_(dedup),
+        name_(dedup == wal::DedupPolicy::kExact ? "etcd-3node-exact" : "etcd-3node") {}
+
   void open(const std::string& dir, Durability durability) override {
     // etcd syncs every commit; there is no unsynced mode to load an image with.
-    if (durability != Durability::kEachCall) throw EngineError("etcd-3node: always durable");
+    if (durability != Durability::kEachCall) throw EngineError(name_ + ": always durable");
     wal::EtcdOptions options;
     options.endpoints = etcd_endpoints();
     options.prefix = etcd_prefix(dir);
     options.service_name = "walbench";
+    options.dedup.policy = dedup_;
     // For experiments (docs/DISTRIBUTED.md, "Performance"); the figures use the default.
     if (const char* in_flight = std::getenv("WALBENCH_ETCD_CONCURRENT_TXNS")) {
       options.max_concurrent_txns = static_cast<uint32_t>(std::atoi(in_flight));
@@ -44,21 +49,25 @@ class EtcdEngine final : public PersistenceEngine {
     const int64_t revisions = etcd_revision() - first_revision_;
     if (calls_ > 0 && revisions > 0 && first_revision_ >= 0) {
       std::fprintf(stderr,
-                   "etcd-3node: %llu persists in %lld etcd revisions (%.1f per revision, "
+                   "%s: %llu persists in %lld etcd revisions (%.1f per revision, "
                    "checkpoints included)\n",
-                   static_cast<unsigned long long>(calls_.load()),
+                   name_.c_str(), static_cast<unsigned long long>(calls_.load()),
                    static_cast<long long>(revisions),
                    static_cast<double>(calls_) / static_cast<double>(revisions));
     }
   }
 
  private:
+  const wal::DedupPolicy dedup_;
+  const std::string name_;
   int64_t first_revision_ = -1;
   std::atomic<uint64_t> calls_{0};
 };
 
 }  // namespace
 
-std::unique_ptr<Engine> make_etcd_engine() { return std::make_unique<EtcdEngine>(); }
+std::unique_ptr<Engine> make_etcd_engine(wal::DedupPolicy dedup) {
+  return std::make_unique<EtcdEngine>(dedup);
+}
 
 }  // namespace walbench

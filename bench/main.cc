@@ -100,15 +100,20 @@ std::string machine_summary(const std::string& dir) {
 int run(int argc, char** argv) {
   CLI::App app{"walbench: our WriteAheadLog against SQLite, RocksDB, LevelDB and a raw file"};
   bool quick = false, tiny = false, json = false, allow_tmpfs = false;
-  std::string engines_text, scenarios_text, dir;
+  std::string engines_text, scenarios_text, dir, dedup = "high-water-mark";
   size_t repetitions = 0;
   app.add_flag("--quick", quick, "smaller sizes: the whole run within about a minute");
   app.add_flag("--tiny", tiny, "tiny sizes, for the smoke test (figures mean nothing)");
   app.add_option(
       "--engines", engines_text,
       "comma-separated: wal-segmented,wal-segmented-exact,wal-seed,sqlite,rocksdb,leveldb,raw "
-      "(default all of these), etcd-3node,etcd-3node-bare,etcd-3node-txn (a 3-member etcd on "
-      "127.0.0.1 that walbench starts; only sync-1t and sync-8t)");
+      "(default all of these), wal-seed-exact, etcd-3node,etcd-3node-exact,etcd-3node-bare,"
+      "etcd-3node-txn (a 3-member etcd on 127.0.0.1 that walbench starts; only sync-1t and "
+      "sync-8t)");
+  app.add_option("--dedup", dedup,
+                 "high-water-mark (default): our engines as named; exact: each of our engines "
+                 "named also runs under the exact dedup policy beside it (its -exact variant)")
+      ->check(CLI::IsMember({"high-water-mark", "exact"}));
   app.add_option("--scenarios", scenarios_text,
                  "comma-separated: sync-1t,sync-8t,batch-64,batch-1024,recovery-200k,scale,"
                  "clients-10k (default all)");
@@ -118,7 +123,17 @@ int run(int argc, char** argv) {
   app.add_flag("--allow-tmpfs", allow_tmpfs, "measure on tmpfs anyway (syncs cost nothing there)");
   CLI11_PARSE(app, argc, argv);
 
-  const auto engines = split_list(engines_text, engine_names(), default_engine_names(), "engine");
+  auto engines = split_list(engines_text, engine_names(), default_engine_names(), "engine");
+  if (dedup == "exact") {
+    for (const std::string ours : {"wal-segmented", "wal-seed", "etcd-3node"}) {
+      const std::string exact = ours + "-exact";
+      const auto at = std::find(engines.begin(), engines.end(), ours);
+      if (at != engines.end() &&
+          std::find(engines.begin(), engines.end(), exact) == engines.end()) {
+        engines.insert(at + 1, exact);
+      }
+    }
+  }
   const auto scenarios = split_list(scenarios_text, scenario_names(), scenario_names(), "scenario");
   const Size size = tiny ? Size::kTiny : quick ? Size::kQuick : Size::kFull;
   if (repetitions == 0) repetitions = size == Size::kFull ? 3 : 1;

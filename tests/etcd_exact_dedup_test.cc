@@ -49,6 +49,17 @@ class EtcdExactDedupTest : public SharedEtcdTest {
     return keys;
   }
 
+  // etcd's revision: every persist transaction raises it by one (it puts
+  // the service's .batch key).
+  int64_t revision() {
+    auto raw = etcd::EtcdClient::connect(options());
+    EXPECT_TRUE(raw.is_ok()) << raw.status().to_string();
+    if (!raw.is_ok()) return 0;
+    auto status = (*raw)->status();
+    EXPECT_TRUE(status.is_ok()) << status.status().to_string();
+    return status.is_ok() ? status->header().revision() : 0;
+  }
+
   std::vector<uint64_t> log_ids(const std::string& client) {
     std::vector<uint64_t> ids;
     for (const auto& [key, value] : client_keys(client)) {
@@ -81,6 +92,17 @@ TEST_F(EtcdExactDedupTest, RequeuedMessageIsWrittenInItsPlace) {
   EXPECT_EQ(ids_in_state(*log, "c"), id_range(1, 6));
   EXPECT_EQ(persist_id(*log, "c", 5), PersistOutcome::kDuplicate);
   EXPECT_EQ(mark_of(*log, "c"), 6u);
+}
+
+TEST_F(EtcdExactDedupTest, ARedeliveredIdTakesOneTransactionAndALateOneTwo) {
+  auto log = open();
+  for (uint64_t id : {1, 2, 4}) persist_id(*log, "c", id);
+  int64_t before = revision();
+  EXPECT_EQ(persist_id(*log, "c", 2), PersistOutcome::kDuplicate);
+  EXPECT_EQ(revision() - before, 1) << "the duplicate branch read the logs";
+  before = revision();
+  EXPECT_EQ(persist_id(*log, "c", 3), PersistOutcome::kWritten);
+  EXPECT_EQ(revision() - before, 2) << "max first, then the late write";
 }
 
 TEST_F(EtcdExactDedupTest, HighWaterMarkPolicySkipsTheRequeuedMessage) {

@@ -97,7 +97,8 @@ TEST_F(EtcdPersistenceTest, ATransactionSentAgainAfterItLandedIsReportedWritten)
   write.token = "retry-token";
   write.ids = {1, 2};
   write.records = {&record, &record};
-  const pb::TxnRequest request = etcd::build_persist_txn({write}, {}, prefix_ + "/test/.batch");
+  const pb::TxnRequest request =
+      etcd::build_persist_txn({write}, {}, prefix_ + "/test/.batch", DedupPolicy::kHighWaterMark);
   for (int send = 0; send < 2; ++send) {
     auto response = raw_->txn(request);
     ASSERT_TRUE(response.is_ok()) << response.status().to_string();
@@ -114,42 +115,52 @@ TEST_F(EtcdPersistenceTest, ATransactionSentAgainAfterItLandedIsReportedWritten)
   write.token = "other-token";
   EXPECT_EQ(*etcd::parse_max_reads({write}, *raw_->txn(etcd::build_max_reads({write}))),
             std::vector<bool>{false});
-  auto response = raw_->txn(etcd::build_persist_txn({write}, {}, prefix_ + "/test/.batch"));
+  auto response = raw_->txn(
+      etcd::build_persist_txn({write}, {}, prefix_ + "/test/.batch", DedupPolicy::kHighWaterMark));
   auto results = etcd::parse_persist_txn({write}, {}, *response);
   EXPECT_FALSE(results->writes[0].written);
   EXPECT_EQ(results->writes[0].stored_max, 2u);
 }
 
 TEST_F(EtcdPersistenceTest, TransactionsFilledToEtcdsOperationLimitAreAccepted) {
-  const etcd::TxnLimits limits;  // etcd's defaults, as the test cluster runs
-  const std::string record = R"({"data": "x", "_metadata": {}})";
-  // Many clients of one message, then one client with as many as fit.
-  etcd::PersistTxnBuilder builder(limits);
-  std::vector<etcd::ClientWrite> writes;
-  for (int c = 0;; ++c) {
-    const std::string prefix = prefix_ + "/test/c" + std::to_string(c) + "/";
-    if (!builder.fits(true, 1, prefix.size(), record.size())) break;
-    builder.add(true, 1, prefix.size(), record.size());
-    writes.push_back({prefix, "t", {1}, {&record}});
-  }
-  etcd::ClientWrite& last = writes.back();
-  while (builder.fits(false, last.ids.size() + 1, last.client_prefix.size(), record.size())) {
-    builder.add(false, last.ids.size() + 1, last.client_prefix.size(), record.size());
+  for (const DedupPolicy policy : {DedupPolicy::kHighWaterMark, DedupPolicy::kExact}) {
+    SCOPED_TRACE(dedup_policy_name(policy));
+    etcd::TxnLimits limits;  // etcd's defaults, as the test cluster runs
+    limits.policy = policy;
+    const std::string record = R"({"data": "x", "_metadata": {}})";
+    const std::string clients = prefix_ + "/test/" + dedup_policy_name(policy) + "-c";
+    // Many clients of one message, then one client with as many as fit.
+    etcd::PersistTxnBuilder builder(limits);
+    std::vector<etcd::ClientWrite> writes;
+    for (int c = 0;; ++c) {
+      const std::string prefix = clients + std::to_string(c) + "/";
+      if (!builder.fits(true, 1, prefix.size(), record.size())) break;
+      builder.add(true, 1, prefix.size(), record.size());
+      writes.push_back({prefix, "t", {1}, {&record}});
+    }
+    etcd::ClientWrite& last = writes.back();
+    while (builder.fits(false, last.ids.size() + 1, last.client_prefix.size(), record.size())) {
+      builder.add(false, last.ids.size() + 1, last.client_prefix.size(), record.size());
+      last.ids.push_back(last.ids.size() + 1);
+      last.records.push_back(&record);
+    }
+    EXPECT_GT(writes.size(), 40u);
+    const std::string batch_key = prefix_ + "/test/.batch";
+    auto response = raw_->txn(etcd::build_persist_txn(writes, {}, batch_key, policy));
+    ASSERT_TRUE(response.is_ok()) << response.status().to_string();
+    // Sent again, every client takes its duplicate branch, with its reads.
+    auto again = raw_->txn(etcd::build_persist_txn(writes, {}, batch_key, policy));
+    ASSERT_TRUE(again.is_ok()) << again.status().to_string();
+
+    // One message more is one operation too many for etcd.
     last.ids.push_back(last.ids.size() + 1);
     last.records.push_back(&record);
+    for (auto& write : writes) write.client_prefix += "again/";
+    auto refused = raw_->txn(etcd::build_persist_txn(writes, {}, batch_key, policy));
+    EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
+    EXPECT_NE(refused.status().message().find("too many operations"), std::string::npos)
+        << refused.status().to_string();
   }
-  EXPECT_GT(writes.size(), 40u);
-  auto response = raw_->txn(etcd::build_persist_txn(writes, {}, prefix_ + "/test/.batch"));
-  ASSERT_TRUE(response.is_ok()) << response.status().to_string();
-
-  // One message more is one operation too many for etcd.
-  last.ids.push_back(last.ids.size() + 1);
-  last.records.push_back(&record);
-  for (auto& write : writes) write.client_prefix += "again/";
-  auto refused = raw_->txn(etcd::build_persist_txn(writes, {}, prefix_ + "/test/.batch"));
-  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(refused.status().message().find("too many operations"), std::string::npos)
-      << refused.status().to_string();
 }
 
 TEST_F(EtcdPersistenceTest, ConcurrentPersistsShareTransactions) {

@@ -89,8 +89,8 @@ class EtcdPersistence::Impl {
         writer_token_(random_hex()),
         group_commit_(*client_,
                       etcd::TxnLimits{options_.max_txn_ops, options_.max_request_bytes,
-                                      options_.max_concurrent_txns},
-                      options_.dedup.policy, layout_.batch_key(),
+                                      options_.max_concurrent_txns, options_.dedup.policy},
+                      layout_.batch_key(),
                       [this](const std::string& prefix, size_t count) {
                         note_logs(prefix, count, /*absolute=*/false);
                       }),

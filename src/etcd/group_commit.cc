@@ -27,14 +27,23 @@ std::string random_token() {
   return text;
 }
 
+// Under kExact, for an id at or below the client's max: kDuplicate when a
+// log holds it, kDuplicate or kTooOld when the floor settled it, nothing when
+// it may be new (it goes again as a late write).
+std::optional<PersistOutcome> settled_by_reads(uint64_t id, const ClientWriteResult& result) {
+  if (result.logged.contains(id)) return PersistOutcome::kDuplicate;
+  if (result.floor && id <= result.floor->low_water_mark) {
+    return id >= result.floor->recorded_from ? PersistOutcome::kDuplicate : PersistOutcome::kTooOld;
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
-GroupCommit::GroupCommit(EtcdClient& client, TxnLimits limits, DedupPolicy policy,
-                         std::string batch_key,
+GroupCommit::GroupCommit(EtcdClient& client, TxnLimits limits, std::string batch_key,
                          std::function<void(const std::string&, size_t)> on_written)
     : client_(client),
       limits_(limits),
-      policy_(policy),
       batch_key_(std::move(batch_key)),
       on_written_(std::move(on_written)),
       instance_token_(random_token()) {}
@@ -193,7 +202,8 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
     if (round >= kMaxRounds) {
       failure = Status::failed("persist: still racing another writer after " +
                                std::to_string(kMaxRounds) + " rounds");
-    } else if (auto response = client_.txn(build_persist_txn(writes, late_writes, batch_key_));
+    } else if (auto response =
+                   client_.txn(build_persist_txn(writes, late_writes, batch_key_, limits_.policy));
                response.is_ok()) {
       auto parsed = parse_persist_txn(writes, late_writes, *response);
       if (parsed.is_ok()) {
@@ -230,8 +240,12 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
       for (auto it = pending.by_id.begin(); it != pending.by_id.end();) {
         if (!result.written && it->first > *result.stored_max) {
           ++it;  // goes again
-        } else if (!result.written && policy_ == DedupPolicy::kExact) {
-          pending.late.insert(std::move(*it));
+        } else if (!result.written && limits_.policy == DedupPolicy::kExact) {
+          if (auto settled = settled_by_reads(it->first, result)) {
+            decide(it->second, *settled);
+          } else {
+            pending.late.insert(std::move(*it));  // may be new: goes again as a late write
+          }
           it = pending.by_id.erase(it);
         } else {
           decide(it->second,

@@ -27,11 +27,11 @@ class GroupCommit {
  public:
   // `on_written(client_prefix, count)` is told of each client's newly
   // written messages, outside the lock.
-  GroupCommit(EtcdClient& client, TxnLimits limits, DedupPolicy policy, std::string batch_key,
+  GroupCommit(EtcdClient& client, TxnLimits limits, std::string batch_key,
               std::function<void(const std::string&, size_t)> on_written);
 
   // Records `record` as message `id` of the client whose keys start with
-  // `client_prefix`, unless it is a duplicate: under kHighWaterMark when
+  // `client_prefix`, unless it is a duplicate (by limits.policy): under kHighWaterMark when
   // the client's max is at or above `id`, under kExact when a log holds
   // `id` or the client's floor settled it (then kDuplicate or kTooOld).
   Result<PersistOutcome> persist(const std::string& client_prefix, uint64_t id,
@@ -61,7 +61,6 @@ class GroupCommit {
 
   EtcdClient& client_;
   const TxnLimits limits_;
-  const DedupPolicy policy_;
   const std::string batch_key_;
   const std::function<void(const std::string&, size_t)> on_written_;
   const std::string instance_token_;

@@ -7,6 +7,11 @@ namespace {
 
 // Room left for protobuf framing, the Raft envelope and the compares.
 constexpr size_t kRequestMarginBytes = 64u << 10;
+// Under kExact a client's duplicate branch reads max, floor and its logs.
+constexpr size_t kExactDuplicateReads = 3;
+// The log keys a duplicate branch returns at most (ids of the write not
+// among those returned go again as late writes).
+constexpr int64_t kLoggedReadLimit = 1024;
 
 void add_puts(const ClientWrite& write, google::protobuf::RepeatedPtrField<pb::RequestOp>* ops) {
   for (size_t i = 0; i < write.ids.size(); ++i) {
@@ -68,7 +73,11 @@ bool PersistTxnBuilder::fits(bool new_client, size_t messages, size_t client_pre
                              size_t record_bytes) const {
   const size_t clients = clients_ + (new_client ? 1 : 0) + 1;  // and the batch key's put
   const size_t largest = std::max(largest_client_, messages);
-  if (2 * (largest + 1) + clients > limits_.max_ops) return false;
+  const size_t duplicate_branch =
+      limits_.policy == DedupPolicy::kExact ? kExactDuplicateReads : size_t{1};
+  if ((largest + 1) + std::max(largest + 1, duplicate_branch) + clients > limits_.max_ops) {
+    return false;
+  }
   // A new client also brings its max key three times and the compares.
   const size_t client_bytes = new_client ? 6 * (client_prefix_bytes + 3 + kIdDigits + 64) : 0;
   const size_t bytes = bytes_ + client_bytes + estimate(client_prefix_bytes, record_bytes);
@@ -87,7 +96,7 @@ void PersistTxnBuilder::add(bool new_client, size_t messages, size_t client_pref
 
 pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
                                  const std::vector<LateWrite>& late_writes,
-                                 const std::string& batch_key) {
+                                 const std::string& batch_key, DedupPolicy policy) {
   pb::TxnRequest request;
   for (const ClientWrite& write : writes) {
     const std::string max_key = KeyLayout::max_key(write.client_prefix);
@@ -107,6 +116,16 @@ pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
     less->set_value(pad_id(write.ids.front()));
     add_puts(write, below->mutable_success());
     below->add_failure()->mutable_request_range()->set_key(max_key);
+    if (policy == DedupPolicy::kExact) {
+      below->add_failure()->mutable_request_range()->set_key(
+          KeyLayout::floor_key(write.client_prefix));
+      pb::RangeRequest* logs = below->add_failure()->mutable_request_range();
+      logs->set_key(KeyLayout::log_key(write.client_prefix, write.ids.front()));
+      logs->set_range_end(KeyLayout::log_key(write.client_prefix, write.ids.back()) +
+                          std::string(1, '\0'));
+      logs->set_keys_only(true);
+      logs->set_limit(kLoggedReadLimit);
+    }
   }
   for (const LateWrite& late : late_writes) add_late_write(late, request.mutable_success());
   pb::PutRequest* batch = request.add_success()->mutable_request_put();
@@ -119,6 +138,29 @@ namespace {
 
 Status unexpected_answer(const std::string& what) {
   return Status::corruption("etcd answered a persist transaction unexpectedly: " + what);
+}
+
+// The floor and the logged ids a kExact duplicate branch read.
+Status parse_exact_reads(const ClientWrite& write, const pb::TxnResponse& branch,
+                         ClientWriteResult& result) {
+  const pb::RangeResponse& floor = branch.responses(1).response_range();
+  if (floor.kvs_size() == 1) {
+    result.floor = parse_floor_value(floor.kvs(0).value());
+    if (!result.floor) {
+      return Status::corruption("etcd key " + KeyLayout::floor_key(write.client_prefix) +
+                                ": not two 20-digit ids");
+    }
+  }
+  const pb::RangeResponse& logs = branch.responses(2).response_range();
+  const std::string log_prefix = KeyLayout::log_prefix(write.client_prefix);
+  for (const auto& kv : logs.kvs()) {
+    auto id = parse_padded_id(std::string_view(kv.key()).substr(log_prefix.size()));
+    if (!kv.key().starts_with(log_prefix) || !id) {
+      return Status::corruption("etcd key " + kv.key() + ": not a log key");
+    }
+    result.logged.insert(*id);
+  }
+  return Status::ok();
 }
 
 Result<LateWriteResult> parse_late_write(const LateWrite& late, const pb::ResponseOp& answer) {
@@ -174,9 +216,13 @@ Result<PersistTxnResults> parse_persist_txn(const std::vector<ClientWrite>& writ
       if (inner.succeeded()) {
         result.written = true;  // max was below the first id
       } else {
-        if (inner.responses_size() != 1 || !inner.responses(0).has_response_range() ||
+        if ((inner.responses_size() != 1 && inner.responses_size() != 3) ||
+            !inner.responses(0).has_response_range() ||
             inner.responses(0).response_range().kvs_size() != 1) {
           return unexpected("no max in the duplicate branch");
+        }
+        if (inner.responses_size() == 3) {
+          WAL_RETURN_IF_ERROR(parse_exact_reads(write, inner, result));
         }
         const std::string& value = inner.responses(0).response_range().kvs(0).value();
         auto max = parse_max_value(value);

@@ -9,8 +9,10 @@
 //   else:                                range max
 //
 // so either all k are written, or none is and the answer carries the stored
-// max. The clients are sibling sub-transactions of one request without
-// compares, so each client's branch is decided on its own.
+// max. Under exact dedup that last branch also reads the client's floor and
+// which of log/i1 ... log/ik exist (keys only), so that a redelivered id is
+// a duplicate at once and only an id truly late goes again (below). The clients are sibling
+// sub-transactions of one request without compares, so each client's branch is decided on its own.
 //
 // Beside them, a put of the service's ".batch" key at the top level: etcd
 // 3.4 applies its quota and its permission checks only to top-level
@@ -35,10 +37,13 @@
 
 #include <cstdint>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
 #include "etcd/etcd_client.h"
+#include "etcd/key_layout.h"
+#include "wal/dedup_policy.h"
 
 namespace wal::etcd {
 
@@ -46,6 +51,8 @@ struct TxnLimits {
   uint32_t max_ops = 128;             // etcd's --max-txn-ops
   size_t max_bytes = (3u << 20) / 2;  // etcd's --max-request-bytes
   uint32_t max_in_flight = 1;         // transactions sent at once
+  // Under kExact a client's duplicate branch also reads its floor and logs.
+  DedupPolicy policy = DedupPolicy::kHighWaterMark;
 };
 
 // The messages of one client in a transaction.
@@ -75,7 +82,8 @@ class PersistTxnBuilder {
   // a client (`new_client`: not in the request yet; `messages`: its count
   // with this one). etcd checks operations per nesting level, each level's
   // budget reduced by its parents': a client's inner branch must fit
-  // max_ops - clients - (k + 1), so 2(k + 1) + clients <= max_ops.
+  // max_ops - clients - (k + 1), so 2(k + 1) + clients <= max_ops (under
+  // kExact its duplicate branch has three reads: (k + 1) + max(k + 1, 3)).
   bool fits(bool new_client, size_t messages, size_t client_prefix_bytes,
             size_t record_bytes) const;
   // Counts a message that fits().
@@ -93,13 +101,18 @@ class PersistTxnBuilder {
 // `batch_key` is KeyLayout::batch_key() of the service.
 pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
                                  const std::vector<LateWrite>& late_writes,
-                                 const std::string& batch_key);
+                                 const std::string& batch_key, DedupPolicy policy);
 
 // What etcd did with one ClientWrite.
 struct ClientWriteResult {
   bool written = false;
   std::optional<uint64_t> stored_max;  // when not written: the client's max
   Status error;                        // neither: why the write failed
+  // When not written, under kExact: the client's floor, and ids of the write
+  // that a log holds (those the read's limit let through: an id not listed
+  // goes again as a late write, which decides it).
+  std::optional<FloorValue> floor;
+  std::set<uint64_t> logged;
 };
 
 // What etcd did with one LateWrite.
