@@ -60,7 +60,7 @@ std::string count_label(size_t calls) {
 // runs are capped at this many calls per client (2,000 over 10 clients in a
 // full run, as the original was measured), or they would take minutes.
 size_t capped_calls(const std::string& engine, size_t calls, uint32_t clients, const Sizes& sizes) {
-  if (engine != "wal-seed") return calls;
+  if (engine != "wal-seed" && engine != "wal-seed-exact") return calls;
   return std::min(calls, sizes.seed_calls_per_client * clients);
 }
 

@@ -42,17 +42,8 @@ class ExactDedupTest : public ::testing::TestWithParam<Layout> {
 
 // Issue 7's scenario: 5 fails and is requeued, 6 is written, 5 comes back.
 TEST_P(ExactDedupTest, RequeuedMessageIsWrittenInItsPlace) {
-  auto log = open();
-  for (uint64_t id : {1, 2, 3, 4, 6})
-    EXPECT_EQ(persist_id(*log, "c", id), PersistOutcome::kWritten);
-  EXPECT_EQ(persist_id(*log, "c", 5), PersistOutcome::kWritten);
-  EXPECT_EQ(ids_in_state(*log, "c"), id_range(1, 6));
-  EXPECT_EQ(persist_id(*log, "c", 5), PersistOutcome::kDuplicate);
-  EXPECT_EQ(persist_id(*log, "c", 6), PersistOutcome::kDuplicate);
-  log.reset();
-  log = open();
-  EXPECT_EQ(ids_in_state(*log, "c"), id_range(1, 6));
-  EXPECT_EQ(persist_id(*log, "c", 5), PersistOutcome::kDuplicate);
+  expect_requeued_message_written_in_its_place(
+      [&] { return std::unique_ptr<DataPersistence>(open()); });
 }
 
 TEST_P(ExactDedupTest, HighWaterMarkPolicySkipsTheRequeuedMessageAsTheSeedDoes) {

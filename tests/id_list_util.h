@@ -5,6 +5,8 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -38,6 +40,27 @@ inline std::vector<uint64_t> id_range(uint64_t first, uint64_t last) {
   std::vector<uint64_t> ids;
   for (uint64_t id = first; id <= last; ++id) ids.push_back(id);
   return ids;
+}
+
+// Issue 7's scenario under exact dedup: 5 fails and is requeued, 6 is
+// written, 5 comes back and lands in its place; the same after a reopen.
+// `open` opens the log under test (on the same data each time).
+inline void expect_requeued_message_written_in_its_place(
+    const std::function<std::unique_ptr<DataPersistence>()>& open) {
+  auto log = open();
+  ASSERT_TRUE(log);
+  for (uint64_t id : {1, 2, 3, 4, 6}) {
+    EXPECT_EQ(persist_id(*log, "c", id), PersistOutcome::kWritten);
+  }
+  EXPECT_EQ(persist_id(*log, "c", 5), PersistOutcome::kWritten);
+  EXPECT_EQ(ids_in_state(*log, "c"), id_range(1, 6));
+  EXPECT_EQ(persist_id(*log, "c", 5), PersistOutcome::kDuplicate);
+  EXPECT_EQ(persist_id(*log, "c", 6), PersistOutcome::kDuplicate);
+  log.reset();
+  log = open();
+  ASSERT_TRUE(log);
+  EXPECT_EQ(ids_in_state(*log, "c"), id_range(1, 6));
+  EXPECT_EQ(persist_id(*log, "c", 5), PersistOutcome::kDuplicate);
 }
 
 }  // namespace wal::testing

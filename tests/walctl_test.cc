@@ -17,6 +17,26 @@ class WalctlTest : public ::testing::Test {
     args.insert(args.begin(), {WALCTL_PATH, "--dir", dir_.str()});
     return run_process(args, input);
   }
+  // Puts a .wal.dedup.tmp in the directory, as a crash during the policy
+  // file's first write leaves it, and checks that inspect reports it for
+  // removal at open while neither inspect nor verify removes it. Returns
+  // inspect's line for it.
+  Json expect_dedup_temp_file_reported_and_kept() {
+    const fs::path debris = dir_.path() / ".wal.dedup.tmp";
+    write_bytes(debris, "exa");
+    auto inspected = walctl({"inspect"});
+    EXPECT_EQ(inspected.exit_code, 0) << inspected.err;
+    Json described;
+    for (const Json& line : json_lines(inspected.out)) {
+      if (line.value("file", "") == ".wal.dedup.tmp") described = line;
+    }
+    EXPECT_EQ(described.value("removed_at_open", false), true) << inspected.out;
+    auto verified = walctl({"verify"});
+    EXPECT_EQ(verified.exit_code, 0) << verified.err << verified.out;
+    EXPECT_TRUE(fs::exists(debris));
+    return described;
+  }
+
   // Most tests look at the seed layout's files; walctl's default is auto.
   std::vector<std::string> layout_ = {"--layout", "seed"};
   // Every non-empty stdout line, parsed.
@@ -386,21 +406,7 @@ TEST_F(WalctlTest, InspectDescribesDebrisWithoutRemovingIt) {
 // What a crash before .wal.dedup's rename leaves; only opening for writing removes it.
 TEST_F(WalctlTest, InspectReportsADedupPolicyTempFileAndNeitherRemovesIt) {
   ASSERT_EQ(walctl({"persist", "c1", "1", "{}"}).exit_code, 0);
-  const fs::path debris = dir_.path() / ".wal.dedup.tmp";
-  write_bytes(debris, "exa");
-  auto inspected = walctl({"inspect"});
-  EXPECT_EQ(inspected.exit_code, 0) << inspected.err;
-  bool described = false;
-  for (const Json& line : json_lines(inspected.out)) {
-    if (line.value("file", "") == ".wal.dedup.tmp") {
-      described = true;
-      EXPECT_EQ(line["removed_at_open"], true) << line;
-    }
-  }
-  EXPECT_TRUE(described) << inspected.out;
-  auto verified = walctl({"verify"});
-  EXPECT_EQ(verified.exit_code, 0) << verified.err << verified.out;
-  EXPECT_TRUE(fs::exists(debris));
+  expect_dedup_temp_file_reported_and_kept();
 }
 
 // Damages the checkpoint-free log of message 1 of `client`; returns its name.
@@ -571,23 +577,10 @@ TEST_F(WalctlSegmentedTest, InspectDescribesSegmentsAndSnapshots) {
 // What a crash before .wal.dedup's rename leaves; only opening for writing removes it.
 TEST_F(WalctlSegmentedTest, InspectReportsADedupPolicyTempFileAndNeitherRemovesIt) {
   write_sentences(3);
-  const fs::path debris = dir_.path() / ".wal.dedup.tmp";
-  write_bytes(debris, "exa");
-  auto inspected = walctl({"inspect"});
-  EXPECT_EQ(inspected.exit_code, 0) << inspected.err;
-  bool described = false;
-  for (const Json& line : json_lines(inspected.out)) {
-    if (line.value("file", "") == ".wal.dedup.tmp") {
-      described = true;
-      EXPECT_EQ(line["kind"], "temporary") << line;
-      EXPECT_EQ(line["removed_at_open"], true) << line;
-    }
-  }
-  EXPECT_TRUE(described) << inspected.out;
+  const Json described = expect_dedup_temp_file_reported_and_kept();
+  EXPECT_EQ(described["kind"], "temporary") << described;
   auto verified = walctl({"verify"});
-  EXPECT_EQ(verified.exit_code, 0) << verified.err << verified.out;
   EXPECT_EQ(json_lines(verified.out).back()["problems"], 0) << verified.out;
-  EXPECT_TRUE(fs::exists(debris));
 }
 
 TEST_F(WalctlSegmentedTest, ANewDirectoryIsSegmentedAndAnExistingOneKeepsItsLayout) {
