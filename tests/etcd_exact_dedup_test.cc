@@ -11,6 +11,7 @@
 #include "dedup/dedup_state.h"
 #include "etcd/etcd_client.h"
 #include "etcd/key_layout.h"
+#include "etcd/persist_txn.h"
 #include "etcd_test_util.h"
 #include "id_list_util.h"
 
@@ -249,6 +250,73 @@ TEST_F(EtcdExactDedupTest, ALatePersistRacingACheckpointThatGivesItsIdUpIsNeverL
   std::sort(expected.begin(), expected.end());
   EXPECT_EQ(ids_in_state(*log, "c"), expected);
   EXPECT_EQ(ids_in_state(*open(narrow), "c"), expected);
+}
+
+TEST_F(EtcdExactDedupTest, ALateWriteForAClientStartedAgainBelowItWritesNothing) {
+  // As when the client was cleared and its ids began again between the
+  // round that found the id at or below max and the late write: the log
+  // would sit above max, for an in-order persist to overwrite.
+  auto log = open();
+  for (uint64_t id : {1, 2, 3}) persist_id(*log, "c", id);
+  auto raw = etcd::EtcdClient::connect(options());
+  ASSERT_TRUE(raw.is_ok()) << raw.status().to_string();
+  const std::string record = R"({"data": {"id": 50}, "_metadata": {"message_id": 50}})";
+  const std::vector<etcd::LateWrite> late = {{prefix_ + "/test/c/", 50, &record}};
+  auto response =
+      (*raw)->txn(etcd::build_persist_txn({}, late, prefix_ + "/test/.batch", DedupPolicy::kExact));
+  ASSERT_TRUE(response.is_ok()) << response.status().to_string();
+  auto results = etcd::parse_persist_txn({}, late, *response);
+  ASSERT_TRUE(results.is_ok()) << results.status().to_string();
+  EXPECT_EQ(results->late_writes, std::vector{etcd::LateWriteResult::kCleared});
+  EXPECT_EQ(log_ids("c"), (std::vector<uint64_t>{1, 2, 3}));
+  EXPECT_EQ(persist_id(*log, "c", 50), PersistOutcome::kWritten);
+  EXPECT_EQ(persist_id(*log, "c", 50), PersistOutcome::kDuplicate);
+}
+
+TEST_F(EtcdExactDedupTest, AnInstanceOfTheOtherPolicyWritesNothingOnceTheServiceRecordsOne) {
+  // Both opened an empty service; the exact one recorded its policy.
+  auto high_water_mark = open(options(DedupPolicy::kHighWaterMark));
+  auto exact = open();
+  persist_id(*exact, "c", 2);
+  auto refused = high_water_mark->persist("c", id_message(1), 1);
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument) << refused.status().to_string();
+  EXPECT_NE(refused.status().message().find("dedup policy"), std::string::npos)
+      << refused.status().to_string();
+  ASSERT_TRUE(high_water_mark->checkpoint("c").is_ok());
+  EXPECT_EQ(log_ids("c"), (std::vector<uint64_t>{2})) << "its checkpoint folded nothing";
+  EXPECT_EQ(persist_id(*exact, "c", 1), PersistOutcome::kWritten);
+  EXPECT_EQ(ids_in_state(*exact, "c"), (std::vector<uint64_t>{1, 2}));
+}
+
+TEST_F(EtcdExactDedupTest, LateWritesOfLargeRecordsAreSpreadOverRequestsWithinEtcdsSizeLimit) {
+  // 62 late records of 12 KB under a 200-byte client id: about 1.6 MB as
+  // late writes in one request, more than etcd's 1.5 MiB.
+  auto log = open();
+  const std::string client(200, 'k');
+  persist_id(*log, client, 1000);
+  std::vector<PersistRequest> batch;
+  for (uint64_t id = 1; id <= 62; ++id) {
+    batch.push_back({client, Json{{"id", id}, {"pad", std::string(12000, 'p')}}, id});
+  }
+  auto outcomes = log->persist_batch(batch);
+  ASSERT_TRUE(outcomes.is_ok()) << outcomes.status().to_string();
+  for (PersistOutcome outcome : *outcomes) EXPECT_EQ(outcome, PersistOutcome::kWritten);
+  std::vector<uint64_t> expected = id_range(1, 62);
+  expected.push_back(1000);
+  EXPECT_EQ(ids_in_state(*log, client), expected);
+}
+
+TEST_F(EtcdExactDedupTest, RepeatsOfAnIdGivenUpAreTooOldEachTime) {
+  EtcdOptions narrow = options();
+  narrow.dedup.window = 10;
+  auto log = open(narrow);
+  for (uint64_t id : {1, 30}) persist_id(*log, "c", id);
+  ASSERT_TRUE(log->checkpoint("c").is_ok());
+  std::vector<PersistRequest> batch = {{"c", id_message(5), 5}, {"c", id_message(5), 5}};
+  auto outcomes = log->persist_batch(batch);
+  ASSERT_TRUE(outcomes.is_ok()) << outcomes.status().to_string();
+  EXPECT_EQ(*outcomes, (std::vector{PersistOutcome::kTooOld, PersistOutcome::kTooOld}));
 }
 
 TEST_F(EtcdExactDedupTest, OpeningWithTheOtherPolicyIsRefused) {

@@ -5,6 +5,7 @@
 #include "dedup/dedup_state.h"
 #include "etcd/client_snapshot.h"
 #include "etcd/key_layout.h"
+#include "etcd/persist_txn.h"
 #include "etcd/record.h"
 
 namespace wal::etcd {
@@ -77,8 +78,9 @@ Result<DedupState> settle_logs(const DedupOptions& dedup, const std::string& cli
 }  // namespace
 
 Result<bool> write_checkpoint(EtcdClient& client, const StateInterpreter& interpreter,
-                              const DedupOptions& dedup, const std::string& client_prefix,
-                              const std::string& writer_token, size_t max_request_bytes) {
+                              const DedupOptions& dedup, const std::string& policy_key,
+                              const std::string& client_prefix, const std::string& writer_token,
+                              size_t max_request_bytes) {
   WAL_ASSIGN_OR_RETURN(ClientSnapshot snapshot, read_client(client, client_prefix));
   if (!snapshot.max) return false;
   // What the checkpoint covers: every log (high-water mark), or the logs up
@@ -144,9 +146,20 @@ Result<bool> write_checkpoint(EtcdClient& client, const StateInterpreter& interp
   add_delete(flip, prefix_end(own_chunks), prefix_end(chunks_prefix));
   add_delete(flip, log_prefix, covered_end);
   if (floor) add_put(flip, KeyLayout::floor_key(client_prefix), floor_value(*floor));
+  add_policy_compare(flip, policy_key, dedup.policy);
   WAL_ASSIGN_OR_RETURN(pb::TxnResponse flipped, client.txn(flip));
   if (flipped.succeeded()) return true;
   if (wrote_ahead) {
+    // A flip resent after its answer was lost fails its compares against its
+    // own landing: then the header names these chunks, which must stay.
+    pb::RangeRequest read_header;
+    read_header.set_key(KeyLayout::checkpoint_key(client_prefix));
+    WAL_ASSIGN_OR_RETURN(pb::RangeResponse header_now, client.range(read_header));
+    if (header_now.kvs_size() == 1) {
+      auto header = decode_checkpoint_header(header_now.kvs(0).value(),
+                                             KeyLayout::checkpoint_key(client_prefix));
+      if (header.is_ok() && header->generation == generation) return true;
+    }
     pb::DeleteRangeRequest remove;
     remove.set_key(own_chunks);
     remove.set_range_end(prefix_end(own_chunks));

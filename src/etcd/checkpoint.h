@@ -28,9 +28,12 @@ namespace wal::etcd {
 
 // True when a checkpoint was made, false when there was nothing to fold or
 // another writer got in first.
+// `policy_key`: the service's KeyLayout::dedup_policy_key(), which must
+// still record dedup.policy for the checkpoint to be made.
 Result<bool> write_checkpoint(EtcdClient& client, const StateInterpreter& interpreter,
-                              const DedupOptions& dedup, const std::string& client_prefix,
-                              const std::string& writer_token, size_t max_request_bytes);
+                              const DedupOptions& dedup, const std::string& policy_key,
+                              const std::string& client_prefix, const std::string& writer_token,
+                              size_t max_request_bytes);
 
 // Records `state` as the whole history of a client with nothing recorded,
 // with `max_message_id` as its mark: the checkpoint's chunks, its header and

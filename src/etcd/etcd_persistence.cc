@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <deque>
 #include <iostream>
+#include <map>
 #include <mutex>
 #include <optional>
 #include <random>
@@ -90,7 +91,7 @@ class EtcdPersistence::Impl {
         group_commit_(*client_,
                       etcd::TxnLimits{options_.max_txn_ops, options_.max_request_bytes,
                                       options_.max_concurrent_txns, options_.dedup.policy},
-                      layout_.batch_key(),
+                      layout_.batch_key(), layout_.dedup_policy_key(),
                       [this](const std::string& prefix, size_t count) {
                         note_logs(prefix, count, /*absolute=*/false);
                       }),
@@ -138,7 +139,8 @@ class EtcdPersistence::Impl {
     std::vector<etcd::GroupCommit::Message> messages;
     std::vector<size_t> sent;
     std::unordered_map<std::string, uint64_t> highest;
-    std::set<std::pair<std::string_view, uint64_t>> seen;
+    std::map<std::pair<std::string_view, uint64_t>, size_t> first_copy;  // kExact: index
+    std::vector<std::pair<size_t, size_t>> copies;  // kExact: (repeat, its first copy)
     const bool exact = options_.dedup.policy == DedupPolicy::kExact;
     for (size_t i = 0; i < batch.size(); ++i) {
       if (below_first_id(batch[i].message_id)) {
@@ -146,8 +148,12 @@ class EtcdPersistence::Impl {
         continue;
       }
       auto [it, first] = highest.try_emplace(prefixes[i], batch[i].message_id);
-      const bool repeated = exact ? !seen.emplace(prefixes[i], batch[i].message_id).second
-                                  : !first && batch[i].message_id <= it->second;
+      bool repeated = !first && batch[i].message_id <= it->second;
+      if (exact) {
+        auto [copy, new_id] = first_copy.try_emplace({prefixes[i], batch[i].message_id}, i);
+        repeated = !new_id;
+        if (repeated) copies.emplace_back(i, copy->second);
+      }
       if (repeated) {
         outcomes[i] = PersistOutcome::kDuplicate;
         continue;
@@ -162,6 +168,10 @@ class EtcdPersistence::Impl {
         return results[j].status().with_context("message " + std::to_string(sent[j]));
       }
       outcomes[sent[j]] = *results[j];
+    }
+    // A repeat of an id given up is too old as its first copy is.
+    for (const auto& [repeat, first] : copies) {
+      if (outcomes[first] == PersistOutcome::kTooOld) outcomes[repeat] = PersistOutcome::kTooOld;
     }
     std::vector<PersistOutcome> all;
     for (const auto& outcome : outcomes) all.push_back(*outcome);
@@ -389,9 +399,9 @@ class EtcdPersistence::Impl {
   }
 
   Status checkpoint_prefix(const std::string& prefix) {
-    auto made = etcd::write_checkpoint(*client_, *interpreter_, options_.dedup, prefix,
-                                       writer_token_ + "-" + std::to_string(++checkpoints_),
-                                       options_.max_request_bytes);
+    auto made = etcd::write_checkpoint(
+        *client_, *interpreter_, options_.dedup, layout_.dedup_policy_key(), prefix,
+        writer_token_ + "-" + std::to_string(++checkpoints_), options_.max_request_bytes);
     if (!made.is_ok()) return made.status().with_context("checkpoint of " + prefix);
     return Status::ok();
   }

@@ -41,10 +41,12 @@ std::optional<PersistOutcome> settled_by_reads(uint64_t id, const ClientWriteRes
 }  // namespace
 
 GroupCommit::GroupCommit(EtcdClient& client, TxnLimits limits, std::string batch_key,
+                         std::string policy_key,
                          std::function<void(const std::string&, size_t)> on_written)
     : client_(client),
       limits_(limits),
       batch_key_(std::move(batch_key)),
+      policy_key_(std::move(policy_key)),
       on_written_(std::move(on_written)),
       instance_token_(random_token()) {}
 
@@ -148,11 +150,12 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
     clients[*writer->client_prefix].by_id[writer->id].push_back(writer);
   }
   // The first caller with an id gets the outcome; later copies in the batch
-  // are duplicates of it, unless it failed.
+  // are duplicates of it, unless it failed, or too old as it is.
   auto decide = [](std::vector<Writer*>& waiting, PersistOutcome outcome) {
     waiting.front()->result.emplace(outcome);
     for (size_t i = 1; i < waiting.size(); ++i) {
-      waiting[i]->result.emplace(PersistOutcome::kDuplicate);
+      waiting[i]->result.emplace(outcome == PersistOutcome::kTooOld ? outcome
+                                                                    : PersistOutcome::kDuplicate);
     }
   };
   auto fail = [](std::map<uint64_t, std::vector<Writer*>>& ids, const Status& error) {
@@ -168,7 +171,8 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
   constexpr int kMaxRounds = 64;
   for (int round = 0; !clients.empty(); ++round) {
     std::vector<ClientWrite> writes;
-    size_t most_ids = 0;
+    size_t nested_ops = kLateWriteNestedOps;
+    size_t bytes = 0;
     for (auto& [prefix, pending] : clients) {
       if (pending.by_id.empty()) continue;
       ClientWrite write;
@@ -178,21 +182,26 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
         write.ids.push_back(id);
         write.records.push_back(waiting.front()->record);
       }
-      most_ids = std::max(most_ids, write.ids.size());
+      nested_ops = std::max(nested_ops, client_write_nested_ops(write.ids.size(), limits_.policy));
+      bytes += estimated_bytes(write, limits_.policy);
       writes.push_back(std::move(write));
     }
-    // Late writes take the operations left (PersistTxnBuilder::fits); the
-    // rest wait for the next round.
+    // Late writes take the operations and bytes left (PersistTxnBuilder::fits);
+    // the rest wait for the next round. A round without client writes takes
+    // at least one.
     const size_t top_level = writes.size() + 1;
-    const size_t nested = std::max(kLateWriteNestedOps, writes.empty() ? 0 : 2 * (most_ids + 1));
-    size_t late_budget =
-        limits_.max_ops > nested + top_level ? limits_.max_ops - nested - top_level : 0;
+    size_t late_ops =
+        limits_.max_ops > nested_ops + top_level ? limits_.max_ops - nested_ops - top_level : 0;
     std::vector<LateWrite> late_writes;
     for (auto& [prefix, pending] : clients) {
       for (auto& [id, waiting] : pending.late) {
-        if (late_budget == 0) break;
-        late_writes.push_back(LateWrite{prefix, id, waiting.front()->record});
-        --late_budget;
+        LateWrite late{prefix, id, waiting.front()->record};
+        const size_t late_bytes = estimated_bytes(late);
+        const bool first = writes.empty() && late_writes.empty();
+        if (!first && (late_ops == 0 || bytes + late_bytes > request_bytes_budget(limits_))) break;
+        late_writes.push_back(std::move(late));
+        late_ops = late_ops > 0 ? late_ops - 1 : 0;
+        bytes += late_bytes;
       }
     }
 
@@ -202,8 +211,8 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
     if (round >= kMaxRounds) {
       failure = Status::failed("persist: still racing another writer after " +
                                std::to_string(kMaxRounds) + " rounds");
-    } else if (auto response =
-                   client_.txn(build_persist_txn(writes, late_writes, batch_key_, limits_.policy));
+    } else if (auto response = client_.txn(
+                   build_persist_txn(writes, late_writes, batch_key_, limits_.policy, policy_key_));
                response.is_ok()) {
       auto parsed = parse_persist_txn(writes, late_writes, *response);
       if (parsed.is_ok()) {

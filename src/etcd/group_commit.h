@@ -27,7 +27,9 @@ class GroupCommit {
  public:
   // `on_written(client_prefix, count)` is told of each client's newly
   // written messages, outside the lock.
-  GroupCommit(EtcdClient& client, TxnLimits limits, std::string batch_key,
+  // `batch_key` and `policy_key`: KeyLayout::batch_key() and
+  // dedup_policy_key() of the service (build_persist_txn).
+  GroupCommit(EtcdClient& client, TxnLimits limits, std::string batch_key, std::string policy_key,
               std::function<void(const std::string&, size_t)> on_written);
 
   // Records `record` as message `id` of the client whose keys start with
@@ -62,6 +64,7 @@ class GroupCommit {
   EtcdClient& client_;
   const TxnLimits limits_;
   const std::string batch_key_;
+  const std::string policy_key_;
   const std::function<void(const std::string&, size_t)> on_written_;
   const std::string instance_token_;
   std::atomic<uint64_t> token_counter_{0};

@@ -42,15 +42,23 @@ void add_late_write(const LateWrite& late, google::protobuf::RepeatedPtrField<pb
     put->set_key(log_key);
     put->set_value(*late.record);
   };
+  // "max" still at or above the id ("<padded max> <token>" is greater than
+  // the padded id exactly then; a missing key fails): the client was not
+  // cleared and started again below the id meanwhile, which would leave this
+  // log above max for an in-order persist to overwrite.
+  const auto add_max_at_or_above = [&](pb::TxnRequest* txn) {
+    add_compare(txn, max_key, pb::Compare::VALUE, pb::Compare::GREATER);
+    txn->mutable_compare(txn->compare_size() - 1)->set_value(pad_id(late.id));
+  };
   // No floor yet: nothing settled.
   pb::TxnRequest* unsettled = ops->Add()->mutable_request_txn();
-  add_compare(unsettled, max_key, pb::Compare::CREATE, pb::Compare::GREATER);
+  add_max_at_or_above(unsettled);
   add_compare(unsettled, floor_key, pb::Compare::CREATE, pb::Compare::EQUAL);
   add_compare(unsettled, log_key, pb::Compare::CREATE, pb::Compare::EQUAL);
   put_log(unsettled);
 
   pb::TxnRequest* above = unsettled->add_failure()->mutable_request_txn();
-  add_compare(above, max_key, pb::Compare::CREATE, pb::Compare::GREATER);
+  add_max_at_or_above(above);
   add_compare(above, floor_key, pb::Compare::VALUE, pb::Compare::LESS);
   above->mutable_compare(1)->set_value(pad_id(late.id));
   add_compare(above, log_key, pb::Compare::CREATE, pb::Compare::EQUAL);
@@ -58,46 +66,91 @@ void add_late_write(const LateWrite& late, google::protobuf::RepeatedPtrField<pb
   for (const std::string* key : {&max_key, &floor_key, &log_key}) {
     pb::RangeRequest* read = above->add_failure()->mutable_request_range();
     read->set_key(*key);
-    if (key != &floor_key) read->set_count_only(true);
+    if (key == &log_key) read->set_count_only(true);
   }
 }
 
 }  // namespace
 
-size_t PersistTxnBuilder::estimate(size_t client_prefix_bytes, size_t record_bytes) const {
-  // Each record goes in both branches, with its key and a little framing.
+namespace {
+
+// Each record goes in both branches, with its key and a little framing.
+size_t record_bytes_estimate(size_t client_prefix_bytes, size_t record_bytes) {
   return 2 * (record_bytes + client_prefix_bytes + 4 + kIdDigits + 16);
+}
+
+// A client's max key three times and the compares (under kExact also the
+// floor key and the log range's two ends).
+size_t client_bytes_estimate(size_t client_prefix_bytes, DedupPolicy policy) {
+  const size_t keys = policy == DedupPolicy::kExact ? 9 : 6;
+  return keys * (client_prefix_bytes + 4 + kIdDigits + 64);
+}
+
+}  // namespace
+
+size_t client_write_nested_ops(size_t ids, DedupPolicy policy) {
+  const size_t duplicate_branch = policy == DedupPolicy::kExact ? kExactDuplicateReads : size_t{1};
+  return (ids + 1) + std::max(ids + 1, duplicate_branch);
+}
+
+size_t estimated_bytes(const ClientWrite& write, DedupPolicy policy) {
+  size_t bytes = client_bytes_estimate(write.client_prefix.size(), policy);
+  for (const std::string* record : write.records) {
+    bytes += record_bytes_estimate(write.client_prefix.size(), record->size());
+  }
+  return bytes;
+}
+
+size_t estimated_bytes(const LateWrite& write) {
+  // The record twice; the max, floor and log keys in six compares, two puts
+  // and three reads.
+  return 2 * write.record->size() + 11 * (write.client_prefix.size() + 8 + kIdDigits + 32);
+}
+
+size_t request_bytes_budget(const TxnLimits& limits) {
+  return limits.max_bytes > kRequestMarginBytes ? limits.max_bytes - kRequestMarginBytes : 0;
+}
+
+size_t PersistTxnBuilder::estimate(size_t client_prefix_bytes, size_t record_bytes) const {
+  return record_bytes_estimate(client_prefix_bytes, record_bytes);
 }
 
 bool PersistTxnBuilder::fits(bool new_client, size_t messages, size_t client_prefix_bytes,
                              size_t record_bytes) const {
   const size_t clients = clients_ + (new_client ? 1 : 0) + 1;  // and the batch key's put
   const size_t largest = std::max(largest_client_, messages);
-  const size_t duplicate_branch =
-      limits_.policy == DedupPolicy::kExact ? kExactDuplicateReads : size_t{1};
-  if ((largest + 1) + std::max(largest + 1, duplicate_branch) + clients > limits_.max_ops) {
-    return false;
-  }
-  // A new client also brings its max key three times and the compares.
-  const size_t client_bytes = new_client ? 6 * (client_prefix_bytes + 3 + kIdDigits + 64) : 0;
+  if (client_write_nested_ops(largest, limits_.policy) + clients > limits_.max_ops) return false;
+  const size_t client_bytes =
+      new_client ? client_bytes_estimate(client_prefix_bytes, limits_.policy) : 0;
   const size_t bytes = bytes_ + client_bytes + estimate(client_prefix_bytes, record_bytes);
-  return bytes + kRequestMarginBytes <= limits_.max_bytes;
+  return bytes <= request_bytes_budget(limits_);
 }
 
 void PersistTxnBuilder::add(bool new_client, size_t messages, size_t client_prefix_bytes,
                             size_t record_bytes) {
   if (new_client) {
     ++clients_;
-    bytes_ += 6 * (client_prefix_bytes + 3 + kIdDigits + 64);
+    bytes_ += client_bytes_estimate(client_prefix_bytes, limits_.policy);
   }
   largest_client_ = std::max(largest_client_, messages);
   bytes_ += estimate(client_prefix_bytes, record_bytes);
 }
 
+void add_policy_compare(pb::TxnRequest& txn, const std::string& policy_key, DedupPolicy policy) {
+  if (policy == DedupPolicy::kExact) {
+    add_compare(&txn, policy_key, pb::Compare::VALUE, pb::Compare::EQUAL);
+    txn.mutable_compare(txn.compare_size() - 1)->set_value(dedup_policy_name(policy));
+  } else {
+    add_compare(&txn, policy_key, pb::Compare::CREATE, pb::Compare::EQUAL);
+  }
+}
+
 pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
                                  const std::vector<LateWrite>& late_writes,
-                                 const std::string& batch_key, DedupPolicy policy) {
+                                 const std::string& batch_key, DedupPolicy policy,
+                                 const std::string& policy_key) {
   pb::TxnRequest request;
+  if (!policy_key.empty()) add_policy_compare(request, policy_key, policy);
   for (const ClientWrite& write : writes) {
     const std::string max_key = KeyLayout::max_key(write.client_prefix);
     pb::TxnRequest* absent = request.add_success()->mutable_request_txn();
@@ -176,7 +229,14 @@ Result<LateWriteResult> parse_late_write(const LateWrite& late, const pb::Respon
   const pb::RangeResponse& max = above.responses(0).response_range();
   const pb::RangeResponse& floor = above.responses(1).response_range();
   const pb::RangeResponse& log = above.responses(2).response_range();
-  if (max.count() == 0) return LateWriteResult::kCleared;
+  std::optional<MaxValue> stored_max;
+  if (max.kvs_size() == 1) stored_max = parse_max_value(max.kvs(0).value());
+  if (max.kvs_size() == 1 && !stored_max) {
+    return Status::corruption("etcd key " + KeyLayout::max_key(late.client_prefix) +
+                              ": not a 20-digit id");
+  }
+  // Cleared, perhaps started again below the id: the id is new above max.
+  if (!stored_max || stored_max->id < late.id) return LateWriteResult::kCleared;
   if (log.count() > 0) return LateWriteResult::kDuplicate;
   const std::string floor_key = KeyLayout::floor_key(late.client_prefix);
   std::optional<FloorValue> settled;
@@ -193,9 +253,14 @@ Result<PersistTxnResults> parse_persist_txn(const std::vector<ClientWrite>& writ
                                             const std::vector<LateWrite>& late_writes,
                                             const pb::TxnResponse& response) {
   auto unexpected = unexpected_answer;
+  if (!response.succeeded()) {
+    return Status::invalid_argument(
+        "the etcd service no longer records the dedup policy this instance was opened with: "
+        "another instance opened it with the other policy; nothing was written. Reopen with "
+        "walctl --dedup auto, or the policy the service records");
+  }
   // One answer per client, one per late write, then the batch key's.
-  if (!response.succeeded() ||
-      static_cast<size_t>(response.responses_size()) != writes.size() + late_writes.size() + 1) {
+  if (static_cast<size_t>(response.responses_size()) != writes.size() + late_writes.size() + 1) {
     return unexpected("wrong number of client answers");
   }
   PersistTxnResults parsed;

@@ -24,10 +24,13 @@
 // sub-transaction, written only if no log holds the id and the client's
 // "floor" (the ids a checkpoint settled) is below it:
 //
-//   if create(max) > 0 and create(floor) == 0 and create(log/i) == 0:  put log/i
-//   else if create(max) > 0 and value(floor) < pad(i) and create(log/i) == 0:
-//                                                                       put log/i
-//   else:                                range max, floor and log/i
+//   if value(max) > pad(i) and create(floor) == 0 and create(log/i) == 0:  put log/i
+//   else if value(max) > pad(i) and value(floor) < pad(i) and create(log/i) == 0:
+//                                                                          put log/i
+//   else:                                   range max, floor and log/i
+//
+// (value(max) > pad(i) holds exactly when max >= i, as its value is
+// "<padded max> <token>": the client was not cleared and started again below i.)
 //
 // "max" carries the token of the write that set it. A request that is sent
 // again after a timeout is the same request with the same token: if the
@@ -74,6 +77,14 @@ struct LateWrite {
 // nested levels (three compares each) take from the levels above them.
 inline constexpr size_t kLateWriteNestedOps = 6;
 
+// Operations the nested levels of a ClientWrite of `ids` messages take
+// (etcd's per-level budget), and estimated request bytes of each kind of write.
+size_t client_write_nested_ops(size_t ids, DedupPolicy policy);
+size_t estimated_bytes(const ClientWrite& write, DedupPolicy policy);
+size_t estimated_bytes(const LateWrite& write);
+// The request bytes a transaction may carry: etcd's limit less a margin.
+size_t request_bytes_budget(const TxnLimits& limits);
+
 class PersistTxnBuilder {
  public:
   explicit PersistTxnBuilder(TxnLimits limits) : limits_(limits) {}
@@ -98,10 +109,17 @@ class PersistTxnBuilder {
   size_t bytes_ = 0;
 };
 
-// `batch_key` is KeyLayout::batch_key() of the service.
+// `batch_key` is KeyLayout::batch_key() of the service. With a `policy_key`
+// (KeyLayout::dedup_policy_key()) the whole transaction also requires the
+// service to record `policy` still (kExact: the key says "exact";
+// kHighWaterMark: it is absent), so that an instance opened under one policy
+// writes nothing once another has recorded the other.
 pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
                                  const std::vector<LateWrite>& late_writes,
-                                 const std::string& batch_key, DedupPolicy policy);
+                                 const std::string& batch_key, DedupPolicy policy,
+                                 const std::string& policy_key = std::string());
+// The compare build_persist_txn adds for `policy_key`.
+void add_policy_compare(pb::TxnRequest& txn, const std::string& policy_key, DedupPolicy policy);
 
 // What etcd did with one ClientWrite.
 struct ClientWriteResult {
@@ -120,7 +138,7 @@ enum class LateWriteResult {
   kWritten,
   kDuplicate,  // a log holds the id, or the floor settled it as recorded
   kTooOld,     // the floor settled it as given up
-  kCleared,    // the client has no max: it goes again as a ClientWrite
+  kCleared,    // the client's max is gone or below the id: it goes again as a ClientWrite
 };
 
 struct PersistTxnResults {
@@ -128,6 +146,7 @@ struct PersistTxnResults {
   std::vector<LateWriteResult> late_writes;
 };
 
+// kInvalidArgument when the policy compare failed (nothing was written);
 // kCorruption if the response has another shape.
 Result<PersistTxnResults> parse_persist_txn(const std::vector<ClientWrite>& writes,
                                             const std::vector<LateWrite>& late_writes,
