@@ -229,6 +229,14 @@ TEST_F(WalctlTest, ExactDedupWritesALateIdAndLaterCommandsFollowTheDirectory) {
   EXPECT_EQ(walctl(with({"retrieve", "c"})).out, "{\"messages\":[5,6]}\n");
   auto verified = walctl(with({"verify"}));
   EXPECT_EQ(verified.exit_code, 0) << verified.out << verified.err;
+  bool policy_described = false;
+  for (const Json& line : json_lines(walctl({"inspect"}).out)) {
+    if (line.value("file", "") != ".wal.dedup") continue;
+    policy_described = true;
+    EXPECT_EQ(line["kind"], "dedup-policy") << line;
+    EXPECT_EQ(line["policy"], "exact") << line;
+  }
+  EXPECT_TRUE(policy_described);
 
   auto other = walctl(with({"--dedup", "high-water-mark", "persist", "c", "4", "4"}));
   EXPECT_EQ(other.exit_code, 2);

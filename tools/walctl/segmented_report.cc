@@ -5,6 +5,7 @@
 #include <optional>
 
 #include "convert.h"
+#include "dedup/policy_file.h"
 #include "seed/file_names.h"
 #include "segmented/file_names.h"
 #include "segmented/record_reader.h"
@@ -124,6 +125,14 @@ wal::Status inspect_segmented_dir(wal::Storage& storage, const std::string& base
       out = Json{{"file", entry.name},
                  {"kind", "layout"},
                  {"ok", contents.is_ok() && *contents == seg::kLayoutFileContents}};
+    } else if (file && entry.name == wal::seed::kDedupFileName) {
+      out = Json{{"file", entry.name}, {"kind", "dedup-policy"}};
+      auto policy = wal::read_dedup_policy(storage, base_dir);
+      if (policy.is_ok()) {
+        out["policy"] = wal::dedup_policy_name(*policy);
+      } else {
+        out["problem"] = policy.status().to_string();
+      }
     } else if (entry.name == wal::seed::kLockFileName) {
       continue;
     } else {
