@@ -23,6 +23,7 @@ class EtcdFailoverTest : public ::testing::Test {
 
   EtcdOptions options(const std::vector<std::string>& endpoints) {
     EtcdOptions options = etcd_options(endpoints, "/failover", 50);
+    options.dedup.policy = policy_;
     options.request_timeout = std::chrono::milliseconds(1000);
     options.operation_timeout = std::chrono::milliseconds(5000);
     // A background checkpoint may fail while a member is down; it is retried.
@@ -31,10 +32,14 @@ class EtcdFailoverTest : public ::testing::Test {
   }
 
   // Two queue consumers, each persisting ids 1..kIds of its own client in
-  // order and acknowledging on success; a failed persist is delivered again,
-  // as a queue would. They talk to `first` member first, and `disrupt` runs
-  // once kDisruptAfter messages are acknowledged.
-  void run_stream(int first, const std::function<void()>& disrupt) {
+  // `order` (by default ascending) and acknowledging on success; a failed
+  // persist is delivered again, as a queue would. They talk to `first` member
+  // first, and `disrupt` runs once kDisruptAfter messages are acknowledged.
+  void run_stream(int first, const std::function<void()>& disrupt,
+                  std::vector<uint64_t> order = {}) {
+    if (order.empty()) {
+      for (uint64_t id = 1; id <= kIds; ++id) order.push_back(id);
+    }
     constexpr int kConsumers = 2;
     std::vector<std::string> endpoints;
     for (int i = 0; i < cluster_->size(); ++i) {
@@ -50,7 +55,8 @@ class EtcdFailoverTest : public ::testing::Test {
     for (int c = 0; c < kConsumers; ++c) {
       consumers.emplace_back([&, c] {
         const Clock::time_point give_up = Clock::now() + std::chrono::seconds(60);
-        for (uint64_t id = 1; id <= kIds && Clock::now() < give_up;) {
+        for (size_t next = 0; next < order.size() && Clock::now() < give_up;) {
+          const uint64_t id = order[next];
           auto outcome = log->persist("consumer-" + std::to_string(c), sentence(id), id);
           if (!outcome.is_ok()) {
             ++failures;
@@ -63,7 +69,7 @@ class EtcdFailoverTest : public ::testing::Test {
           while (pause > longest && !longest_pause_ns.compare_exchange_weak(longest, pause)) {
           }
           ++acked;
-          ++id;
+          ++next;
         }
       });
     }
@@ -78,7 +84,7 @@ class EtcdFailoverTest : public ::testing::Test {
               << " ms; failed persists (redelivered): " << failures << "; warnings: " << warnings_
               << "\n";
     for (int c = 0; c < kConsumers; ++c) {
-      // Every acknowledged message once, none twice, in order.
+      // Every acknowledged message once, none twice, in id order.
       EXPECT_EQ(content_of(*log, "consumer-" + std::to_string(c)), sentences(1, kIds)) << c;
     }
   }
@@ -94,6 +100,7 @@ class EtcdFailoverTest : public ::testing::Test {
 
   static constexpr uint64_t kIds = 300;
   static constexpr uint64_t kDisruptAfter = 150;
+  DedupPolicy policy_ = DedupPolicy::kHighWaterMark;
   std::unique_ptr<EtcdCluster> cluster_;
   std::atomic<int> warnings_{0};
 };
@@ -108,6 +115,27 @@ TEST_F(EtcdFailoverTest, KilledLeaderLosesAndRepeatsNoAcknowledgedMessageAndRejo
     ASSERT_GE(killed, 0);
     cluster_->kill(killed);
   });
+  EXPECT_GE(cluster_->wait_for_leader(), 0);
+  expect_rejoined(killed);
+}
+
+// Under exact dedup, with every other message requeued behind the next one
+// (2, 1, 4, 3, ...): half the persists are late writes while the leader dies.
+TEST_F(EtcdFailoverTest, KilledLeaderLosesNoRequeuedMessageUnderExactDedup) {
+  policy_ = DedupPolicy::kExact;
+  const int leader = cluster_->wait_for_leader();
+  ASSERT_GE(leader, 0);
+  std::vector<uint64_t> requeued;
+  for (uint64_t id = 1; id <= kIds; id += 2) requeued.insert(requeued.end(), {id + 1, id});
+  int killed = -1;
+  run_stream(
+      leader,
+      [&] {
+        killed = cluster_->leader();
+        ASSERT_GE(killed, 0);
+        cluster_->kill(killed);
+      },
+      requeued);
   EXPECT_GE(cluster_->wait_for_leader(), 0);
   expect_rejoined(killed);
 }
