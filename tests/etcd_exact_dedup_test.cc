@@ -10,6 +10,7 @@
 
 #include "dedup/dedup_state.h"
 #include "etcd/etcd_client.h"
+#include "etcd/group_commit.h"
 #include "etcd/key_layout.h"
 #include "etcd/persist_txn.h"
 #include "etcd_test_util.h"
@@ -267,7 +268,8 @@ TEST_F(EtcdExactDedupTest, ALateWriteForAClientStartedAgainBelowItWritesNothing)
   ASSERT_TRUE(response.is_ok()) << response.status().to_string();
   auto results = etcd::parse_persist_txn({}, late, *response);
   ASSERT_TRUE(results.is_ok()) << results.status().to_string();
-  EXPECT_EQ(results->late_writes, std::vector{etcd::LateWriteResult::kCleared});
+  ASSERT_EQ(results->late_writes.size(), 1u);
+  EXPECT_EQ(*results->late_writes[0], etcd::LateWriteResult::kCleared);
   EXPECT_EQ(log_ids("c"), (std::vector<uint64_t>{1, 2, 3}));
   EXPECT_EQ(persist_id(*log, "c", 50), PersistOutcome::kWritten);
   EXPECT_EQ(persist_id(*log, "c", 50), PersistOutcome::kDuplicate);
@@ -317,6 +319,33 @@ TEST_F(EtcdExactDedupTest, RepeatsOfAnIdGivenUpAreTooOldEachTime) {
   auto outcomes = log->persist_batch(batch);
   ASSERT_TRUE(outcomes.is_ok()) << outcomes.status().to_string();
   EXPECT_EQ(*outcomes, (std::vector{PersistOutcome::kTooOld, PersistOutcome::kTooOld}));
+}
+
+TEST_F(EtcdExactDedupTest, ADamagedFloorFailsItsOwnClientsWritesAlone) {
+  {
+    auto log = open();
+    persist_id(*log, "bad", 1);
+  }
+  auto raw = etcd::EtcdClient::connect(options());
+  ASSERT_TRUE(raw.is_ok()) << raw.status().to_string();
+  pb::PutRequest damage;
+  damage.set_key(prefix_ + "/test/bad/floor");
+  damage.set_value("not a floor");
+  ASSERT_TRUE((*raw)->put(damage).is_ok());
+  // One transaction: a redelivery for the damaged client, a new id for another.
+  etcd::TxnLimits limits;
+  limits.policy = DedupPolicy::kExact;
+  etcd::GroupCommit commit(**raw, limits, prefix_ + "/test/.batch", prefix_ + "/test/.dedup",
+                           [](const std::string&, size_t) {});
+  const std::string bad = prefix_ + "/test/bad/", good = prefix_ + "/test/good/";
+  const std::string record = R"({"data": {"id": 1}, "_metadata": {"message_id": 1}})";
+  auto outcomes = commit.persist_all({{&bad, 1, &record}, {&good, 1, &record}});
+  ASSERT_EQ(outcomes.size(), 2u);
+  EXPECT_EQ(outcomes[0].status().code(), Code::kCorruption) << outcomes[0].status().to_string();
+  EXPECT_NE(outcomes[0].status().message().find("bad/floor"), std::string::npos)
+      << outcomes[0].status().to_string();
+  ASSERT_TRUE(outcomes[1].is_ok()) << outcomes[1].status().to_string();
+  EXPECT_EQ(*outcomes[1], PersistOutcome::kWritten);
 }
 
 TEST_F(EtcdExactDedupTest, OpeningWithTheOtherPolicyIsRefused) {

@@ -267,12 +267,13 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
     for (size_t i = 0; i < late_writes.size(); ++i) {
       Pending& pending = clients[late_writes[i].client_prefix];
       auto it = pending.late.find(late_writes[i].id);
-      if (!late_failure.is_ok()) {
-        for (Writer* writer : it->second) writer->result.emplace(late_failure);
-      } else if (results.late_writes[i] == LateWriteResult::kCleared) {
-        pending.by_id.insert(std::move(*it));  // goes again as the client's first
+      const Status failed = !late_failure.is_ok() ? late_failure : results.late_writes[i].status();
+      if (!failed.is_ok()) {
+        for (Writer* writer : it->second) writer->result.emplace(failed);
+      } else if (*results.late_writes[i] == LateWriteResult::kCleared) {
+        pending.by_id.insert(std::move(*it));  // goes again as an ordinary write
       } else {
-        const LateWriteResult result = results.late_writes[i];
+        const LateWriteResult result = *results.late_writes[i];
         decide(it->second, result == LateWriteResult::kWritten  ? PersistOutcome::kWritten
                            : result == LateWriteResult::kTooOld ? PersistOutcome::kTooOld
                                                                 : PersistOutcome::kDuplicate);

@@ -286,16 +286,20 @@ Result<PersistTxnResults> parse_persist_txn(const std::vector<ClientWrite>& writ
             inner.responses(0).response_range().kvs_size() != 1) {
           return unexpected("no max in the duplicate branch");
         }
-        if (inner.responses_size() == 3) {
-          WAL_RETURN_IF_ERROR(parse_exact_reads(write, inner, result));
-        }
         const std::string& value = inner.responses(0).response_range().kvs(0).value();
         auto max = parse_max_value(value);
         if (!max) {
           return Status::corruption("etcd key " + KeyLayout::max_key(write.client_prefix) +
                                     ": not a 20-digit id");
         }
-        if (max->token == write.token && max->id == write.ids.back()) {
+        // A damaged floor or log key fails this client's write alone (it did
+        // not land: this is its duplicate branch), not the others'.
+        Status reads =
+            inner.responses_size() == 3 ? parse_exact_reads(write, inner, result) : Status::ok();
+        if (!reads.is_ok()) {
+          result = ClientWriteResult{};
+          result.error = std::move(reads);
+        } else if (max->token == write.token && max->id == write.ids.back()) {
           result.written = true;  // an earlier send of this very request landed
         } else {
           result.stored_max = max->id;
@@ -306,8 +310,7 @@ Result<PersistTxnResults> parse_persist_txn(const std::vector<ClientWrite>& writ
   }
   for (size_t i = 0; i < late_writes.size(); ++i) {
     const auto& answer = response.responses(static_cast<int>(writes.size() + i));
-    WAL_ASSIGN_OR_RETURN(LateWriteResult result, parse_late_write(late_writes[i], answer));
-    parsed.late_writes.push_back(result);
+    parsed.late_writes.push_back(parse_late_write(late_writes[i], answer));
   }
   return parsed;
 }

@@ -143,7 +143,9 @@ enum class LateWriteResult {
 
 struct PersistTxnResults {
   std::vector<ClientWriteResult> writes;  // one per ClientWrite, in order
-  std::vector<LateWriteResult> late_writes;
+  // One per LateWrite; kCorruption for one whose keys read back damaged
+  // (it did not land).
+  std::vector<Result<LateWriteResult>> late_writes;
 };
 
 // kInvalidArgument when the policy compare failed (nothing was written);
