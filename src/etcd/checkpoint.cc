@@ -56,17 +56,12 @@ Result<bool> place_chunks(EtcdClient& client, const std::string& client_prefix,
   return wrote_ahead;
 }
 
-// Under exact dedup: the client's state with every log above its floor
-// recorded, so with the window and the gap limit applied.
-Result<DedupState> settle_logs(const DedupOptions& dedup, const std::string& client_prefix,
-                               const ClientSnapshot& snapshot) {
+// Under exact dedup: the client's state from its floor with every log above
+// it recorded, so with the window and the gap limit applied.
+DedupState settle_logs(const DedupOptions& dedup, const std::optional<FloorValue>& floor,
+                       const ClientSnapshot& snapshot) {
   DedupState state(dedup);
-  if (snapshot.floor) {
-    auto floor = parse_floor_value(snapshot.floor->value);
-    if (!floor) {
-      return Status::corruption("etcd key " + KeyLayout::floor_key(client_prefix) +
-                                ": not two 20-digit ids");
-    }
+  if (floor) {
     state = DedupState(dedup, DedupState::Saved{floor->low_water_mark, floor->recorded_from, {}});
   }
   for (const auto& [id, value] : snapshot.logs) {
@@ -88,11 +83,17 @@ Result<bool> write_checkpoint(EtcdClient& client, const StateInterpreter& interp
   std::optional<uint64_t> covered;
   std::optional<FloorValue> floor;
   if (dedup.policy == DedupPolicy::kExact) {
-    WAL_ASSIGN_OR_RETURN(DedupState settled, settle_logs(dedup, client_prefix, snapshot));
-    const std::optional<uint64_t> old_mark =
-        snapshot.floor ? std::optional(parse_floor_value(snapshot.floor->value)->low_water_mark)
-                       : std::nullopt;
-    if (!settled.low_water_mark() || (old_mark && *settled.low_water_mark() <= *old_mark)) {
+    std::optional<FloorValue> old_floor;
+    if (snapshot.floor) {
+      old_floor = parse_floor_value(snapshot.floor->value);
+      if (!old_floor) {
+        return Status::corruption("etcd key " + KeyLayout::floor_key(client_prefix) +
+                                  ": not two 20-digit ids");
+      }
+    }
+    const DedupState settled = settle_logs(dedup, old_floor, snapshot);
+    if (!settled.low_water_mark() ||
+        (old_floor && *settled.low_water_mark() <= old_floor->low_water_mark)) {
       return false;
     }
     covered = settled.low_water_mark();
