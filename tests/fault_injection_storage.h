@@ -7,6 +7,7 @@
 
 #include <cerrno>
 #include <chrono>
+#include <condition_variable>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -98,6 +99,33 @@ class FaultInjectionStorage final : public Storage {
     if (delay.count() > 0) std::this_thread::sleep_for(delay);
   }
 
+  // While paused, every PositionalFile::read_at waits (after its fault
+  // check) until resume_reads(): a reader caught mid-way.
+  void pause_reads() {
+    std::lock_guard lock(mutex_);
+    reads_paused_ = true;
+  }
+  void resume_reads() {
+    {
+      std::lock_guard lock(mutex_);
+      reads_paused_ = false;
+    }
+    reads_resumed_.notify_all();
+  }
+  // Whether a read is waiting on pause_reads(), after up to `timeout`.
+  bool wait_for_paused_reader(std::chrono::milliseconds timeout) {
+    std::unique_lock lock(mutex_);
+    return reader_paused_.wait_for(lock, timeout, [&] { return paused_readers_ > 0; });
+  }
+  void wait_while_reads_paused() {
+    std::unique_lock lock(mutex_);
+    if (!reads_paused_) return;
+    ++paused_readers_;
+    reader_paused_.notify_all();
+    reads_resumed_.wait(lock, [&] { return !reads_paused_; });
+    --paused_readers_;
+  }
+
   void set_clock(uint64_t millis, int64_t step) {
     std::lock_guard lock(mutex_);
     clock_ = millis;
@@ -186,6 +214,10 @@ class FaultInjectionStorage final : public Storage {
   uint64_t clock_ = 0;
   int64_t clock_step_ = 0;
   std::chrono::microseconds sync_delay_{0};
+  bool reads_paused_ = false;
+  int paused_readers_ = 0;
+  std::condition_variable reads_resumed_;
+  std::condition_variable reader_paused_;
 };
 
 // A file whose calls go through the storage's fault checks.
@@ -222,6 +254,7 @@ class FaultInjectionPositionalFile final : public PositionalFile {
       : storage_(storage), path_(std::move(path)), base_(std::move(base)) {}
   Result<std::string> read_at(uint64_t offset, size_t n) override {
     WAL_RETURN_IF_ERROR(storage_->check(Op::kReadAt, path_));
+    storage_->wait_while_reads_paused();
     return base_->read_at(offset, n);
   }
   Status write_at(uint64_t offset, std::string_view data) override {

@@ -2,6 +2,7 @@
 // segment retirement, layout detection, sync policies, failures, the cache.
 #include <sys/stat.h>
 
+#include <future>
 #include <set>
 #include <thread>
 
@@ -192,6 +193,31 @@ TEST_F(SegmentedEngineTest, SnapshotIsTakenInTheBackground) {
   auto reopened = reopen();
   EXPECT_EQ(reopened->recovery_report().checkpoints, 1u);
   EXPECT_EQ(content_of(*reopened, "c"), sentences(1, 110));
+}
+
+TEST_F(SegmentedEngineTest, SnapshotDoesNotHoldUpWritesToTheClientItReads) {
+  // A snapshot reads every record of a client since the last one: the
+  // client's writers must not wait for that.
+  auto background = options();
+  background.segmented.background_work = true;
+  background.segmented.checkpoint_bytes = 4096;
+  background.segmented.state_cache_bytes = 0;
+  auto log = open_faulty(background);
+  faulty_->pause_reads();
+  uint64_t id = 0;
+  while (!faulty_->wait_for_paused_reader(std::chrono::milliseconds(1))) {
+    ASSERT_LT(id, 10000u) << "no snapshot started";
+    ++id;
+    ASSERT_TRUE(log->persist("c", sentence(id), id).is_ok());
+  }
+  auto during =
+      std::async(std::launch::async, [&] { return log->persist("c", sentence(id + 1), id + 1); });
+  const bool done = during.wait_for(std::chrono::seconds(30)) == std::future_status::ready;
+  faulty_->resume_reads();
+  ASSERT_TRUE(done) << "a persist waited for the snapshot's reads";
+  ASSERT_TRUE(during.get().is_ok());
+  log.reset();
+  EXPECT_EQ(content_of(*reopen(), "c"), sentences(1, id + 1));
 }
 
 TEST_F(SegmentedEngineTest, SnapshotCadenceGrowsWithTheSnapshot) {

@@ -328,18 +328,23 @@ Result<LogEntry> SegmentedEngine::read_entry(const Location& location) const {
   return to_entry(std::move(read.id_and_json), read.segment->path, location.offset);
 }
 
-Result<Json> SegmentedEngine::load_state_locked(const std::string& client_id, Client& client,
-                                                bool cache_it) {
+Result<Json> SegmentedEngine::merged_state(const std::string& client_id,
+                                           const StateSources& sources, bool cache_it) {
   const bool caching = options_.segmented.state_cache_bytes > 0;
   std::optional<StateCache::Entry> cached;
-  if (caching) cached = cache_.get(client_id, client.generation);
+  if (caching) cached = cache_.get(client_id, sources.generation);
+  // Cached by a retrieve after `sources` were copied, it may hold records they lack.
+  if (cached && cached->through &&
+      (sources.records.empty() || sources.records.back().position() < *cached->through)) {
+    cached.reset();
+  }
   StateCache::Entry entry;
-  entry.generation = client.generation;
-  auto first = client.records.begin();
+  entry.generation = sources.generation;
+  auto first = sources.records.begin();
   if (cached) {
     entry = std::move(*cached);  // holds the snapshot and the records through `through`
     if (entry.through) {
-      first = std::upper_bound(client.records.begin(), client.records.end(), *entry.through,
+      first = std::upper_bound(sources.records.begin(), sources.records.end(), *entry.through,
                                [](const Position& through, const Location& record) {
                                  return through < record.position();
                                });
@@ -348,19 +353,19 @@ Result<Json> SegmentedEngine::load_state_locked(const std::string& client_id, Cl
   std::vector<LogEntry> entries;
   if (!cached) {
     entry.state = interpreter_->empty_state();
-    if (client.snapshot) {
-      WAL_ASSIGN_OR_RETURN(ClientCheckpoint checkpoint, read_snapshot_frame(*client.snapshot));
+    if (sources.snapshot) {
+      const SnapshotRef& snapshot = *sources.snapshot;
+      WAL_ASSIGN_OR_RETURN(ClientCheckpoint checkpoint, read_snapshot_frame(snapshot));
       entry.state = std::move(checkpoint.state);
       for (auto& pending : checkpoint.pending) {
-        WAL_ASSIGN_OR_RETURN(
-            LogEntry log_entry,
-            to_entry(std::move(pending), client.snapshot->file->path, client.snapshot->offset));
+        WAL_ASSIGN_OR_RETURN(LogEntry log_entry,
+                             to_entry(std::move(pending), snapshot.file->path, snapshot.offset));
         entries.push_back(std::move(log_entry));
       }
-      entry.bytes += client.snapshot->size;
+      entry.bytes += snapshot.size;
     }
   }
-  for (auto it = first; it != client.records.end(); ++it) {
+  for (auto it = first; it != sources.records.end(); ++it) {
     WAL_ASSIGN_OR_RETURN(LogEntry log_entry, read_entry(*it));
     entries.push_back(std::move(log_entry));
     entry.bytes += it->size;
@@ -377,7 +382,7 @@ Result<Json> SegmentedEngine::load_state_locked(const std::string& client_id, Cl
     }
     WAL_ASSIGN_OR_RETURN(entry.state, interpreter_->merge_data(std::move(entry.state), entries));
   }
-  if (first != client.records.end()) entry.through = client.records.back().position();
+  if (first != sources.records.end()) entry.through = sources.records.back().position();
   if (!caching || !cache_it) return std::move(entry.state);
   Json state = entry.state;
   cache_.put(client_id, std::move(entry));
@@ -389,7 +394,9 @@ Result<Json> SegmentedEngine::retrieve(std::string_view client_id) {
   std::shared_ptr<Client> client = clients_.find(client_id);
   if (!client) return interpreter_->empty_state();
   std::lock_guard lock(client->mutex);
-  return load_state_locked(std::string(client_id), *client, /*cache_it=*/true);
+  return merged_state(std::string(client_id),
+                      StateSources{client->generation, client->snapshot, client->records},
+                      /*cache_it=*/true);
 }
 
 // ---- checkpoints ------------------------------------------------------------
@@ -442,9 +449,9 @@ void SegmentedEngine::run_interval_syncs() {
 }
 
 Result<std::string> SegmentedEngine::client_snapshot_json(const std::string& client_id,
-                                                          Client& client) {
+                                                          const ClientCopy& client) {
   if (!exact()) {
-    WAL_ASSIGN_OR_RETURN(Json state, load_state_locked(client_id, client, /*cache_it=*/false));
+    WAL_ASSIGN_OR_RETURN(Json state, merged_state(client_id, client.sources(), /*cache_it=*/false));
     WAL_ASSIGN_OR_RETURN(Json body, checked_format_checkpoint(*interpreter_, state));
     return encode_client_checkpoint(DedupPolicy::kHighWaterMark, ClientCheckpoint{body, {}, {}});
   }
@@ -518,11 +525,12 @@ Status SegmentedEngine::take_snapshot() {
     std::unique_lock lock(client->mutex);
     const std::optional<uint64_t> highest = client->dedup.max_recorded();
     if (!highest) continue;
-    Taken item{client_id, client, client->generation, client->records.size(), {}};
+    const ClientCopy copy{client->generation, client->snapshot, client->records, client->dedup};
+    lock.unlock();
+    Taken item{client_id, client, copy.generation, copy.records.size(), {}};
     // The snapshot retires the segments before the cut, so it cannot leave a
     // client out: a bad body fails it, with a warning, and the log keeps everything.
-    auto json = client_snapshot_json(client_id, *client);
-    lock.unlock();
+    auto json = client_snapshot_json(client_id, copy);
     if (!json.is_ok())
       return json.status().with_context("snapshot of client \"" + client_id + "\"");
     WAL_ASSIGN_OR_RETURN(item.entry, snapshot->add_client(client_id, *highest, *json));

@@ -6,7 +6,9 @@
 // Locking: a client's mutex is held for the whole of a call on that client
 // (dedup check, append, wait for durability, index update), so calls for one
 // client are serialised and calls for different clients share syncs. A batch
-// locks its clients in id order. The writer's lock is innermost.
+// locks its clients in id order. The writer's lock is innermost. A checkpoint
+// holds a client's mutex only to copy its record locations: the records it
+// reads are immutable, and only checkpoints retire segments.
 #pragma once
 
 #include <atomic>
@@ -15,6 +17,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -86,8 +89,27 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   // The kPersist payload for a message, checked.
   Result<std::string> encode(std::string_view client_id, const Json& data,
                              uint64_t message_id) const;
-  // The client's merged state; the caller holds client.mutex.
-  Result<Json> load_state_locked(const std::string& client_id, Client& client, bool cache_it);
+  // What a client's merged state is made of: its snapshot and the records
+  // after it. Either the client's own (the caller holds its mutex) or a copy
+  // taken under it, which a checkpoint reads without blocking the client.
+  struct StateSources {
+    uint64_t generation = 0;
+    const std::optional<SnapshotRef>& snapshot;
+    std::span<const Location> records;
+  };
+  // A copy of a client's sources and dedup state, taken under its mutex.
+  struct ClientCopy {
+    uint64_t generation = 0;
+    std::optional<SnapshotRef> snapshot;
+    std::vector<Location> records;
+    DedupState dedup;
+    StateSources sources() const { return {generation, snapshot, records}; }
+  };
+  // The merged state. A cached state is used only if it merged no record
+  // beyond `sources`; `cache_it` keeps the result (only with the client's
+  // mutex held, so no write can slip between the sources and the cache).
+  Result<Json> merged_state(const std::string& client_id, const StateSources& sources,
+                            bool cache_it);
   // A client's snapshot frame: state and, under kExact, the unfolded messages.
   Result<ClientCheckpoint> read_snapshot_frame(const SnapshotRef& ref) const;
   // A record as persisted, with the segment it was read from: the caller names
@@ -101,9 +123,8 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
                             uint64_t offset) const;
   Result<LogEntry> read_entry(const Location& location) const;
   // The JSON of the client's snapshot frame (client_checkpoint.h); under
-  // kExact only the messages at or below the low-water mark fold. The caller
-  // holds client.mutex.
-  Result<std::string> client_snapshot_json(const std::string& client_id, Client& client);
+  // kExact only the messages at or below the low-water mark fold.
+  Result<std::string> client_snapshot_json(const std::string& client_id, const ClientCopy& client);
   bool exact() const { return options_.dedup.policy == DedupPolicy::kExact; }
 
   uint64_t log_bytes() const;
