@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <system_error>
@@ -10,6 +11,7 @@
 
 #include "wal/json.h"
 
+#include "json/fast_parse.h"
 #include "util/utf8.h"
 
 namespace wal {
@@ -336,6 +338,7 @@ std::string dump_python_style(const Json& value) {
 }
 
 Result<Json> parse_json(std::string_view text, const std::string& what) {
+  if (std::optional<Json> fast = parse_json_fast(text)) return std::move(*fast);
   // Duplicate keys: ordered_json keeps the first key's position and the last
   // value, as a Python dict does. Trailing text after the document is an error.
   Json value = Json::parse(text, /*cb=*/nullptr, /*allow_exceptions=*/false);
