@@ -1,6 +1,7 @@
 #include "wal/consumer_state_interpreter.h"
 
 #include <string_view>
+#include <utility>
 
 namespace wal {
 namespace {
@@ -56,11 +57,11 @@ Result<Json> ConsumerStateInterpreter::merge_data(Json state,
   if (!state.is_object() || !state.contains(kContent) || !state[kContent].is_string()) {
     return Status::invalid_argument("consumer state must be an object with a \"content\" string");
   }
-  std::string content = state[kContent].get<std::string>();
+  std::string content = std::move(state[kContent].get_ref<std::string&>());
   for (const LogEntry& entry : entries) {
     if (entry.data.is_null()) continue;  // the original wrote null data and skipped it in merge
     if (entry.data.is_string()) {
-      append_content(content, entry.data.get<std::string>());
+      append_content(content, entry.data.get_ref<const std::string&>());
       continue;
     }
     if (!entry.data.is_object()) {
@@ -73,7 +74,7 @@ Result<Json> ConsumerStateInterpreter::merge_data(Json state,
           return Status::invalid_argument("message " + std::to_string(entry.message_id) +
                                           " has a non-string \"content\"");
         }
-        append_content(content, value.get<std::string>());
+        append_content(content, value.get_ref<const std::string&>());
       } else if (key != kMetadata) {
         state[key] = value;  // entries come in id order, so the latest id wins
       }
