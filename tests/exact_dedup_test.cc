@@ -227,7 +227,9 @@ TEST_P(ExactDedupTest, CrashAtEveryCallOfALatePersistKeepsWhatWasAcknowledged) {
         });
   }
   RecordProperty("crash_points", crash_points);
-  EXPECT_GE(crash_points, 40);
+  // Eight late persists, some with a snapshot: a floor that catches a loop
+  // that stopped crashing anywhere, not an exact count (reads come in blocks).
+  EXPECT_GE(crash_points, 30);
 }
 
 // Memory and snapshot bytes per client on in-order traffic: the dedup state

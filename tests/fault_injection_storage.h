@@ -85,6 +85,16 @@ class FaultInjectionStorage final : public Storage {
     return it == seen_.end() ? 0 : it->second;
   }
 
+  // How many bytes PositionalFile::read_at returned so far.
+  uint64_t bytes_read() const {
+    std::lock_guard lock(mutex_);
+    return bytes_read_;
+  }
+  void count_bytes_read(uint64_t bytes) {
+    std::lock_guard lock(mutex_);
+    bytes_read_ += bytes;
+  }
+
   // Makes every file sync take at least `delay`: a slow disk.
   void set_sync_delay(std::chrono::microseconds delay) {
     std::lock_guard lock(mutex_);
@@ -207,6 +217,7 @@ class FaultInjectionStorage final : public Storage {
   std::map<Op, Fault> faults_;
   std::map<Op, int> seen_;
   int total_ = 0;
+  uint64_t bytes_read_ = 0;
   int crash_at_ = -1;
   bool tracing_ = false;
   std::vector<std::pair<Op, std::string>> trace_;
@@ -255,7 +266,9 @@ class FaultInjectionPositionalFile final : public PositionalFile {
   Result<std::string> read_at(uint64_t offset, size_t n) override {
     WAL_RETURN_IF_ERROR(storage_->check(Op::kReadAt, path_));
     storage_->wait_while_reads_paused();
-    return base_->read_at(offset, n);
+    Result<std::string> bytes = base_->read_at(offset, n);
+    if (bytes.is_ok()) storage_->count_bytes_read(bytes->size());
+    return bytes;
   }
   Status write_at(uint64_t offset, std::string_view data) override {
     WAL_RETURN_IF_ERROR(storage_->check(Op::kWriteAt, path_));

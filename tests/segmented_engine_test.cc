@@ -7,6 +7,7 @@
 #include <thread>
 
 #include "fault_injection_storage.h"
+#include "segmented/read_blocks.h"
 #include "segmented/state_cache.h"
 #include "segmented_test_util.h"
 
@@ -236,13 +237,13 @@ TEST_F(SegmentedEngineTest, SnapshotCadenceGrowsWithTheSnapshot) {
 TEST_F(SegmentedEngineTest, RetrieveReadsOnlyRecordsSinceTheCachedState) {
   auto log = open_faulty(options());
   persist_sentences(*log, "c", 1, 20);
-  int reads = faulty_->count(Op::kReadAt);
+  uint64_t bytes = faulty_->bytes_read();
   EXPECT_EQ(content_of(*log, "c"), sentences(1, 20));
-  EXPECT_EQ(faulty_->count(Op::kReadAt) - reads, 20);
+  EXPECT_EQ(faulty_->bytes_read() - bytes, bytes_of(persist_frames(data())));
   persist_sentences(*log, "c", 21, 21);
-  reads = faulty_->count(Op::kReadAt);
+  bytes = faulty_->bytes_read();
   EXPECT_EQ(content_of(*log, "c"), sentences(1, 21));
-  EXPECT_EQ(faulty_->count(Op::kReadAt) - reads, 1);
+  EXPECT_EQ(faulty_->bytes_read() - bytes, persist_frames(data()).back().size);
 }
 
 TEST_F(SegmentedEngineTest, WithoutACacheRetrieveReadsEverything) {
@@ -251,9 +252,53 @@ TEST_F(SegmentedEngineTest, WithoutACacheRetrieveReadsEverything) {
   auto log = open_faulty(uncached);
   persist_sentences(*log, "c", 1, 10);
   EXPECT_EQ(content_of(*log, "c"), sentences(1, 10));
-  const int reads = faulty_->count(Op::kReadAt);
+  const uint64_t bytes = faulty_->bytes_read();
   EXPECT_EQ(content_of(*log, "c"), sentences(1, 10));
-  EXPECT_EQ(faulty_->count(Op::kReadAt) - reads, 10);
+  EXPECT_EQ(faulty_->bytes_read() - bytes, bytes_of(persist_frames(data())));
+}
+
+// ---- reading ----------------------------------------------------------------
+
+TEST_F(SegmentedEngineTest, NeighbouringRecordsOfAClientAreReadInOneBlock) {
+  auto uncached = options();
+  uncached.segmented.state_cache_bytes = 0;
+  auto log = open_faulty(uncached);
+  for (uint64_t id = 1; id <= 50; ++id) {
+    persist_sentences(*log, "c", id, id);
+    persist_sentences(*log, "other", id, id);
+  }
+  const int reads = faulty_->count(Op::kReadAt);
+  EXPECT_EQ(content_of(*log, "c"), sentences(1, 50));
+  EXPECT_EQ(faulty_->count(Op::kReadAt) - reads, 1);
+}
+
+TEST_F(SegmentedEngineTest, RecordsFarApartAreReadOneByOne) {
+  auto uncached = options();
+  uncached.segmented.state_cache_bytes = 0;
+  auto log = open_faulty(uncached);
+  // More bytes of another client between them than a block may carry.
+  const Json filler{{"content", std::string(segmented::kMaxReadGapBytes + 1, 'x')}};
+  for (uint64_t id = 1; id <= 3; ++id) {
+    persist_sentences(*log, "c", id, id);
+    ASSERT_TRUE(log->persist("other", filler, id).is_ok());
+  }
+  const int reads = faulty_->count(Op::kReadAt);
+  EXPECT_EQ(content_of(*log, "c"), sentences(1, 3));
+  EXPECT_EQ(faulty_->count(Op::kReadAt) - reads, 3);
+}
+
+TEST_F(SegmentedEngineTest, RecordDamagedAfterOpenFailsRetrieveNamingItsOffset) {
+  auto uncached = options();
+  uncached.segmented.state_cache_bytes = 0;
+  auto log = open_log(uncached);
+  persist_sentences(*log, "c", 1, 3);
+  const FrameOnDisk damaged = persist_frames(data()).at(1);  // inside the block of all three
+  flip_byte(damaged.path, damaged.offset + damaged.size - 3);
+  const Result<Json> state = log->retrieve("c");
+  ASSERT_FALSE(state.is_ok());
+  EXPECT_EQ(state.status().code(), Code::kCorruption);
+  EXPECT_EQ(state.status().path(), damaged.path.string());
+  EXPECT_EQ(state.status().offset(), damaged.offset);
 }
 
 TEST(StateCacheTest, LeastRecentlyUsedEntryGoesFirst) {

@@ -47,6 +47,13 @@ inline std::vector<FrameOnDisk> persist_frames(const fs::path& dir) {
   return frames;
 }
 
+// The bytes of `frames` together.
+inline uint64_t bytes_of(const std::vector<FrameOnDisk>& frames) {
+  uint64_t bytes = 0;
+  for (const FrameOnDisk& frame : frames) bytes += frame.size;
+  return bytes;
+}
+
 // Overwrites bytes of a file in place, as damage on disk would.
 inline void overwrite(const fs::path& path, uint64_t offset, const std::string& bytes) {
   std::string contents = read_bytes(path);

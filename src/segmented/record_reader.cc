@@ -98,16 +98,22 @@ std::optional<uint64_t> FrameReader::find_frame(uint64_t from) const {
 
 namespace wal::segmented {
 
-Result<std::string> read_frame_at(PositionalFile& file, const std::string& path,
-                                  uint64_t log_number, uint64_t offset, uint32_t size,
-                                  bool snapshot, Frame* frame) {
-  WAL_ASSIGN_OR_RETURN(std::string bytes, file.read_at(offset, size));
+Status check_frame_at(std::string_view bytes, const std::string& path, uint64_t log_number,
+                      uint64_t offset, uint32_t size, bool snapshot, Frame* frame) {
   FrameReader reader(bytes, log_number, 0, snapshot);
   std::string problem = "no record of this file here";
   if (reader.next(frame, &problem) != FrameReader::Outcome::kFrame || frame->size() != size) {
     return Status::corruption(path, offset, "was a whole record and is not any more: " + problem);
   }
   frame->offset = offset;
+  return Status::ok();
+}
+
+Result<std::string> read_frame_at(PositionalFile& file, const std::string& path,
+                                  uint64_t log_number, uint64_t offset, uint32_t size,
+                                  bool snapshot, Frame* frame) {
+  WAL_ASSIGN_OR_RETURN(std::string bytes, file.read_at(offset, size));
+  WAL_RETURN_IF_ERROR(check_frame_at(bytes, path, log_number, offset, size, snapshot, frame));
   return bytes;
 }
 

@@ -63,9 +63,15 @@ class FrameReader {
 
 namespace wal::segmented {
 
-// Reads the frame of `size` bytes at `offset` of `file` (named `path`, numbered
-// `log_number`) and checks it; the frame's payload points into the returned
-// bytes. Anything but a whole frame there is kCorruption naming path and offset.
+// Checks that `bytes`, read at `offset` of the file named `path` and numbered
+// `log_number`, are exactly one whole frame of `size` bytes of that file; the
+// frame's payload points into `bytes`. Anything else is kCorruption naming
+// path and offset.
+Status check_frame_at(std::string_view bytes, const std::string& path, uint64_t log_number,
+                      uint64_t offset, uint32_t size, bool snapshot, Frame* frame);
+
+// Reads the frame of `size` bytes at `offset` of `file` and checks it as
+// check_frame_at does; the frame's payload points into the returned bytes.
 Result<std::string> read_frame_at(PositionalFile& file, const std::string& path,
                                   uint64_t log_number, uint64_t offset, uint32_t size,
                                   bool snapshot, Frame* frame);

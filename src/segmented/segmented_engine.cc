@@ -7,6 +7,7 @@
 #include "interpreter/checked_format.h"
 #include "segmented/file_names.h"
 #include "segmented/payloads.h"
+#include "segmented/read_blocks.h"
 #include "segmented/record_reader.h"
 #include "util/paths.h"
 #include "wal/client_id.h"
@@ -297,23 +298,38 @@ Result<ClientCheckpoint> SegmentedEngine::read_snapshot_frame(const SnapshotRef&
   return checkpoint;
 }
 
-Result<SegmentedEngine::SegmentRecord> SegmentedEngine::read_record(
-    const Location& location) const {
-  std::shared_ptr<Segment> segment = segments_.get(location.segment);
-  if (!segment) {
-    return Status::corruption(join_path(options_.base_dir, segment_file_name(location.segment)),
-                              location.offset, "segment holding a live record is not open");
+Status SegmentedEngine::read_records(std::span<const Location> locations,
+                                     const RecordVisitor& visit) const {
+  for (size_t first = 0; first < locations.size();) {
+    const size_t end = read_block_end(locations, first);
+    const Location& start = locations[first];
+    std::shared_ptr<Segment> segment = segments_.get(start.segment);
+    if (!segment) {
+      return Status::corruption(join_path(options_.base_dir, segment_file_name(start.segment)),
+                                start.offset, "segment holding a live record is not open");
+    }
+    const Location& last = locations[end - 1];
+    WAL_ASSIGN_OR_RETURN(
+        std::string block,
+        segment->file->read_at(start.offset, last.offset + last.size - start.offset));
+    for (size_t i = first; i < end; ++i) {
+      const Location& location = locations[i];
+      // A block cut short by the file's end leaves the records past it too short.
+      const std::string_view bytes = std::string_view(block).substr(
+          std::min<uint64_t>(location.offset - start.offset, block.size()), location.size);
+      Frame frame;
+      WAL_RETURN_IF_ERROR(check_frame_at(bytes, segment->path, segment->number, location.offset,
+                                         location.size, /*snapshot=*/false, &frame));
+      PersistPayload persist;
+      if (frame.type != RecordType::kPersist || !decode_persist(frame.payload, &persist)) {
+        return Status::corruption(segment->path, location.offset, "record is not a message");
+      }
+      WAL_ASSIGN_OR_RETURN(Json record, parse_json(persist.json, segment->path));
+      WAL_RETURN_IF_ERROR(visit(location, segment->path, {persist.message_id, std::move(record)}));
+    }
+    first = end;
   }
-  Frame frame;
-  WAL_ASSIGN_OR_RETURN(std::string bytes,
-                       read_frame_at(*segment->file, segment->path, segment->number,
-                                     location.offset, location.size, /*snapshot=*/false, &frame));
-  PersistPayload persist;
-  if (frame.type != RecordType::kPersist || !decode_persist(frame.payload, &persist)) {
-    return Status::corruption(segment->path, location.offset, "record is not a message");
-  }
-  WAL_ASSIGN_OR_RETURN(Json record, parse_json(persist.json, segment->path));
-  return SegmentRecord{{persist.message_id, std::move(record)}, std::move(segment)};
+  return Status::ok();
 }
 
 Result<LogEntry> SegmentedEngine::to_entry(std::pair<uint64_t, Json> record,
@@ -321,11 +337,6 @@ Result<LogEntry> SegmentedEngine::to_entry(std::pair<uint64_t, Json> record,
   auto data = interpreter_->parse_data(record.second);
   if (!data.is_ok()) return Status::corruption(path, offset, data.status().message());
   return LogEntry{record.first, std::move(data).value()};
-}
-
-Result<LogEntry> SegmentedEngine::read_entry(const Location& location) const {
-  WAL_ASSIGN_OR_RETURN(SegmentRecord read, read_record(location));
-  return to_entry(std::move(read.id_and_json), read.segment->path, location.offset);
 }
 
 Result<Json> SegmentedEngine::merged_state(const std::string& client_id,
@@ -365,11 +376,15 @@ Result<Json> SegmentedEngine::merged_state(const std::string& client_id,
       entry.bytes += snapshot.size;
     }
   }
-  for (auto it = first; it != sources.records.end(); ++it) {
-    WAL_ASSIGN_OR_RETURN(LogEntry log_entry, read_entry(*it));
-    entries.push_back(std::move(log_entry));
-    entry.bytes += it->size;
-  }
+  WAL_RETURN_IF_ERROR(read_records(
+      std::span<const Location>(first, sources.records.end()),
+      [&](const Location& location, const std::string& path, std::pair<uint64_t, Json> record) {
+        WAL_ASSIGN_OR_RETURN(LogEntry log_entry,
+                             to_entry(std::move(record), path, location.offset));
+        entries.push_back(std::move(log_entry));
+        entry.bytes += location.size;
+        return Status::ok();
+      }));
   if (!entries.empty()) {
     // Under kExact a late message goes in its place by id; under
     // kHighWaterMark log order is id order already, as it is under kExact
@@ -463,10 +478,11 @@ Result<std::string> SegmentedEngine::client_snapshot_json(const std::string& cli
     checkpoint.state = std::move(previous.state);
     unfolded = std::move(previous.pending);
   }
-  for (const Location& location : client.records) {
-    WAL_ASSIGN_OR_RETURN(SegmentRecord read, read_record(location));
-    unfolded.push_back(std::move(read.id_and_json));
-  }
+  WAL_RETURN_IF_ERROR(read_records(
+      client.records, [&](const Location&, const std::string&, std::pair<uint64_t, Json> record) {
+        unfolded.push_back(std::move(record));
+        return Status::ok();
+      }));
   const auto by_id = [](const auto& a, const auto& b) { return a.first < b.first; };
   if (!std::is_sorted(unfolded.begin(), unfolded.end(), by_id)) {
     std::stable_sort(unfolded.begin(), unfolded.end(), by_id);

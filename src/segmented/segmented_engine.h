@@ -13,6 +13,7 @@
 
 #include <atomic>
 #include <condition_variable>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -112,16 +113,14 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
                             bool cache_it);
   // A client's snapshot frame: state and, under kExact, the unfolded messages.
   Result<ClientCheckpoint> read_snapshot_frame(const SnapshotRef& ref) const;
-  // A record as persisted, with the segment it was read from: the caller names
-  // the segment's path in its own errors without looking the segment up again.
-  struct SegmentRecord {
-    std::pair<uint64_t, Json> id_and_json;
-    std::shared_ptr<const Segment> segment;
-  };
-  Result<SegmentRecord> read_record(const Location& location) const;
+  // Reads the records at `locations` (in log order) in blocks (read_blocks.h)
+  // and hands each, as persisted, to `visit` with the path of its segment for
+  // the visitor's own errors. Stops at the first error, the visitor's too.
+  using RecordVisitor = std::function<Status(const Location& location, const std::string& path,
+                                             std::pair<uint64_t, Json> record)>;
+  Status read_records(std::span<const Location> locations, const RecordVisitor& visit) const;
   Result<LogEntry> to_entry(std::pair<uint64_t, Json> record, const std::string& path,
                             uint64_t offset) const;
-  Result<LogEntry> read_entry(const Location& location) const;
   // The JSON of the client's snapshot frame (client_checkpoint.h); under
   // kExact only the messages at or below the low-water mark fold.
   Result<std::string> client_snapshot_json(const std::string& client_id, const ClientCopy& client);
