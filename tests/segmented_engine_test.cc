@@ -31,6 +31,19 @@ class SegmentedEngineTest : public ::testing::Test {
     return open_log(options, faulty_);
   }
   std::unique_ptr<WriteAheadLog> reopen() const { return open_log(segmented_options_for(data())); }
+  // Options without the state cache: every retrieve reads the records.
+  WriteAheadLogOptions uncached_options() const {
+    WriteAheadLogOptions uncached = options();
+    uncached.segmented.state_cache_bytes = 0;
+    return uncached;
+  }
+  // How many reads retrieving `client` takes (on faulty_), checking its content.
+  int reads_to_retrieve(WriteAheadLog& log, const std::string& client,
+                        const std::string& content) const {
+    const int reads = faulty_->count(Op::kReadAt);
+    EXPECT_EQ(content_of(log, client), content);
+    return faulty_->count(Op::kReadAt) - reads;
+  }
 
   TempDir dir_;
   std::shared_ptr<FaultInjectionStorage> faulty_;
@@ -247,9 +260,7 @@ TEST_F(SegmentedEngineTest, RetrieveReadsOnlyRecordsSinceTheCachedState) {
 }
 
 TEST_F(SegmentedEngineTest, WithoutACacheRetrieveReadsEverything) {
-  auto uncached = options();
-  uncached.segmented.state_cache_bytes = 0;
-  auto log = open_faulty(uncached);
+  auto log = open_faulty(uncached_options());
   persist_sentences(*log, "c", 1, 10);
   EXPECT_EQ(content_of(*log, "c"), sentences(1, 10));
   const uint64_t bytes = faulty_->bytes_read();
@@ -260,37 +271,27 @@ TEST_F(SegmentedEngineTest, WithoutACacheRetrieveReadsEverything) {
 // ---- reading ----------------------------------------------------------------
 
 TEST_F(SegmentedEngineTest, NeighbouringRecordsOfAClientAreReadInOneBlock) {
-  auto uncached = options();
-  uncached.segmented.state_cache_bytes = 0;
-  auto log = open_faulty(uncached);
+  auto log = open_faulty(uncached_options());
   for (uint64_t id = 1; id <= 50; ++id) {
     persist_sentences(*log, "c", id, id);
     persist_sentences(*log, "other", id, id);
   }
-  const int reads = faulty_->count(Op::kReadAt);
-  EXPECT_EQ(content_of(*log, "c"), sentences(1, 50));
-  EXPECT_EQ(faulty_->count(Op::kReadAt) - reads, 1);
+  EXPECT_EQ(reads_to_retrieve(*log, "c", sentences(1, 50)), 1);
 }
 
 TEST_F(SegmentedEngineTest, RecordsFarApartAreReadOneByOne) {
-  auto uncached = options();
-  uncached.segmented.state_cache_bytes = 0;
-  auto log = open_faulty(uncached);
+  auto log = open_faulty(uncached_options());
   // More bytes of another client between them than a block may carry.
   const Json filler{{"content", std::string(segmented::kMaxReadGapBytes + 1, 'x')}};
   for (uint64_t id = 1; id <= 3; ++id) {
     persist_sentences(*log, "c", id, id);
     ASSERT_TRUE(log->persist("other", filler, id).is_ok());
   }
-  const int reads = faulty_->count(Op::kReadAt);
-  EXPECT_EQ(content_of(*log, "c"), sentences(1, 3));
-  EXPECT_EQ(faulty_->count(Op::kReadAt) - reads, 3);
+  EXPECT_EQ(reads_to_retrieve(*log, "c", sentences(1, 3)), 3);
 }
 
 TEST_F(SegmentedEngineTest, RecordDamagedAfterOpenFailsRetrieveNamingItsOffset) {
-  auto uncached = options();
-  uncached.segmented.state_cache_bytes = 0;
-  auto log = open_log(uncached);
+  auto log = open_log(uncached_options());
   persist_sentences(*log, "c", 1, 3);
   const FrameOnDisk damaged = persist_frames(data()).at(1);  // inside the block of all three
   flip_byte(damaged.path, damaged.offset + damaged.size - 3);
