@@ -15,8 +15,6 @@ class FileSystemStorage final : public Storage {
   Result<std::unique_ptr<PositionalFile>> open_positional_file(const std::string& path,
                                                                bool create) override;
   Result<std::string> read_file(const std::string& path) override;
-  // Maps the file read-only (no copy; pages come from the page cache).
-  Result<std::unique_ptr<FileContents>> read_whole_file(const std::string& path) override;
   Status sync_file(const std::string& path) override;
   Status rename_file(const std::string& from, const std::string& to) override;
   Status remove_file(const std::string& path) override;

@@ -42,13 +42,6 @@ class PositionalFile {
   virtual Status close() = 0;
 };
 
-// A whole file's bytes, in memory or mapped; valid while the object lives.
-class FileContents {
- public:
-  virtual ~FileContents() = default;
-  virtual std::string_view bytes() const = 0;
-};
-
 // Held while the process owns a data directory; released on destruction.
 class FileLock {
  public:
@@ -73,12 +66,6 @@ class Storage {
                                                                        bool create) = 0;
   // Reads a whole file. Fails with kNotFound when it does not exist.
   virtual Result<std::string> read_file(const std::string& path) = 0;
-  // Reads a whole file as read_file does, but may map it instead of copying
-  // it: for files of megabytes read once, such as segments at start-up. The
-  // file must not shrink while the result lives (a mapped read past the end
-  // is a SIGBUS): wal calls it only under the directory's lock. By default it
-  // is read_file, so a wrapping Storage needs to override read_file only.
-  virtual Result<std::unique_ptr<FileContents>> read_whole_file(const std::string& path);
   // Makes an existing file's contents durable, e.g. one another process wrote.
   virtual Status sync_file(const std::string& path) = 0;
   // Atomically replaces `to` with `from` (rename(2)). Durable after sync_dir.

@@ -237,9 +237,7 @@ class Recoverer {
         note(segment_path(number), "skipped", problem);
         continue;
       }
-      WAL_ASSIGN_OR_RETURN(std::unique_ptr<FileContents> file,
-                           storage_.read_whole_file(segment_path(number)));
-      const std::string_view contents = file->bytes();
+      WAL_ASSIGN_OR_RETURN(std::string contents, storage_.read_file(segment_path(number)));
       ++report_->logs;
       FrameReader reader(contents, number, number == start.segment ? start.offset : 0, false);
       bool stop = false;

@@ -66,8 +66,7 @@ Status SnapshotWriter::finish() {
 Result<LoadedSnapshot> load_snapshot(
     Storage& storage, const std::string& path, uint64_t number,
     const std::function<Status(const SnapshotEntry&, std::string_view json)>& on_client) {
-  WAL_ASSIGN_OR_RETURN(std::unique_ptr<FileContents> file, storage.read_whole_file(path));
-  const std::string_view contents = file->bytes();
+  WAL_ASSIGN_OR_RETURN(std::string contents, storage.read_file(path));
   LoadedSnapshot snapshot;
   snapshot.number = number;
   snapshot.path = path;

@@ -3,7 +3,6 @@
 #include <dirent.h>
 #include <fcntl.h>
 #include <sys/file.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -176,40 +175,6 @@ Result<std::string> FileSystemStorage::read_file(const std::string& path) {
   }
   ::close(fd);
   return contents;
-}
-
-namespace {
-
-class MappedContents final : public FileContents {
- public:
-  MappedContents(void* address, size_t size) : address_(address), size_(size) {}
-  ~MappedContents() override { ::munmap(address_, size_); }
-  MappedContents(const MappedContents&) = delete;
-  MappedContents& operator=(const MappedContents&) = delete;
-  std::string_view bytes() const override {
-    return std::string_view(static_cast<const char*>(address_), size_);
-  }
-
- private:
-  void* address_;
-  size_t size_;
-};
-
-}  // namespace
-
-Result<std::unique_ptr<FileContents>> FileSystemStorage::read_whole_file(const std::string& path) {
-  const int fd = retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
-  if (fd < 0) return Status::io_error("open for reading", path, errno);
-  struct stat info {};
-  void* address = MAP_FAILED;
-  if (::fstat(fd, &info) == 0 && info.st_size > 0) {
-    address = ::mmap(nullptr, static_cast<size_t>(info.st_size), PROT_READ, MAP_SHARED, fd, 0);
-  }
-  ::close(fd);
-  // Empty, or a file system that cannot map it: read it instead.
-  if (address == MAP_FAILED) return Storage::read_whole_file(path);
-  return std::unique_ptr<FileContents>(
-      std::make_unique<MappedContents>(address, static_cast<size_t>(info.st_size)));
 }
 
 Status FileSystemStorage::sync_file(const std::string& path) {
