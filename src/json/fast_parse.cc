@@ -10,9 +10,12 @@ namespace {
 
 namespace dom = simdjson::dom;
 
-// Parsers keep their buffers for the next document: one per thread, but not
-// for large documents (snapshot states), whose buffers are not kept.
-constexpr size_t kKeptCapacity = 1u << 20;
+// Parsers keep their buffers for the next document: one per thread, for
+// records. A parser's buffers are about 20 times the largest document it
+// took, so large documents (snapshot states) get a parser of their own that
+// does not outlive them: a service with many threads does not keep
+// megabytes for each.
+constexpr size_t kKeptCapacity = 64u << 10;
 
 // Rebuilds `element` as nlohmann's parser would have built it, with an
 // explicit stack: simdjson bounds the depth (1024), but a thread's stack may
