@@ -227,7 +227,7 @@ TEST_P(ExactDedupTest, CrashAtEveryCallOfALatePersistKeepsWhatWasAcknowledged) {
         });
   }
   RecordProperty("crash_points", crash_points);
-  // Eight late persists, some with a snapshot: a floor that catches a loop
+  // Nine late persists (3, 5, ..., 19), some with a snapshot: a floor that catches a loop
   // that stopped crashing anywhere, not an exact count (reads come in blocks).
   EXPECT_GE(crash_points, 30);
 }

@@ -58,10 +58,9 @@ bool convert(dom::element root, bool may_hold_negative_zero, Json* out) {
       case dom::element_type::UINT64:
         *target = element.get_uint64().value_unsafe();
         return true;
-      case dom::element_type::DOUBLE: {
+      case dom::element_type::DOUBLE:
         *target = element.get_double().value_unsafe();
         return true;
-      }
       case dom::element_type::STRING:
         *target = std::string(element.get_string().value_unsafe());
         return true;
