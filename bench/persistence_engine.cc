@@ -36,7 +36,9 @@ std::string PersistenceEngine::merged_content(const std::string& client) {
   if (content == state->end() || !content->is_string()) {
     throw EngineError("retrieve: no content string for " + client);
   }
-  return content->get<std::string>();
+  // Moved, not copied: the peers hand back the string they merged, and a
+  // caller owns the state retrieve returns.
+  return std::move(content->get_ref<std::string&>());
 }
 
 }  // namespace walbench
