@@ -94,6 +94,11 @@ std::string machine_summary(const std::string& dir) {
   out << when << ", " << sysconf(_SC_NPROCESSORS_ONLN) << " CPUs, kernel " << system.release
       << ", load average " << load[0] << " " << load[1] << " " << load[2] << ", data in " << dir
       << " (" << file_system_type(dir) << ")";
+  // Allocator settings change the figures a lot where page faults are costly
+  // (docs/BENCHMARKS.md), so a run says which it had; every engine shares them.
+  if (const char* tunables = std::getenv("GLIBC_TUNABLES"); tunables != nullptr && *tunables) {
+    out << ", GLIBC_TUNABLES=" << tunables;
+  }
   return out.str();
 }
 
