@@ -4,6 +4,7 @@
 #include <map>
 #include <thread>
 
+#include "fault_injection_storage.h"
 #include "test_util.h"
 
 namespace wal::testing {
@@ -96,9 +97,28 @@ class SeedWriteAheadLogTest : public ::testing::Test {
   std::unique_ptr<WriteAheadLog> open(uint32_t threshold = 3) {
     return open_log(options_for(dir_.path() / "data", threshold));
   }
+  // Opens on a storage that records every call, with `cache_bytes` of
+  // checkpoint states kept.
+  std::unique_ptr<WriteAheadLog> open_traced(size_t cache_bytes) {
+    traced_ = std::make_shared<FaultInjectionStorage>(std::make_shared<FileSystemStorage>());
+    WriteAheadLogOptions options = options_for(dir_.path() / "data", 3);
+    options.checkpoint_cache_bytes = cache_bytes;
+    auto log = open_log(options, traced_);
+    traced_->start_trace();
+    return log;
+  }
+  // How many whole-file reads of a checkpoint the traced storage saw.
+  size_t checkpoint_reads() const {
+    const auto calls = traced_->trace();
+    return static_cast<size_t>(std::count_if(calls.begin(), calls.end(), [](const auto& call) {
+      return call.first == Op::kRead &&
+             fs::path(call.second).filename().string().starts_with("checkpoint_");
+    }));
+  }
   fs::path client_folder(const std::string& client) const { return dir_.path() / "data" / client; }
 
   TempDir dir_;
+  std::shared_ptr<FaultInjectionStorage> traced_;
 };
 
 TEST_P(WriteAheadLogTest, IdBelowTheHighestIsDuplicate) {
@@ -180,6 +200,51 @@ TEST_F(SeedWriteAheadLogTest, CheckpointKeepsEveryKey) {
   ASSERT_TRUE(log->persist("c", Json{{"count", 2}}, 2).is_ok());
   EXPECT_EQ(names_with_prefix(client_folder("c"), "checkpoint_").size(), 1u);
   EXPECT_EQ(*log->retrieve("c"), Json({{"content", "one"}, {"count", 2}}));
+}
+
+TEST_F(SeedWriteAheadLogTest, CheckpointAndRetrieveDoNotReadBackACheckpointThisInstanceWrote) {
+  auto log = open_traced(1 << 20);
+  persist_sentences(*log, "c", 1, 9);  // three checkpoints, each folding the one before
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 9));
+  EXPECT_EQ(checkpoint_reads(), 0u);
+}
+
+TEST_F(SeedWriteAheadLogTest, WithoutTheCacheEachCheckpointReadsThePreviousOneBack) {
+  auto log = open_traced(0);
+  persist_sentences(*log, "c", 1, 9);
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 9));
+  EXPECT_EQ(checkpoint_reads(), 3u);  // at the second and third checkpoints, and the retrieve
+}
+
+TEST_F(SeedWriteAheadLogTest, CheckpointLargerThanTheCacheIsReadBack) {
+  auto log = open_traced(16);  // smaller than any checkpoint file
+  persist_sentences(*log, "c", 1, 6);
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 6));
+  EXPECT_EQ(checkpoint_reads(), 2u);
+}
+
+TEST_F(SeedWriteAheadLogTest, CachedCheckpointStateEqualsTheOneReadFromDisk) {
+  std::vector<Json> retrieved;
+  {
+    auto log = open_traced(1 << 20);
+    ASSERT_TRUE(log->persist("c", Json{{"content", "one"}, {"n", 1}, {"x", 0.5}}, 1).is_ok());
+    ASSERT_TRUE(log->persist("c", Json{{"n", -2}, {"tags", {"a", "b"}}}, 2).is_ok());
+    ASSERT_TRUE(log->persist("c", "bare string", 3).is_ok());
+    ASSERT_TRUE(log->persist("c", Json{{"content", "four"}}, 4).is_ok());
+    retrieved.push_back(*log->retrieve("c"));
+    EXPECT_EQ(checkpoint_reads(), 0u);
+  }
+  auto reopened = open();
+  EXPECT_EQ(*reopened->retrieve("c"), retrieved[0]);
+  EXPECT_EQ(reopened->retrieve("c")->dump(), retrieved[0].dump());
+}
+
+TEST_F(SeedWriteAheadLogTest, ClientClearedAfterACheckpointStartsFromNothing) {
+  auto log = open_traced(1 << 20);
+  persist_sentences(*log, "c", 1, 3);
+  ASSERT_TRUE(log->clear("c").is_ok());
+  persist_sentences(*log, "c", 4, 6);
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(4, 6));
 }
 
 TEST_F(SeedWriteAheadLogTest, CheckpointThresholdIsConfigurable) {

@@ -108,6 +108,11 @@ struct WriteAheadLogOptions {
   std::string base_dir = "/app/wal";
   // Seed layout: a checkpoint consolidates a client's logs once it has this many.
   uint32_t checkpoint_threshold = 3;
+  // Seed layout: the states of the checkpoints this instance wrote, kept in
+  // memory (least recently used first out) so that the next checkpoint and
+  // retrieve merge the newer logs into them instead of reading the
+  // checkpoint file back; counted by the files' sizes. 0 keeps none.
+  size_t checkpoint_cache_bytes = 16u << 20;
   // A layout that contradicts the existing directory fails with kInvalidArgument.
   Layout layout = Layout::kAuto;
   SegmentedOptions segmented;

@@ -58,7 +58,8 @@ SeedEngine::SeedEngine(std::shared_ptr<StateInterpreter> interpreter,
     : interpreter_(std::move(interpreter)),
       storage_(std::move(storage)),
       options_(std::move(options)),
-      clients_([this] { return std::make_shared<Client>(options_.dedup); }) {}
+      clients_([this] { return std::make_shared<Client>(options_.dedup); }),
+      checkpoint_states_(options_.checkpoint_cache_bytes) {}
 
 Result<std::unique_ptr<WriteAheadLog::Engine>> SeedEngine::open(
     std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
@@ -338,7 +339,7 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
   // Only settled logs are folded: a client with a gap open does not
   // checkpoint again at every persist.
   if (foldable_logs(*client) >= options_.checkpoint_threshold) {
-    if (Status made = checkpoint(dir, *client); !made.is_ok()) {
+    if (Status made = checkpoint(std::string(client_id), dir, *client); !made.is_ok()) {
       // The message is durable; the checkpoint is retried at the next persist.
       warn(made.with_context("checkpoint of client \"" + std::string(client_id) +
                              "\" failed and will be retried"));
@@ -354,15 +355,33 @@ size_t SeedEngine::foldable_logs(const Client& client) const {
   return static_cast<size_t>(first_above(logs, *mark) - logs.begin());
 }
 
-Status SeedEngine::checkpoint(const std::string& dir, Client& client) {
+Result<Json> SeedEngine::state_of(const std::string& client_id, const std::string& dir,
+                                  const StateFiles& files) {
+  if (files.checkpoint) {
+    const uint64_t timestamp = parse_file_name(*files.checkpoint).timestamp;
+    if (auto cached = checkpoint_states_.get(client_id, timestamp)) {
+      return merge_logs(*storage_, *interpreter_, dir, std::move(cached->state), files.logs);
+    }
+  }
+  return load_state(*storage_, *interpreter_, dir, files);
+}
+
+Status SeedEngine::checkpoint(const std::string& client_id, const std::string& dir,
+                              Client& client) {
   // The logs at or below the low-water mark are settled: no other id at or
   // below it can be written, so the checkpoint may hold them. The ones above
   // stay live logs, merged after it in id order.
   const std::vector<LogRef>& logs = client.files.logs;
   const auto folded_end = logs.begin() + static_cast<std::ptrdiff_t>(foldable_logs(client));
   const StateFiles folded{client.files.checkpoint, {logs.begin(), folded_end}};
-  WAL_ASSIGN_OR_RETURN(Json state, load_state(*storage_, *interpreter_, dir, folded));
+  WAL_ASSIGN_OR_RETURN(Json state, state_of(client_id, dir, folded));
   WAL_ASSIGN_OR_RETURN(Json body, checked_format_checkpoint(*interpreter_, state));
+  // What a reader of the file will get back, as the interpreter parses it.
+  std::optional<Json> kept;
+  if (options_.checkpoint_cache_bytes > 0) {
+    auto parsed = interpreter_->parse_checkpoint(body);
+    if (parsed.is_ok()) kept = std::move(parsed).value();
+  }
   // Strictly newer than every checkpoint name present, whatever the clock says.
   const uint64_t timestamp = std::max(storage_->now_millis(), client.last_timestamp + 1);
   Json metadata = Json::object();
@@ -376,8 +395,13 @@ Status SeedEngine::checkpoint(const std::string& dir, Client& client) {
   }
   body["_metadata"] = std::move(metadata);
   const std::string name = checkpoint_file_name(timestamp);
-  WAL_RETURN_IF_ERROR(write_file_durably(dir, name, encode_completed_file(body)));
+  const std::string contents = encode_completed_file(body);
+  WAL_RETURN_IF_ERROR(write_file_durably(dir, name, contents));
   client.last_timestamp = timestamp;
+  if (kept) {
+    checkpoint_states_.put(client_id, segmented::StateCache::Entry{timestamp, std::move(*kept),
+                                                                   std::nullopt, contents.size()});
+  }
 
   // The new checkpoint is durable, file and directory entry: only now may the
   // files it replaces go. Should a removal be lost in a crash, the file is
@@ -402,7 +426,7 @@ Result<Json> SeedEngine::retrieve(std::string_view client_id) {
   if (!client) return interpreter_->empty_state();  // creates nothing on disk
   std::lock_guard lock(client->mutex);
   WAL_RETURN_IF_ERROR(client->damage);
-  return load_state(*storage_, *interpreter_, client_dir(client_id), client->files);
+  return state_of(std::string(client_id), client_dir(client_id), client->files);
 }
 
 // ---- clear --------------------------------------------------------------------
@@ -427,6 +451,7 @@ Status SeedEngine::clear(std::string_view client_id) {
   }
   client->dedup = DedupState(options_.dedup);
   client->files = StateFiles{};
+  checkpoint_states_.erase(std::string(client_id));
   client->folder_exists = false;
   client->damage = Status::ok();
   return Status::ok();

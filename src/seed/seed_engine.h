@@ -14,6 +14,7 @@
 #include "engine.h"
 #include "seed/client_scan.h"
 #include "seed/state_loader.h"
+#include "segmented/state_cache.h"
 #include "util/client_map.h"
 #include "util/failure_latch.h"
 
@@ -80,7 +81,11 @@ class SeedEngine final : public WriteAheadLog::Engine {
   // The logs a checkpoint may fold: those at or below the low-water mark
   // (all of them under kHighWaterMark), a prefix of client.files.logs.
   size_t foldable_logs(const Client& client) const;
-  Status checkpoint(const std::string& dir, Client& client);
+  Status checkpoint(const std::string& client_id, const std::string& dir, Client& client);
+  // The state `files` hold, from the cached state of their checkpoint when
+  // there is one. The caller holds the client's lock.
+  Result<Json> state_of(const std::string& client_id, const std::string& dir,
+                        const StateFiles& files);
 
   Status check_writable() const { return failure_.check(); }
   Status fail(const Status& cause) { return failure_.fail(cause); }
@@ -94,6 +99,9 @@ class SeedEngine final : public WriteAheadLog::Engine {
   RecoveryReport report_;
 
   ClientMap<Client> clients_;
+  // Keyed by client; an entry's generation is its checkpoint's timestamp, so
+  // that it serves only the checkpoint file it was written as.
+  segmented::StateCache checkpoint_states_;
   std::atomic<uint64_t> cleared_folders_{0};
 
   FailureLatch failure_;

@@ -34,9 +34,14 @@ Result<Json> load_state(Storage& storage, const StateInterpreter& interpreter,
     if (!parsed.is_ok()) return Status::corruption(path, 0, parsed.status().message());
     state = std::move(parsed).value();
   }
+  return merge_logs(storage, interpreter, dir, std::move(state), files.logs);
+}
+
+Result<Json> merge_logs(Storage& storage, const StateInterpreter& interpreter,
+                        const std::string& dir, Json state, const std::vector<LogRef>& logs) {
   std::vector<LogEntry> entries;
-  entries.reserve(files.logs.size());
-  for (const LogRef& log : files.logs) {
+  entries.reserve(logs.size());
+  for (const LogRef& log : logs) {
     const std::string path = join_path(dir, log.name);
     WAL_ASSIGN_OR_RETURN(Json record, read_record(storage, path));
     auto data = interpreter.parse_data(record);

@@ -34,4 +34,8 @@ Result<Json> read_record(Storage& storage, const std::string& path);
 Result<Json> load_state(Storage& storage, const StateInterpreter& interpreter,
                         const std::string& dir, const StateFiles& files);
 
+// `state` (a checkpoint's) with `logs` merged into it.
+Result<Json> merge_logs(Storage& storage, const StateInterpreter& interpreter,
+                        const std::string& dir, Json state, const std::vector<LogRef>& logs);
+
 }  // namespace wal::seed
