@@ -40,11 +40,14 @@ constexpr const char* kDir = "/d";
 // False when the payload does not have its type's shape (recovery treats
 // such a frame as damage); when it does, it re-encodes to the same bytes.
 bool payload_round_trips(const Frame& frame) {
-  if (frame.type == RecordType::kPersist) {
+  if (is_message_type(frame.type)) {
     PersistPayload persist;
-    if (!decode_persist(frame.payload, &persist)) return false;
-    FUZZ_CHECK(encode_persist(persist.client_id, persist.message_id, persist.json) ==
-               frame.payload);
+    if (!decode_message(frame.type, frame.payload, &persist)) return false;
+    FUZZ_CHECK(persist.data_only == (frame.type == RecordType::kPersistData));
+    const std::string again =
+        persist.data_only ? encode_persist_data(persist.client_id, persist.message_id, persist.json)
+                          : encode_persist(persist.client_id, persist.message_id, persist.json);
+    FUZZ_CHECK(again == frame.payload);
   } else if (frame.type == RecordType::kClear) {
     ClientPayload clear;
     if (!decode_clear(frame.payload, &clear)) return false;
@@ -91,9 +94,8 @@ void check_recovery(std::string_view contents, uint64_t number, RecoveryMode mod
       std::string problem;
       FUZZ_CHECK(reader.next(&frame, &problem) == FrameReader::Outcome::kFrame);
       FUZZ_CHECK(frame.size() == location.size);
-      FUZZ_CHECK(frame.type == RecordType::kPersist);
       PersistPayload persist;
-      FUZZ_CHECK(decode_persist(frame.payload, &persist));
+      FUZZ_CHECK(decode_message(frame.type, frame.payload, &persist));
       FUZZ_CHECK(persist.client_id == client_id);
       if (strict) FUZZ_CHECK(persist_offsets.contains(location.offset));
     }
@@ -136,7 +138,7 @@ void check_file(std::string_view contents) {
         first_damage = frame.offset;  // a malformed payload is damage to recovery
         break;
       }
-      if (frame.type == RecordType::kPersist) persist_offsets.insert(frame.offset);
+      if (is_message_type(frame.type)) persist_offsets.insert(frame.offset);
       at = frame.end();
       if (frame.type == RecordType::kSegmentEnd) break;
       continue;

@@ -6,23 +6,13 @@
 #include "seed/file_names.h"
 #include "seed/record_codec.h"
 #include "segmented/file_names.h"
+#include "segmented/layout_file.h"
 #include "segmented/snapshot.h"
 #include "util/paths.h"
 #include "wal/client_id.h"
 
 namespace wal {
 namespace {
-
-// Written whole under a temporary name, synced, renamed; the caller syncs the
-// directory.
-Status write_file(Storage& storage, const std::string& path, const std::string& temp,
-                  std::string_view contents) {
-  WAL_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, storage.new_writable_file(temp));
-  WAL_RETURN_IF_ERROR(file->append(contents));
-  WAL_RETURN_IF_ERROR(file->sync());
-  WAL_RETURN_IF_ERROR(file->close());
-  return storage.rename_file(temp, path);
-}
 
 Status check_empty(Storage& storage, const std::string& base_dir) {
   WAL_ASSIGN_OR_RETURN(std::vector<DirEntry> entries, storage.list_dir(base_dir));
@@ -70,9 +60,9 @@ class SeedImporter final : public StateImporter {
     WAL_ASSIGN_OR_RETURN(bool created, storage_.create_dir(dir));
     if (!created) return Status::invalid_argument(dir + " exists already");
     const std::string name = seed::checkpoint_file_name(timestamp);
-    WAL_RETURN_IF_ERROR(write_file(storage_, join_path(dir, name),
-                                   join_path(dir, seed::temp_file_name(name)),
-                                   seed::encode_completed_file(body)));
+    WAL_RETURN_IF_ERROR(write_whole_file(storage_, join_path(dir, name),
+                                         join_path(dir, seed::temp_file_name(name)),
+                                         seed::encode_completed_file(body)));
     return storage_.sync_dir(dir);
   }
 
@@ -129,10 +119,7 @@ Result<std::unique_ptr<StateImporter>> StateImporter::create(Storage& storage,
   if (layout != Layout::kSegmented) {
     return Status::invalid_argument("states are imported into the seed or the segmented layout");
   }
-  const std::string layout_path = join_path(base_dir, segmented::kLayoutFileName);
-  WAL_RETURN_IF_ERROR(write_file(storage, layout_path, segmented::temp_file_name(layout_path),
-                                 segmented::kLayoutFileContents));
-  WAL_RETURN_IF_ERROR(storage.sync_dir(base_dir));
+  WAL_RETURN_IF_ERROR(segmented::write_layout_file(storage, base_dir));
   WAL_ASSIGN_OR_RETURN(
       std::unique_ptr<segmented::SnapshotWriter> snapshot,
       segmented::SnapshotWriter::create(storage, base_dir, 1, segmented::Position{1, 0}));

@@ -98,6 +98,57 @@ TEST_F(SegmentedEngineTest, PersistBatchIsOneWriteAndOneSync) {
   EXPECT_EQ(mark_of(*reopen(), "client-3"), 93u);
 }
 
+// ---- message frames -------------------------------------------------------
+
+TEST_F(SegmentedEngineTest, MessagesOfBuiltInInterpretersAreStoredAsTheirDataAlone) {
+  {
+    auto log = open_log(options());
+    persist_sentences(*log, "c", 1, 3);
+  }
+  const auto frames = persist_frames(data());
+  ASSERT_EQ(frames.size(), 3u);
+  for (const FrameOnDisk& frame : frames)
+    EXPECT_EQ(frame.type, segmented::RecordType::kPersistData);
+  auto log = reopen();
+  EXPECT_EQ(content_of(*log, "c"), sentences(1, 3));
+}
+
+// Keeps a stamp of its own in each record's "_metadata".
+class StampingInterpreter final : public StateInterpreter {
+ public:
+  std::string name() const override { return "stamping"; }
+  Result<Json> format_data(const Json& data) const override {
+    return Json{{"data", data}, {"_metadata", {{"stamp", "s"}}}};
+  }
+  Result<Json> parse_data(const Json& record) const override {
+    if (record.at("_metadata").value("stamp", "") != "s") {
+      return Status::invalid_argument("the stamp is gone");
+    }
+    return record.at("data");
+  }
+  Json empty_state() const override { return Json::array(); }
+  Result<Json> merge_data(Json state, const std::vector<LogEntry>& entries) const override {
+    for (const LogEntry& entry : entries) state.push_back(entry.data);
+    return state;
+  }
+};
+
+TEST_F(SegmentedEngineTest, RecordWithMetadataOfItsOwnIsStoredWholeAndReadsBack) {
+  const auto stamping = std::make_shared<StampingInterpreter>();
+  {
+    auto log = open_log(options(), nullptr, stamping);
+    ASSERT_EQ(*log->persist("c", Json(1), 1), PersistOutcome::kWritten);
+    ASSERT_EQ(*log->persist("c", Json(2), 2), PersistOutcome::kWritten);
+  }
+  const auto frames = persist_frames(data());
+  ASSERT_EQ(frames.size(), 2u);
+  for (const FrameOnDisk& frame : frames) EXPECT_EQ(frame.type, segmented::RecordType::kPersist);
+  auto log = open_log(segmented_options_for(data()), nullptr, stamping);
+  auto state = log->retrieve("c");
+  ASSERT_TRUE(state.is_ok()) << state.status().to_string();
+  EXPECT_EQ(*state, Json::array({1, 2}));
+}
+
 TEST_F(SegmentedEngineTest, RecordTooLargeForASegmentIsRefused) {
   auto small = options();
   small.segmented.segment_bytes = 4096;
@@ -121,12 +172,6 @@ TEST_F(SegmentedEngineTest, InvalidClientIdsAreRefused) {
 
 // ---- snapshots and segment retirement ---------------------------------------
 
-ino_t inode_of(const fs::path& path) {
-  struct stat info {};
-  EXPECT_EQ(::stat(path.c_str(), &info), 0) << path;
-  return info.st_ino;
-}
-
 TEST_F(SegmentedEngineTest, SnapshotsRetireCoveredSegmentsAndRecycleThem) {
   auto small = options();
   small.segmented.segment_bytes = 4096;
@@ -135,7 +180,7 @@ TEST_F(SegmentedEngineTest, SnapshotsRetireCoveredSegmentsAndRecycleThem) {
   std::set<ino_t> retired;
   {
     auto log = open_log(small);
-    for (uint64_t id = 1; id <= 500; ++id) {
+    for (uint64_t id = 1; id <= 600; ++id) {
       ASSERT_TRUE(log->persist("client-" + std::to_string(id % 5), sentence(id), id).is_ok());
       for (const std::string& name : names_with_prefix(data(), "free-")) {
         retired.insert(inode_of(data() / name));
@@ -153,10 +198,10 @@ TEST_F(SegmentedEngineTest, SnapshotsRetireCoveredSegmentsAndRecycleThem) {
   }
   auto log = open_log(small);
   EXPECT_EQ(log->recovery_report().checkpoints, 1u);
-  EXPECT_LT(log->recovery_report().records, 500u);
+  EXPECT_LT(log->recovery_report().records, 600u);
   for (int c = 0; c < 5; ++c) {
     std::string expected;
-    for (uint64_t id = 1; id <= 500; ++id) {
+    for (uint64_t id = 1; id <= 600; ++id) {
       if (id % 5 != static_cast<uint64_t>(c)) continue;
       expected += (expected.empty() ? "" : " ") + ("Sentence " + std::to_string(id) + ".");
     }
@@ -459,7 +504,7 @@ TEST_F(LayoutDetectionTest, NewDirectoryIsSegmentedByDefault) {
   EXPECT_EQ(WriteAheadLogOptions().layout, Layout::kAuto);
   auto log = open_log(with_layout(Layout::kAuto));
   EXPECT_EQ(log->recovery_report().layout, Layout::kSegmented);
-  EXPECT_EQ(read_bytes(data() / "LAYOUT"), "wal segmented 1\n");
+  EXPECT_EQ(read_bytes(data() / "LAYOUT"), "wal segmented 2\n");
 }
 
 TEST_F(LayoutDetectionTest, ExistingSeedDirectoryOpensAsSeed) {
@@ -495,6 +540,22 @@ TEST_F(LayoutDetectionTest, SegmentedRequestOnASeedDirectoryIsRefused) {
   auto log = try_open(Layout::kSegmented);
   ASSERT_EQ(log.status().code(), Code::kInvalidArgument);
   EXPECT_NE(log.status().message().find("holds the seed layout"), std::string::npos);
+}
+
+TEST_F(LayoutDetectionTest, VersionOneIsReadAndUpgradedAtOpen) {
+  // Version 1 wrote persist frames only, which version 2 reads as they are.
+  {
+    auto log =
+        open_log(with_layout(Layout::kSegmented), nullptr, std::make_shared<StampingInterpreter>());
+    ASSERT_EQ(*log->persist("c", Json(1), 1), PersistOutcome::kWritten);
+  }
+  write_bytes(data() / "LAYOUT", "wal segmented 1\n");
+  auto log = open_log(with_layout(Layout::kAuto), nullptr, std::make_shared<StampingInterpreter>());
+  EXPECT_EQ(log->recovery_report().layout, Layout::kSegmented);
+  EXPECT_EQ(read_bytes(data() / "LAYOUT"), "wal segmented 2\n");
+  EXPECT_EQ(*log->retrieve("c"), Json::array({1}));
+  ASSERT_EQ(*log->persist("c", Json(2), 2), PersistOutcome::kWritten);
+  EXPECT_EQ(*log->retrieve("c"), Json::array({1, 2}));
 }
 
 TEST_F(LayoutDetectionTest, LayoutFileOfAnotherVersionIsCorruption) {

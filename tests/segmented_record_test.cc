@@ -7,6 +7,7 @@
 #include "segmented/client_checkpoint.h"
 #include "segmented/coding.h"
 #include "segmented/file_names.h"
+#include "segmented/message_record.h"
 #include "segmented/payloads.h"
 #include "segmented/record_format.h"
 #include "segmented/record_reader.h"
@@ -74,6 +75,104 @@ TEST(SegmentedFrameTest, FramesOfEveryTypeRoundTrip) {
   EXPECT_EQ(persist.message_id, UINT64_MAX);
   EXPECT_EQ(frames[3].type, RecordType::kSegmentEnd);
   EXPECT_EQ(frames[3].end(), bytes.size());
+}
+
+TEST(SegmentedFrameTest, PersistDataPayloadHoldsAVarintIdAndTheDataAlone) {
+  const std::string payload = encode_persist_data("client", 300, R"({"content": "x"})");
+  EXPECT_EQ(payload, std::string("\x06"
+                                 "client"
+                                 "\xac\x02") +
+                         R"({"content": "x"})");
+  PersistPayload persist;
+  ASSERT_TRUE(decode_message(RecordType::kPersistData, payload, &persist));
+  EXPECT_TRUE(persist.data_only);
+  EXPECT_EQ(persist.client_id, "client");
+  EXPECT_EQ(persist.message_id, 300u);
+  EXPECT_EQ(persist.json, R"({"content": "x"})");
+  // Every id round-trips, the largest in ten bytes.
+  for (uint64_t id : {uint64_t{0}, uint64_t{127}, uint64_t{128}, uint64_t{1} << 63, UINT64_MAX}) {
+    const std::string bytes = encode_persist_data("c", id, "1");
+    ASSERT_TRUE(decode_persist_data(bytes, &persist)) << id;
+    EXPECT_EQ(persist.message_id, id);
+    EXPECT_EQ(persist.json, "1");
+  }
+  EXPECT_EQ(encode_persist_data("c", UINT64_MAX, "").size(), 2u + 10u);
+  // The two message types read by one call; other types are not messages.
+  ASSERT_TRUE(decode_message(RecordType::kPersist, encode_persist("c", 9, "{}"), &persist));
+  EXPECT_FALSE(persist.data_only);
+  EXPECT_EQ(persist.message_id, 9u);
+  EXPECT_FALSE(decode_message(RecordType::kClear, encode_clear("c"), &persist));
+  EXPECT_TRUE(is_message_type(RecordType::kPersistData));
+  EXPECT_FALSE(is_message_type(RecordType::kSegmentEnd));
+}
+
+TEST(SegmentedFrameTest, MalformedVarintIdsAreRefused) {
+  PersistPayload persist;
+  const std::string id =
+      "\x01"
+      "a";
+  EXPECT_FALSE(decode_persist_data(id, &persist));                 // no id at all
+  EXPECT_FALSE(decode_persist_data(id + "\x80", &persist));        // cut short
+  EXPECT_FALSE(decode_persist_data(id + "\x80\x00{}", &persist));  // not the shortest form
+  EXPECT_FALSE(decode_persist_data(id + std::string(10, '\xff') + "\x01", &persist));  // 11 bytes
+  // The tenth byte holds only the 64th bit.
+  EXPECT_FALSE(decode_persist_data(id + std::string(9, '\xff') + "\x02", &persist));
+  EXPECT_TRUE(decode_persist_data(id + std::string(9, '\xff') + "\x01", &persist));
+  EXPECT_EQ(persist.message_id, UINT64_MAX);
+}
+
+// {"data": data, "_metadata": metadata}, as an interpreter's format_data makes it.
+Json record_of(Json data, Json metadata = Json::object()) {
+  Json record = Json::object();
+  record["data"] = std::move(data);
+  record["_metadata"] = std::move(metadata);
+  return record;
+}
+
+TEST(SegmentedMessageRecordTest, RecordOfDataAndEmptyMetadataIsStoredAsTheDataAlone) {
+  for (const Json& data : {Json{{"content", "caf\u00e9"}, {"batch", 3}}, Json(nullptr),
+                           Json::array({1.5, "x"}), Json("text"), Json::object()}) {
+    const Json record = record_of(data);
+    const MessageFrame message = frame_message("client", 77, record);
+    EXPECT_EQ(message.type, RecordType::kPersistData);
+    EXPECT_EQ(message.record_bytes, dump_python_style(record).size());
+    PersistPayload persist;
+    ASSERT_TRUE(decode_message(message.type, message.payload, &persist));
+    EXPECT_EQ(persist.json, dump_python_style(data));
+    EXPECT_EQ(persist.message_id, 77u);
+    auto read = message_record(persist, "segment");
+    ASSERT_TRUE(read.is_ok()) << read.status().to_string();
+    EXPECT_EQ(dump_python_style(*read),
+              dump_python_style(record));  // the same bytes, key order too
+  }
+}
+
+TEST(SegmentedMessageRecordTest, RecordOfAnyOtherShapeIsStoredWhole) {
+  Json metadata_first = Json::object();
+  metadata_first["_metadata"] = Json::object();
+  metadata_first["data"] = 1;
+  Json extra_key = record_of(1);
+  extra_key["extra"] = true;
+  for (const Json& record : {record_of(1, Json{{"stamp", "t"}}), metadata_first, extra_key,
+                             Json{{"_metadata", Json::object()}}}) {
+    const MessageFrame message = frame_message("c", 5, record);
+    EXPECT_EQ(message.type, RecordType::kPersist) << record.dump();
+    EXPECT_EQ(message.record_bytes, dump_python_style(record).size());
+    PersistPayload persist;
+    ASSERT_TRUE(decode_message(message.type, message.payload, &persist));
+    auto read = message_record(persist, "segment");
+    ASSERT_TRUE(read.is_ok());
+    EXPECT_EQ(dump_python_style(*read), dump_python_style(record));
+  }
+}
+
+TEST(SegmentedMessageRecordTest, DataThatDoesNotParseIsAnErrorNamingTheFile) {
+  PersistPayload persist;
+  ASSERT_TRUE(decode_persist_data(encode_persist_data("c", 1, R"({"content": )"), &persist));
+  auto read = message_record(persist, "/d/segment-7.log");
+  ASSERT_FALSE(read.is_ok());
+  EXPECT_NE(read.status().to_string().find("/d/segment-7.log"), std::string::npos)
+      << read.status().to_string();
 }
 
 TEST(SegmentedFrameTest, SnapshotPayloadsRoundTrip) {

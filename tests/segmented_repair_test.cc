@@ -82,7 +82,8 @@ class SegmentedRepairTest : public ::testing::Test {
           read_bytes(frame.path)
               .substr(frame.offset + segmented::kHeaderSize, frame.size - segmented::kHeaderSize);
       segmented::PersistPayload persist;
-      if (!segmented::decode_persist(payload, &persist) || persist.message_id != id) continue;
+      if (!segmented::decode_message(frame.type, payload, &persist) || persist.message_id != id)
+        continue;
       flip_byte(frame.path, frame.offset + frame.size - 3);
       return frame.path;
     }

@@ -1,6 +1,8 @@
 // Helpers for tests of the segmented layout: its frames as they lie on disk.
 #pragma once
 
+#include <sys/stat.h>
+
 #include <string>
 #include <vector>
 
@@ -42,9 +44,16 @@ inline std::vector<FrameOnDisk> frames_on_disk(const fs::path& dir) {
 inline std::vector<FrameOnDisk> persist_frames(const fs::path& dir) {
   std::vector<FrameOnDisk> frames;
   for (const FrameOnDisk& frame : frames_on_disk(dir)) {
-    if (frame.type == segmented::RecordType::kPersist) frames.push_back(frame);
+    if (segmented::is_message_type(frame.type)) frames.push_back(frame);
   }
   return frames;
+}
+
+// The inode of `path`: the same file under a new name has the same one.
+inline ino_t inode_of(const fs::path& path) {
+  struct stat info {};
+  EXPECT_EQ(::stat(path.c_str(), &info), 0) << path;
+  return info.st_ino;
 }
 
 // The bytes of `frames` together.

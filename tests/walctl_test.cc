@@ -377,6 +377,15 @@ TEST_F(WalctlTest, VerifyOfAHealthyDirectoryExitsZero) {
   EXPECT_EQ(lines[1]["damaged_clients"], 0);
 }
 
+TEST_F(WalctlTest, VerifyTakesALayoutOfVersionOneAsHealthyAndLeavesIt) {
+  layout_ = {"--layout", "segmented"};
+  ASSERT_EQ(walctl({"persist", "c1", "1", "{}"}).exit_code, 0);
+  write_bytes(dir_.path() / "LAYOUT", "wal segmented 1\n");
+  auto result = walctl({"verify"});
+  EXPECT_EQ(result.exit_code, 0) << result.err << result.out;
+  EXPECT_EQ(read_bytes(dir_.path() / "LAYOUT"), "wal segmented 1\n");
+}
+
 TEST_F(WalctlTest, VerifyReportsAFlippedByteWithFileAndExitsOne) {
   const fs::path path = persist_then_damage_the_log();
   const std::string name = path.filename().string();

@@ -36,11 +36,7 @@ Status check_dedup_policy(Storage& storage, const std::string& base_dir, DedupPo
     // Durable before the first message: a directory holding data under the
     // exact policy always says so.
     const std::string temp = join_path(base_dir, seed::kDedupTempFileName);
-    WAL_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, storage.new_writable_file(temp));
-    WAL_RETURN_IF_ERROR(file->append(contents_for(policy)));
-    WAL_RETURN_IF_ERROR(file->sync());
-    WAL_RETURN_IF_ERROR(file->close());
-    WAL_RETURN_IF_ERROR(storage.rename_file(temp, path));
+    WAL_RETURN_IF_ERROR(write_whole_file(storage, path, temp, contents_for(policy)));
     return storage.sync_dir(base_dir);
   }
   if (recorded == policy) return Status::ok();

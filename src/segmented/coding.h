@@ -1,4 +1,5 @@
-// Little-endian fixed-width integers, appended to and read from byte strings.
+// Little-endian fixed-width integers and LEB128 varints (as LevelDB's
+// coding.h), appended to and read from byte strings.
 #pragma once
 
 #include <cstdint>
@@ -30,6 +31,34 @@ inline uint64_t get_fixed64(const char* p) {
   uint64_t value = 0;
   for (int i = 7; i >= 0; --i) value = (value << 8) | static_cast<uint8_t>(p[i]);
   return value;
+}
+
+// Seven bits a byte, low bits first; the high bit says another byte follows.
+inline void put_varint64(std::string* out, uint64_t value) {
+  while (value >= 0x80) {
+    out->push_back(static_cast<char>((value & 0x7f) | 0x80));
+    value >>= 7;
+  }
+  out->push_back(static_cast<char>(value));
+}
+
+// Takes a varint off the front of `in`; false when it is cut short, runs past
+// ten bytes, overflows 64 bits, or is not in its shortest form (so that each
+// value has one encoding and a payload re-encodes to the same bytes).
+inline bool take_varint64(std::string_view* in, uint64_t* value) {
+  uint64_t result = 0;
+  for (size_t i = 0; i < in->size() && i < 10; ++i) {
+    const uint64_t byte = static_cast<uint8_t>((*in)[i]);
+    if (i == 9 && byte > 1) return false;  // bits past the 64th
+    result |= (byte & 0x7f) << (7 * i);
+    if ((byte & 0x80) == 0) {
+      if (i > 0 && byte == 0) return false;  // a trailing zero byte: not the shortest form
+      *value = result;
+      in->remove_prefix(i + 1);
+      return true;
+    }
+  }
+  return false;
 }
 
 // Takes a fixed-width integer off the front of `in`; false when too short.

@@ -1,6 +1,6 @@
 // The segmented layout's file names, made and parsed in this one place.
 //
-//   <base>/LAYOUT                          "wal segmented 1\n": which layout this is
+//   <base>/LAYOUT                          "wal segmented 2\n": which layout this is
 //   <base>/.wal.lock                       held by the open instance (as in the seed layout)
 //   <base>/segment-<20 digits>.log         a segment of the log, by sequence number
 //   <base>/snapshot-<20 digits>.snap       every client's state up to a log position
@@ -19,7 +19,10 @@
 namespace wal::segmented {
 
 inline constexpr std::string_view kLayoutFileName = "LAYOUT";
-inline constexpr std::string_view kLayoutFileContents = "wal segmented 1\n";
+inline constexpr std::string_view kLayoutFileContents = "wal segmented 2\n";
+// Version 1 lacks only the persist data frame: it is read, and upgraded at
+// open (layout_file.h), before a frame an older build cannot read is written.
+inline constexpr std::string_view kLayoutFileContentsV1 = "wal segmented 1\n";
 
 enum class FileKind {
   kSegment,

@@ -39,6 +39,16 @@ std::string encode_persist(std::string_view client_id, uint64_t message_id, std:
   return encode_keyed_json(client_id, message_id, json);
 }
 
+std::string encode_persist_data(std::string_view client_id, uint64_t message_id,
+                                std::string_view data_json) {
+  std::string out;
+  out.reserve(1 + client_id.size() + 10 + data_json.size());
+  put_client_id(&out, client_id);
+  put_varint64(&out, message_id);
+  out.append(data_json);
+  return out;
+}
+
 std::string encode_clear(std::string_view client_id) {
   std::string out;
   put_client_id(&out, client_id);
@@ -63,8 +73,28 @@ std::string encode_snapshot_end(uint64_t clients) {
   return out;
 }
 
+bool is_message_type(RecordType type) {
+  return type == RecordType::kPersist || type == RecordType::kPersistData;
+}
+
 bool decode_persist(std::string_view payload, PersistPayload* out) {
+  out->data_only = false;
   return decode_keyed_json(payload, &out->client_id, &out->message_id, &out->json);
+}
+
+bool decode_persist_data(std::string_view payload, PersistPayload* out) {
+  out->data_only = true;
+  if (!take_client_id(&payload, &out->client_id) || !take_varint64(&payload, &out->message_id)) {
+    return false;
+  }
+  out->json = payload;
+  return true;
+}
+
+bool decode_message(RecordType type, std::string_view payload, PersistPayload* out) {
+  if (type == RecordType::kPersist) return decode_persist(payload, out);
+  if (type == RecordType::kPersistData) return decode_persist_data(payload, out);
+  return false;
 }
 
 bool decode_clear(std::string_view payload, ClientPayload* out) {

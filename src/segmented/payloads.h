@@ -1,6 +1,7 @@
 // The payloads of each frame type, made and parsed in this one place.
 //
 //   kPersist         u8 id length, client id, u64 message id, record JSON
+//   kPersistData     u8 id length, client id, varint message id, the record's "data" JSON
 //   kClear           u8 id length, client id
 //   kSegmentEnd      empty
 //   kSnapshotBegin   u64 segment number, u64 offset: the log position covered
@@ -12,6 +13,8 @@
 #include <string>
 #include <string_view>
 
+#include "segmented/record_format.h"
+
 namespace wal::segmented {
 
 // A place in the log: a segment and a byte offset in it. Ordered.
@@ -21,10 +24,11 @@ struct Position {
   friend auto operator<=>(const Position&, const Position&) = default;
 };
 
-struct PersistPayload {
+struct PersistPayload {  // kPersist and kPersistData
   std::string_view client_id;
   uint64_t message_id = 0;
-  std::string_view json;
+  std::string_view json;   // the whole record, or its "data" alone
+  bool data_only = false;  // kPersistData: the record is {"data": json, "_metadata": {}}
 };
 
 struct ClientPayload {  // kClear
@@ -38,14 +42,22 @@ struct SnapshotClientPayload {
 };
 
 std::string encode_persist(std::string_view client_id, uint64_t message_id, std::string_view json);
+std::string encode_persist_data(std::string_view client_id, uint64_t message_id,
+                                std::string_view data_json);
 std::string encode_clear(std::string_view client_id);
 std::string encode_snapshot_begin(Position covered);
 std::string encode_snapshot_client(std::string_view client_id, uint64_t max_message_id,
                                    std::string_view json);
 std::string encode_snapshot_end(uint64_t clients);
 
+// True for the types that hold a message: kPersist and kPersistData.
+bool is_message_type(RecordType type);
+
 // Each returns false when the payload does not have its type's shape.
 bool decode_persist(std::string_view payload, PersistPayload* out);
+bool decode_persist_data(std::string_view payload, PersistPayload* out);
+// Either message type, by `type`; false for any other type.
+bool decode_message(RecordType type, std::string_view payload, PersistPayload* out);
 bool decode_clear(std::string_view payload, ClientPayload* out);
 bool decode_snapshot_begin(std::string_view payload, Position* out);
 bool decode_snapshot_client(std::string_view payload, SnapshotClientPayload* out);

@@ -24,9 +24,10 @@ namespace wal::segmented {
 enum class RecordType : uint8_t {
   kZero = 0,  // never written: preallocated space
   // Segment files.
-  kPersist = 1,     // a message: client id, message id, record JSON
-  kClear = 2,       // forget everything recorded for a client before this frame
-  kSegmentEnd = 3,  // the writer moved on to the next segment; nothing follows here
+  kPersist = 1,      // a message: client id, message id, record JSON
+  kClear = 2,        // forget everything recorded for a client before this frame
+  kSegmentEnd = 3,   // the writer moved on to the next segment; nothing follows here
+  kPersistData = 4,  // a message whose record is {"data": D, "_metadata": {}}, holding D only
   // Snapshot files.
   kSnapshotBegin = 16,   // the log position the snapshot covers
   kSnapshotClient = 17,  // one client's merged state and highest id

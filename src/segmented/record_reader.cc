@@ -9,6 +9,7 @@ namespace wal::segmented {
 
 bool is_segment_type(uint8_t type) {
   return type == static_cast<uint8_t>(RecordType::kPersist) ||
+         type == static_cast<uint8_t>(RecordType::kPersistData) ||
          type == static_cast<uint8_t>(RecordType::kClear) ||
          type == static_cast<uint8_t>(RecordType::kSegmentEnd);
 }

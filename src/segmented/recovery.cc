@@ -327,9 +327,9 @@ class Recoverer {
     ++report_->records;
     out_.log_bytes += frame.size();
     const Location location{number, frame.offset, static_cast<uint32_t>(frame.size())};
-    if (frame.type == RecordType::kPersist) {
+    if (is_message_type(frame.type)) {
       PersistPayload persist;
-      if (!decode_persist(frame.payload, &persist)) return false;
+      if (!decode_message(frame.type, frame.payload, &persist)) return false;
       RecoveredClient& client = find_or_add(persist.client_id);
       // Recorded already: in the snapshot, which may reach past its cut.
       if (client.dedup.classify(persist.message_id) != DedupState::Verdict::kNew) return true;

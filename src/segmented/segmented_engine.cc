@@ -6,6 +6,7 @@
 
 #include "interpreter/checked_format.h"
 #include "segmented/file_names.h"
+#include "segmented/layout_file.h"
 #include "segmented/payloads.h"
 #include "segmented/read_blocks.h"
 #include "segmented/record_reader.h"
@@ -79,18 +80,18 @@ Status SegmentedEngine::ensure_layout_file() {
   auto existing = storage_->read_file(path);
   if (existing.is_ok()) {
     if (*existing == kLayoutFileContents) return Status::ok();
-    return Status::corruption(path, 0,
-                              "names a layout this build does not read: \"" + *existing + "\"");
+    if (!is_readable_layout(*existing)) {
+      return Status::corruption(path, 0,
+                                "names a layout this build does not read: \"" + *existing + "\"");
+    }
+    // An older version: upgraded before this instance writes a frame of the
+    // current one, so that an older build refuses the directory as a whole
+    // rather than taking such a frame for damage.
+  } else if (existing.status().code() != Code::kNotFound) {
+    return existing.status();
   }
-  if (existing.status().code() != Code::kNotFound) return existing.status();
   // Written first and durably: a directory with segments always says what it is.
-  const std::string temp = temp_file_name(path);
-  WAL_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, storage_->new_writable_file(temp));
-  WAL_RETURN_IF_ERROR(file->append(kLayoutFileContents));
-  WAL_RETURN_IF_ERROR(file->sync());
-  WAL_RETURN_IF_ERROR(file->close());
-  WAL_RETURN_IF_ERROR(storage_->rename_file(temp, path));
-  return storage_->sync_dir(options_.base_dir);
+  return write_layout_file(*storage_, options_.base_dir);
 }
 
 Status SegmentedEngine::start(Recovered recovered) {
@@ -160,22 +161,22 @@ void SegmentedEngine::warn(const Status& status) const {
 
 // ---- writing ----------------------------------------------------------------
 
-Result<std::string> SegmentedEngine::encode(std::string_view client_id, const Json& data,
-                                            uint64_t message_id) const {
+Result<MessageFrame> SegmentedEngine::encode(std::string_view client_id, const Json& data,
+                                             uint64_t message_id) const {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
   WAL_ASSIGN_OR_RETURN(Json record, checked_format_data(*interpreter_, data));
-  const std::string json = dump_python_style(record);
-  if (json.size() > options_.max_record_bytes) {
-    return Status::invalid_argument("message of " + std::to_string(json.size()) +
+  MessageFrame message = frame_message(client_id, message_id, record);
+  if (message.record_bytes > options_.max_record_bytes) {
+    return Status::invalid_argument("message of " + std::to_string(message.record_bytes) +
                                     " bytes exceeds max_record_bytes (" +
                                     std::to_string(options_.max_record_bytes) + ")");
   }
-  return encode_persist(client_id, message_id, json);
+  return message;
 }
 
 Result<PersistOutcome> SegmentedEngine::persist(std::string_view client_id, const Json& data,
                                                 uint64_t message_id) {
-  WAL_ASSIGN_OR_RETURN(std::string payload, encode(client_id, data, message_id));
+  WAL_ASSIGN_OR_RETURN(MessageFrame message, encode(client_id, data, message_id));
   std::shared_ptr<Client> client = clients_.find_or_add(client_id);
   {
     std::lock_guard lock(client->mutex);
@@ -189,7 +190,7 @@ Result<PersistOutcome> SegmentedEngine::persist(std::string_view client_id, cons
         break;
     }
     WAL_ASSIGN_OR_RETURN(LogWriter::Appended appended,
-                         writer_->append({RecordToAppend{RecordType::kPersist, payload}}));
+                         writer_->append({RecordToAppend{message.type, message.payload}}));
     WAL_RETURN_IF_ERROR(writer_->commit(appended.ticket));
     // A cached state merged the later ids already: it cannot take this one in its place.
     if (client->dedup.arrives_late(message_id)) cache_.erase(std::string(client_id));
@@ -202,12 +203,12 @@ Result<PersistOutcome> SegmentedEngine::persist(std::string_view client_id, cons
 
 Result<std::vector<PersistOutcome>> SegmentedEngine::persist_batch(
     const std::vector<PersistRequest>& batch) {
-  std::vector<std::string> payloads;
-  payloads.reserve(batch.size());
+  std::vector<MessageFrame> messages;
+  messages.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
-    auto payload = encode(batch[i].client_id, batch[i].data, batch[i].message_id);
-    if (!payload.is_ok()) return payload.status().with_context("message " + std::to_string(i));
-    payloads.push_back(std::move(payload).value());
+    auto message = encode(batch[i].client_id, batch[i].data, batch[i].message_id);
+    if (!message.is_ok()) return message.status().with_context("message " + std::to_string(i));
+    messages.push_back(std::move(message).value());
   }
   // Locked in id order (the map's), so two batches cannot deadlock.
   std::map<std::string_view, std::shared_ptr<Client>> involved;
@@ -236,7 +237,7 @@ Result<std::vector<PersistOutcome>> SegmentedEngine::persist_batch(
     if (dedup.arrives_late(batch[i].message_id)) late.insert(batch[i].client_id);
     dedup.record(batch[i].message_id);
     outcomes[i] = PersistOutcome::kWritten;
-    records.push_back(RecordToAppend{RecordType::kPersist, payloads[i]});
+    records.push_back(RecordToAppend{messages[i].type, messages[i].payload});
     written.push_back(i);
   }
   if (records.empty()) return outcomes;
@@ -321,10 +322,10 @@ Status SegmentedEngine::read_records(std::span<const Location> locations,
       WAL_RETURN_IF_ERROR(check_frame_at(bytes, segment->path, segment->number, location.offset,
                                          location.size, /*snapshot=*/false, &frame));
       PersistPayload persist;
-      if (frame.type != RecordType::kPersist || !decode_persist(frame.payload, &persist)) {
+      if (!decode_message(frame.type, frame.payload, &persist)) {
         return Status::corruption(segment->path, location.offset, "record is not a message");
       }
-      WAL_ASSIGN_OR_RETURN(Json record, parse_json(persist.json, segment->path));
+      WAL_ASSIGN_OR_RETURN(Json record, message_record(persist, segment->path));
       WAL_RETURN_IF_ERROR(visit(location, segment->path, {persist.message_id, std::move(record)}));
     }
     first = end;

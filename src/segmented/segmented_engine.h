@@ -26,6 +26,7 @@
 #include "engine.h"
 #include "segmented/client_checkpoint.h"
 #include "segmented/log_writer.h"
+#include "segmented/message_record.h"
 #include "segmented/recovery.h"
 #include "segmented/segment_allocator.h"
 #include "segmented/segment_set.h"
@@ -87,9 +88,9 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   Status ensure_layout_file();
   Status start(Recovered recovered);
 
-  // The kPersist payload for a message, checked.
-  Result<std::string> encode(std::string_view client_id, const Json& data,
-                             uint64_t message_id) const;
+  // The frame for a message, checked.
+  Result<MessageFrame> encode(std::string_view client_id, const Json& data,
+                              uint64_t message_id) const;
   // What a client's merged state is made of: its snapshot and the records
   // after it. Either the client's own (the caller holds its mutex) or a copy
   // taken under it, which a checkpoint reads without blocking the client.

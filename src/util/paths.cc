@@ -26,4 +26,13 @@ Status create_dirs_durably(Storage& storage, const std::string& path) {
   }
 }
 
+Status write_whole_file(Storage& storage, const std::string& path, const std::string& temp,
+                        std::string_view contents) {
+  WAL_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, storage.new_writable_file(temp));
+  WAL_RETURN_IF_ERROR(file->append(contents));
+  WAL_RETURN_IF_ERROR(file->sync());
+  WAL_RETURN_IF_ERROR(file->close());
+  return storage.rename_file(temp, path);
+}
+
 }  // namespace wal

@@ -1,4 +1,4 @@
-// Path helpers and directory creation shared by the layouts.
+// Path helpers, directory creation and whole-file writes shared by the layouts.
 #pragma once
 
 #include <string>
@@ -16,5 +16,11 @@ std::string parent_of(const std::string& path);
 // mkdir -p, syncing the parent of every directory it creates so that the new
 // entries survive a power cut.
 Status create_dirs_durably(Storage& storage, const std::string& path);
+
+// Writes `contents` whole under `temp`, syncs and closes it, then renames it
+// to `path`: a crash never leaves a partial file under a name a reader
+// trusts. The caller syncs the directory to make the name durable.
+Status write_whole_file(Storage& storage, const std::string& path, const std::string& temp,
+                        std::string_view contents);
 
 }  // namespace wal

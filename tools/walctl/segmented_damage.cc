@@ -27,9 +27,12 @@ std::optional<uint64_t> offset_in(const std::string& text) {
 // (an end, a snapshot's begin or end); false when the payload does not read.
 std::optional<Json> record_of(uint8_t type, std::string_view payload) {
   switch (static_cast<seg::RecordType>(type)) {
-    case seg::RecordType::kPersist: {
+    case seg::RecordType::kPersist:
+    case seg::RecordType::kPersistData: {
       seg::PersistPayload persist;
-      if (!seg::decode_persist(payload, &persist)) return std::nullopt;
+      if (!seg::decode_message(static_cast<seg::RecordType>(type), payload, &persist)) {
+        return std::nullopt;
+      }
       return Json{{"client", std::string(persist.client_id)}, {"message_id", persist.message_id}};
     }
     case seg::RecordType::kClear: {

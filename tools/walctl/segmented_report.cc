@@ -8,6 +8,7 @@
 #include "dedup/policy_file.h"
 #include "seed/file_names.h"
 #include "segmented/file_names.h"
+#include "segmented/layout_file.h"
 #include "segmented/record_reader.h"
 #include "segmented/recovery.h"
 #include "segmented/snapshot.h"
@@ -41,7 +42,7 @@ Json describe_segment(wal::Storage& storage, const std::string& path, uint64_t n
     std::string problem;
     const auto outcome = reader.next(&frame, &problem);
     if (outcome == seg::FrameReader::Outcome::kFrame) {
-      if (frame.type == seg::RecordType::kPersist) ++persists;
+      if (seg::is_message_type(frame.type)) ++persists;
       if (frame.type == seg::RecordType::kClear) ++clears;
       if (frame.type == seg::RecordType::kSegmentEnd) {
         ended = true;
@@ -124,7 +125,7 @@ wal::Status inspect_segmented_dir(wal::Storage& storage, const std::string& base
       auto contents = storage.read_file(path);
       out = Json{{"file", entry.name},
                  {"kind", "layout"},
-                 {"ok", contents.is_ok() && *contents == seg::kLayoutFileContents}};
+                 {"ok", contents.is_ok() && seg::is_readable_layout(*contents)}};
     } else if (file && entry.name == wal::seed::kDedupFileName) {
       out = Json{{"file", entry.name}, {"kind", "dedup-policy"}};
       auto policy = wal::read_dedup_policy(storage, base_dir);
@@ -160,7 +161,7 @@ wal::Result<size_t> verify_segmented_dir(std::shared_ptr<wal::Storage> storage,
   size_t problems = 0;
   const std::string layout_path = wal::join_path(base_dir, seg::kLayoutFileName);
   if (auto layout = storage->read_file(layout_path);
-      !layout.is_ok() || *layout != seg::kLayoutFileContents) {
+      !layout.is_ok() || !seg::is_readable_layout(*layout)) {
     ++problems;
     emit(Json{{"file", std::string(seg::kLayoutFileName)},
               {"problem", layout.is_ok() ? "names a layout this build does not read"

@@ -1,0 +1,42 @@
+#include "segmented/message_record.h"
+
+namespace wal::segmented {
+namespace {
+
+constexpr std::string_view kDataKey = "data";
+constexpr std::string_view kMetadataKey = "_metadata";
+// What dump_python_style adds around D in {"data": D, "_metadata": {}}.
+constexpr uint64_t kWrapperBytes =
+    std::string_view(R"({"data": )").size() + std::string_view(R"(, "_metadata": {}})").size();
+
+bool is_data_with_empty_metadata(const Json& record) {
+  if (!record.is_object() || record.size() != 2) return false;
+  auto field = record.begin();
+  if (field.key() != kDataKey) return false;
+  ++field;
+  return field.key() == kMetadataKey && field.value().is_object() && field.value().empty();
+}
+
+}  // namespace
+
+MessageFrame frame_message(std::string_view client_id, uint64_t message_id, const Json& record) {
+  if (is_data_with_empty_metadata(record)) {
+    const std::string data = dump_python_style(record.front());
+    return MessageFrame{RecordType::kPersistData, encode_persist_data(client_id, message_id, data),
+                        data.size() + kWrapperBytes};
+  }
+  const std::string json = dump_python_style(record);
+  return MessageFrame{RecordType::kPersist, encode_persist(client_id, message_id, json),
+                      json.size()};
+}
+
+Result<Json> message_record(const PersistPayload& message, const std::string& path) {
+  WAL_ASSIGN_OR_RETURN(Json parsed, parse_json(message.json, path));
+  if (!message.data_only) return parsed;
+  Json record = Json::object();
+  record[kDataKey] = std::move(parsed);
+  record[kMetadataKey] = Json::object();
+  return record;
+}
+
+}  // namespace wal::segmented
