@@ -98,10 +98,13 @@ TEST(SegmentedFrameTest, PersistDataPayloadHoldsAVarintIdAndTheDataAlone) {
   }
   EXPECT_EQ(encode_persist_data("c", UINT64_MAX, "").size(), 2u + 10u);
   // The two message types read by one call; other types are not messages.
-  ASSERT_TRUE(decode_message(RecordType::kPersist, encode_persist("c", 9, "{}"), &persist));
+  const std::string whole = encode_persist("c", 9, "{}");
+  ASSERT_TRUE(decode_message(RecordType::kPersist, whole, &persist));
   EXPECT_FALSE(persist.data_only);
   EXPECT_EQ(persist.message_id, 9u);
-  EXPECT_FALSE(decode_message(RecordType::kClear, encode_clear("c"), &persist));
+  EXPECT_EQ(persist.json, "{}");
+  const std::string clear = encode_clear("c");
+  EXPECT_FALSE(decode_message(RecordType::kClear, clear, &persist));
   EXPECT_TRUE(is_message_type(RecordType::kPersistData));
   EXPECT_FALSE(is_message_type(RecordType::kSegmentEnd));
 }
@@ -167,8 +170,9 @@ TEST(SegmentedMessageRecordTest, RecordOfAnyOtherShapeIsStoredWhole) {
 }
 
 TEST(SegmentedMessageRecordTest, DataThatDoesNotParseIsAnErrorNamingTheFile) {
-  PersistPayload persist;
-  ASSERT_TRUE(decode_persist_data(encode_persist_data("c", 1, R"({"content": )"), &persist));
+  const std::string payload = encode_persist_data("c", 1, R"({"content": )");
+  PersistPayload persist;  // views into `payload`
+  ASSERT_TRUE(decode_persist_data(payload, &persist));
   auto read = message_record(persist, "/d/segment-7.log");
   ASSERT_FALSE(read.is_ok());
   EXPECT_NE(read.status().to_string().find("/d/segment-7.log"), std::string::npos)
