@@ -542,20 +542,25 @@ TEST_F(LayoutDetectionTest, SegmentedRequestOnASeedDirectoryIsRefused) {
   EXPECT_NE(log.status().message().find("holds the seed layout"), std::string::npos);
 }
 
-TEST_F(LayoutDetectionTest, VersionOneIsReadAndUpgradedAtOpen) {
-  // Version 1 wrote persist frames only, which version 2 reads as they are.
+TEST_F(LayoutDetectionTest, VersionOneIsReadAndStaysVersionOne) {
+  // Version 1 has persist frames only (as a stamping interpreter's records are).
   {
     auto log =
         open_log(with_layout(Layout::kSegmented), nullptr, std::make_shared<StampingInterpreter>());
-    ASSERT_EQ(*log->persist("c", Json(1), 1), PersistOutcome::kWritten);
+    ASSERT_EQ(*log->persist("c", Json{{"content", "a"}}, 1), PersistOutcome::kWritten);
   }
   write_bytes(data() / "LAYOUT", "wal segmented 1\n");
-  auto log = open_log(with_layout(Layout::kAuto), nullptr, std::make_shared<StampingInterpreter>());
-  EXPECT_EQ(log->recovery_report().layout, Layout::kSegmented);
-  EXPECT_EQ(read_bytes(data() / "LAYOUT"), "wal segmented 2\n");
-  EXPECT_EQ(*log->retrieve("c"), Json::array({1}));
-  ASSERT_EQ(*log->persist("c", Json(2), 2), PersistOutcome::kWritten);
-  EXPECT_EQ(*log->retrieve("c"), Json::array({1, 2}));
+  {
+    auto log = open_log(with_layout(Layout::kAuto));
+    EXPECT_EQ(log->recovery_report().layout, Layout::kSegmented);
+    EXPECT_EQ(content_of(*log, "c"), "a");
+    persist_sentences(*log, "c", 2, 2);
+  }
+  EXPECT_EQ(read_bytes(data() / "LAYOUT"), "wal segmented 1\n");
+  const auto frames = persist_frames(data());
+  ASSERT_EQ(frames.size(), 2u);
+  for (const FrameOnDisk& frame : frames) EXPECT_EQ(frame.type, segmented::RecordType::kPersist);
+  EXPECT_EQ(content_of(*open_log(with_layout(Layout::kAuto)), "c"), "a Sentence 2.");
 }
 
 TEST_F(LayoutDetectionTest, LayoutFileOfAnotherVersionIsCorruption) {

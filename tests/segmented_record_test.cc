@@ -114,9 +114,10 @@ TEST(SegmentedFrameTest, MalformedVarintIdsAreRefused) {
   const std::string id =
       "\x01"
       "a";
-  EXPECT_FALSE(decode_persist_data(id, &persist));                 // no id at all
-  EXPECT_FALSE(decode_persist_data(id + "\x80", &persist));        // cut short
-  EXPECT_FALSE(decode_persist_data(id + "\x80\x00{}", &persist));  // not the shortest form
+  EXPECT_FALSE(decode_persist_data(id, &persist));           // no id at all
+  EXPECT_FALSE(decode_persist_data(id + "\x80", &persist));  // cut short
+  EXPECT_FALSE(
+      decode_persist_data(id + std::string("\x80\x00{}", 4), &persist));  // not the shortest form
   EXPECT_FALSE(decode_persist_data(id + std::string(10, '\xff') + "\x01", &persist));  // 11 bytes
   // The tenth byte holds only the 64th bit.
   EXPECT_FALSE(decode_persist_data(id + std::string(9, '\xff') + "\x02", &persist));

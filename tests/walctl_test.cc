@@ -383,6 +383,7 @@ TEST_F(WalctlTest, VerifyTakesALayoutOfVersionOneAsHealthyAndLeavesIt) {
   write_bytes(dir_.path() / "LAYOUT", "wal segmented 1\n");
   auto result = walctl({"verify"});
   EXPECT_EQ(result.exit_code, 0) << result.err << result.out;
+  EXPECT_NE(result.out.find(R"("states_merged":true)"), std::string::npos) << result.out;
   EXPECT_EQ(read_bytes(dir_.path() / "LAYOUT"), "wal segmented 1\n");
 }
 

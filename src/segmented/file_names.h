@@ -20,8 +20,8 @@ namespace wal::segmented {
 
 inline constexpr std::string_view kLayoutFileName = "LAYOUT";
 inline constexpr std::string_view kLayoutFileContents = "wal segmented 2\n";
-// Version 1 lacks only the persist data frame: it is read, and upgraded at
-// open (layout_file.h), before a frame an older build cannot read is written.
+// Version 1 lacks only the persist data frame: it is read, and stays version 1
+// (no persist data frame is written there), so the builds that wrote it still read it.
 inline constexpr std::string_view kLayoutFileContentsV1 = "wal segmented 1\n";
 
 enum class FileKind {

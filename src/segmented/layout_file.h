@@ -14,7 +14,7 @@ namespace wal::segmented {
 bool is_readable_layout(std::string_view contents);
 
 // Writes LAYOUT for the current version durably: under a temporary name,
-// synced, renamed over any older one, and the directory synced.
+// synced, renamed into place, and the directory synced.
 Status write_layout_file(Storage& storage, const std::string& base_dir);
 
 }  // namespace wal::segmented

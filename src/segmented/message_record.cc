@@ -19,8 +19,9 @@ bool is_data_with_empty_metadata(const Json& record) {
 
 }  // namespace
 
-MessageFrame frame_message(std::string_view client_id, uint64_t message_id, const Json& record) {
-  if (is_data_with_empty_metadata(record)) {
+MessageFrame frame_message(std::string_view client_id, uint64_t message_id, const Json& record,
+                           bool data_frames) {
+  if (data_frames && is_data_with_empty_metadata(record)) {
     const std::string data = dump_python_style(record.front());
     return MessageFrame{RecordType::kPersistData, encode_persist_data(client_id, message_id, data),
                         data.size() + kWrapperBytes};

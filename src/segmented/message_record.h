@@ -24,8 +24,10 @@ struct MessageFrame {
   uint64_t record_bytes = 0;  // the whole record's JSON text, wrapper included
 };
 
-// `record` is what the interpreter's format_data returned for the message.
-MessageFrame frame_message(std::string_view client_id, uint64_t message_id, const Json& record);
+// `record` is what the interpreter's format_data returned for the message;
+// without `data_frames` (a directory of layout version 1) it is stored whole.
+MessageFrame frame_message(std::string_view client_id, uint64_t message_id, const Json& record,
+                           bool data_frames = true);
 
 // The record a decoded message frame holds; kCorruption naming `path` when
 // its JSON does not parse.

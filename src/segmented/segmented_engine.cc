@@ -79,17 +79,16 @@ Status SegmentedEngine::ensure_layout_file() {
   const std::string path = join_path(options_.base_dir, kLayoutFileName);
   auto existing = storage_->read_file(path);
   if (existing.is_ok()) {
-    if (*existing == kLayoutFileContents) return Status::ok();
     if (!is_readable_layout(*existing)) {
       return Status::corruption(path, 0,
                                 "names a layout this build does not read: \"" + *existing + "\"");
     }
-    // An older version: upgraded before this instance writes a frame of the
-    // current one, so that an older build refuses the directory as a whole
-    // rather than taking such a frame for damage.
-  } else if (existing.status().code() != Code::kNotFound) {
-    return existing.status();
+    // Version 1 stays version 1, readable by the builds that wrote it: only
+    // frames it has are written there.
+    data_frames_ = *existing == kLayoutFileContents;
+    return Status::ok();
   }
+  if (existing.status().code() != Code::kNotFound) return existing.status();
   // Written first and durably: a directory with segments always says what it is.
   return write_layout_file(*storage_, options_.base_dir);
 }
@@ -165,7 +164,7 @@ Result<MessageFrame> SegmentedEngine::encode(std::string_view client_id, const J
                                              uint64_t message_id) const {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
   WAL_ASSIGN_OR_RETURN(Json record, checked_format_data(*interpreter_, data));
-  MessageFrame message = frame_message(client_id, message_id, record);
+  MessageFrame message = frame_message(client_id, message_id, record, data_frames_);
   if (message.record_bytes > options_.max_record_bytes) {
     return Status::invalid_argument("message of " + std::to_string(message.record_bytes) +
                                     " bytes exceeds max_record_bytes (" +

@@ -143,6 +143,8 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   std::unique_ptr<FileLock> lock_;
   RecoveryReport report_;
   FailureLatch failure_;
+  // Persist data frames may be written: false in a directory of layout version 1.
+  bool data_frames_ = true;
 
   SegmentSet segments_;
   std::unique_ptr<SegmentAllocator> allocator_;
