@@ -23,6 +23,7 @@
 
 #include "fault_injection_storage.h"
 #include "segmented/coding.h"
+#include "segmented/snapshot.h"
 #include "segmented_test_util.h"
 
 namespace wal::testing {
@@ -181,15 +182,11 @@ class SegmentedCorruptionTest : public ::testing::TestWithParam<RecoveryMode> {
   static segmented::Position snapshot_cut(const fs::path& dir) {
     const auto names = names_with_prefix(dir, "snapshot-");
     if (names.empty()) return {};
-    const std::string bytes = read_bytes(dir / names.back());
-    segmented::FrameReader reader(bytes, segmented::parse_file_name(names.back()).number, 0,
-                                  /*snapshot=*/true);
-    segmented::Frame frame;
-    std::string problem;
-    segmented::Position cut;
-    EXPECT_EQ(reader.next(&frame, &problem), segmented::FrameReader::Outcome::kFrame) << problem;
-    EXPECT_TRUE(segmented::decode_snapshot_begin(frame.payload, &cut));
-    return cut;
+    FileSystemStorage storage;
+    auto loaded = segmented::load_snapshot(storage, (dir / names.back()).string(),
+                                           segmented::parse_file_name(names.back()).number);
+    EXPECT_TRUE(loaded.is_ok()) << loaded.status().to_string();
+    return loaded.is_ok() ? loaded->covered : segmented::Position{};
   }
 
   uint64_t expected_messages() const {
