@@ -41,6 +41,33 @@ TEST_F(FiniteNumbersTest, InfinityDeepInsideIsNamedByItsJsonPointer) {
             "message data holds Infinity at the top level, which JSON cannot represent");
 }
 
+// Nested deeper than a call stack could recurse: found all the same, and a
+// clean document of that depth passes.
+TEST(FiniteNumbersCheckTest, DeeplyNestedDataIsCheckedWithoutOverflowingTheStack) {
+  constexpr int kDepth = 200000;
+  Json nested = Json::array();
+  Json* innermost = &nested;
+  for (int i = 1; i < kDepth; ++i) innermost = &innermost->emplace_back(Json::array());
+  innermost->push_back(1.5);
+  EXPECT_TRUE(check_finite_numbers(nested, "message data").is_ok());
+  innermost->push_back(kInfinity);
+  const Status refused = check_finite_numbers(nested, "message data");
+  EXPECT_EQ(refused.code(), Code::kInvalidArgument);
+  std::string pointer;
+  for (int i = 1; i < kDepth; ++i) pointer += "/0";
+  pointer += "/1";
+  EXPECT_EQ(refused.message(),
+            "message data holds Infinity at " + pointer + ", which JSON cannot represent");
+}
+
+TEST(FiniteNumbersCheckTest, FirstNonFiniteNumberAfterCleanSiblingsIsNamed) {
+  const Json data = {{"a", {{"b", 1.0}, {"c", Json::array({2.0, Json::object()})}}},
+                     {"d", Json::array({Json::array(), 3.0, std::nan("")})},
+                     {"e", kInfinity}};
+  EXPECT_EQ(check_finite_numbers(data, "x").message(),
+            "x holds NaN at /d/2, which JSON cannot represent");
+}
+
 TEST_F(FiniteNumbersTest, InMemoryPersistenceRefusesTheSameWay) {
   InMemoryPersistence memory(*make_state_interpreter("latest"));
   auto outcome = memory.persist("c", Json{{"v", std::nan("")}}, 1);

@@ -3,39 +3,89 @@
 #include <cmath>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 namespace wal {
 namespace {
 
-// The JSON pointer of the first non-finite number below `value`, which is at `path`.
-std::optional<std::string> find_non_finite(const Json& value, const std::string& path) {
-  if (value.is_number_float()) {
-    return std::isfinite(value.get<double>()) ? std::nullopt : std::optional<std::string>(path);
+// RFC 6901 escapes: "~" as "~0", "/" as "~1".
+std::string pointer_token(std::string_view key) {
+  std::string token;
+  for (char c : key) token += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
+  return token;
+}
+
+// A container being searched, and the index of its next member.
+struct Frame {
+  const Json* container;
+  size_t next;
+};
+
+const Json::object_t::value_type& object_member(const Json& object, size_t index) {
+  return *(object.get_ref<const Json::object_t&>().begin() + index);
+}
+
+const Json& member_at(const Json& container, size_t index) {
+  if (container.is_object()) return object_member(container, index).second;
+  return container.get_ref<const Json::array_t&>()[index];
+}
+
+// The JSON pointer of the member each frame of `stack` last visited.
+std::string pointer_of(const std::vector<Frame>& stack) {
+  std::string pointer;
+  for (const Frame& frame : stack) {
+    const size_t index = frame.next - 1;
+    pointer += '/';
+    pointer += frame.container->is_object()
+                   ? pointer_token(object_member(*frame.container, index).first)
+                   : std::to_string(index);
   }
-  if (value.is_object()) {
-    for (const auto& [key, member] : value.items()) {
-      // RFC 6901 escapes: "~" as "~0", "/" as "~1".
-      std::string escaped;
-      for (char c : key) escaped += c == '~' ? "~0" : c == '/' ? "~1" : std::string(1, c);
-      if (auto found = find_non_finite(member, path + "/" + escaped)) return found;
+  return pointer;
+}
+
+bool is_non_finite(const Json& value) {
+  return value.is_number_float() && !std::isfinite(value.get<double>());
+}
+
+// The JSON pointer of the first non-finite number in `value`. An explicit
+// stack, not recursion: a deeply nested document from outside must not
+// overflow the call stack, and a clean walk builds no path at all.
+std::optional<std::string> find_non_finite(const Json& value) {
+  if (is_non_finite(value)) return std::string();
+  // Kept between calls, so most documents are searched without allocating one.
+  thread_local std::vector<Frame> stack;
+  stack.clear();
+  if (!value.empty() && value.is_structured()) stack.push_back({&value, 0});
+  std::optional<std::string> found;
+  while (!stack.empty() && !found) {
+    Frame& frame = stack.back();
+    if (frame.next == frame.container->size()) {
+      stack.pop_back();
+      continue;
     }
-  } else if (value.is_array()) {
-    for (size_t i = 0; i < value.size(); ++i) {
-      if (auto found = find_non_finite(value[i], path + "/" + std::to_string(i))) return found;
+    const Json& member = member_at(*frame.container, frame.next++);
+    if (is_non_finite(member)) {
+      found = pointer_of(stack);
+    } else if (member.is_structured() && !member.empty()) {
+      stack.push_back({&member, 0});  // `frame` is not used past this point
     }
   }
-  return std::nullopt;
+  // A hostile, deeply nested document must not pin its stack to the thread.
+  constexpr size_t kKeptFrames = 1024;
+  if (stack.capacity() > kKeptFrames) stack = {};
+  return found;
 }
 
 }  // namespace
 
 Status check_finite_numbers(const Json& value, std::string_view what) {
-  auto found = find_non_finite(value, "");
-  if (!found) return Status::ok();
-  const double number = value.at(Json::json_pointer(*found)).get<double>();
+  const std::optional<std::string> pointer = find_non_finite(value);
+  if (!pointer) return Status::ok();
+  const double number = value.at(Json::json_pointer(*pointer)).get<double>();
   const std::string shown = std::isnan(number) ? "NaN" : number > 0 ? "Infinity" : "-Infinity";
   return Status::invalid_argument(std::string(what) + " holds " + shown + " at " +
-                                  (found->empty() ? std::string("the top level") : *found) +
+                                  (pointer->empty() ? std::string("the top level") : *pointer) +
                                   ", which JSON cannot represent");
 }
 
