@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include "json/python_style.h"
 #include "wal/json.h"
 
 namespace wal {
@@ -164,6 +165,18 @@ TEST(PythonJsonTest, DeepNestingDoesNotOverflowTheStack) {
   constexpr int kDepth = 200000;
   const std::string text = std::string(kDepth, '[') + std::string(kDepth, ']');
   EXPECT_EQ(text, round_trip(text));
+}
+
+TEST(PythonJsonTest, AppendKeepsWhatTheStringHeldAndEachCallStartsAfresh) {
+  constexpr int kDepth = 5000;  // past the frames a thread keeps between calls
+  const std::string deep = std::string(kDepth, '[') + std::string(kDepth, ']');
+  std::string out = "key:";
+  append_python_style(out, parse_or_die(deep));
+  EXPECT_EQ(out, "key:" + deep);
+  out = "key:";
+  append_python_style(out, parse_or_die(R"({"a": [1, {"b": {}}], "c": "d"})"));
+  EXPECT_EQ(out, R"(key:{"a": [1, {"b": {}}], "c": "d"})");
+  EXPECT_EQ(dump_python_style(parse_or_die("[[1], 2]")), "[[1], 2]");
 }
 
 TEST(PythonJsonTest, InvalidJsonNamesTheByteOffset) {

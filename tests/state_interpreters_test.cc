@@ -110,6 +110,69 @@ INSTANTIATE_TEST_SUITE_P(All, StateInterpretersTest,
                            return name + "_threshold" + std::to_string(std::get<1>(info.param));
                          });
 
+// The promise wraps_data_as_is makes, which lets the segmented layout store
+// a message's data without building its record.
+TEST(BuiltInInterpreterTest, WrapsDataAsIsAndReadsItBack) {
+  for (std::string_view name : state_interpreter_names()) {
+    auto interpreter = *make_state_interpreter(name);
+    EXPECT_TRUE(interpreter->wraps_data_as_is()) << name;
+    for (const Json& data : tricky_messages()) {
+      ASSERT_TRUE(interpreter->check_data(data).is_ok()) << name << " " << data.dump();
+      auto record = interpreter->format_data(data);
+      ASSERT_TRUE(record.is_ok()) << name << " " << record.status().to_string();
+      Json expected = Json::object();
+      expected["data"] = data;
+      expected["_metadata"] = Json::object();
+      EXPECT_EQ(dump_python_style(*record), dump_python_style(expected)) << name;
+      EXPECT_EQ(*interpreter->parse_data(*record), data) << name;
+    }
+  }
+}
+
+// What an interpreter refuses, check_data and format_data refuse alike, and
+// both layouts refuse it without recording anything: the segmented layout
+// asks check_data alone.
+TEST(BuiltInInterpreterTest, RefusedDataIsRefusedByEveryLayoutAndRecordsNothing) {
+  const std::vector<std::pair<std::string, Json>> refused = {
+      {"consumer", Json{{"_metadata", Json::object()}, {"content", "x"}}},
+      {"consumer", Json{{"content", 3}}},
+      {"consumer", Json(7)},
+      {"consumer", Json::array({"x"})},
+      {"merge-patch", Json("text")},
+      {"merge-patch", Json(nullptr)},
+  };
+  for (const auto& [name, data] : refused) {
+    auto interpreter = *make_state_interpreter(name);
+    const Status checked = interpreter->check_data(data);
+    EXPECT_EQ(checked.code(), Code::kInvalidArgument) << name << " " << data.dump();
+    EXPECT_EQ(interpreter->format_data(data).status().to_string(), checked.to_string());
+    for (const Layout layout : {Layout::kSeed, Layout::kSegmented}) {
+      TempDir dir;
+      WriteAheadLogOptions options = layout == Layout::kSeed
+                                         ? options_for(dir.path() / "data")
+                                         : segmented_options_for(dir.path() / "data");
+      auto log = open_log(options, nullptr, interpreter);
+      ASSERT_NE(log, nullptr);
+      auto outcome = log->persist("c", data, 1);
+      EXPECT_EQ(outcome.status().to_string(), checked.to_string()) << data.dump();
+      EXPECT_EQ(*log->retrieve("c"), interpreter->empty_state());
+      EXPECT_EQ(*log->persist("c", Json{{"content", "ok"}}, 1), PersistOutcome::kWritten);
+    }
+  }
+}
+
+TEST(StateInterpreterTest, AnInterpreterOfTheCallersDoesNotClaimToWrapDataAsIs) {
+  class Minimal final : public StateInterpreter {
+   public:
+    std::string name() const override { return "minimal"; }
+    Json empty_state() const override { return Json::object(); }
+    Result<Json> merge_data(Json state, const std::vector<LogEntry>&) const override {
+      return state;
+    }
+  };
+  EXPECT_FALSE(Minimal().wraps_data_as_is());
+}
+
 TEST(MakeStateInterpreterTest, MakesEveryListedName) {
   ASSERT_EQ(state_interpreter_names().size(), 4u);
   for (std::string_view name : state_interpreter_names()) {

@@ -16,7 +16,8 @@ namespace wal {
 class ConsumerStateInterpreter final : public StateInterpreter {
  public:
   std::string name() const override { return "consumer"; }
-  Result<Json> format_data(const Json& data) const override;
+  Status check_data(const Json& data) const override;
+  bool wraps_data_as_is() const override { return true; }
   Json empty_state() const override;
   Result<Json> merge_data(Json state, const std::vector<LogEntry>& entries) const override;
   Result<Json> format_checkpoint(const Json& state) const override;

@@ -13,6 +13,7 @@ namespace wal {
 class ListStateInterpreter final : public StateInterpreter {
  public:
   std::string name() const override { return "list"; }
+  bool wraps_data_as_is() const override { return true; }
   Json empty_state() const override;
   Result<Json> merge_data(Json state, const std::vector<LogEntry>& entries) const override;
   Result<Json> parse_checkpoint(const Json& body) const override;

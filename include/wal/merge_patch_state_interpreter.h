@@ -19,7 +19,8 @@ Json apply_merge_patch(Json target, const Json& patch);
 class MergePatchStateInterpreter final : public StateInterpreter {
  public:
   std::string name() const override { return "merge-patch"; }
-  Result<Json> format_data(const Json& data) const override;
+  Status check_data(const Json& data) const override;
+  bool wraps_data_as_is() const override { return true; }
   Json empty_state() const override;
   Result<Json> merge_data(Json state, const std::vector<LogEntry>& entries) const override;
   Result<Json> parse_checkpoint(const Json& body) const override;

@@ -6,15 +6,26 @@
 
 namespace wal {
 
+namespace {
+
+// Written, it could never be read back: the client would refuse every call.
+Status check_finite_data(const Json& data) { return check_finite_numbers(data, "message data"); }
+
+}  // namespace
+
 Result<Json> checked_format_data(const StateInterpreter& interpreter, const Json& data) {
-  // Written, it could never be read back: the client would refuse every call.
-  WAL_RETURN_IF_ERROR(check_finite_numbers(data, "message data"));
+  WAL_RETURN_IF_ERROR(check_finite_data(data));
   WAL_ASSIGN_OR_RETURN(Json record, interpreter.format_data(data));
   if (!record.is_object() || !record.contains("_metadata") || !record["_metadata"].is_object()) {
     return Status::invalid_argument("interpreter \"" + interpreter.name() +
                                     "\" returned a record without a \"_metadata\" object");
   }
   return record;
+}
+
+Status check_message_data(const StateInterpreter& interpreter, const Json& data) {
+  WAL_RETURN_IF_ERROR(check_finite_data(data));
+  return interpreter.check_data(data);
 }
 
 Result<Json> checked_format_checkpoint(const StateInterpreter& interpreter, const Json& state) {

@@ -14,6 +14,11 @@ namespace wal {
 // naming what is wrong otherwise.
 Result<Json> checked_format_data(const StateInterpreter& interpreter, const Json& data);
 
+// What checked_format_data checks of `data`, for an interpreter that wraps
+// data as is (wraps_data_as_is): no NaN or infinity, and check_data accepts it.
+// The record needs no check: it is {"data": data, "_metadata": {}}.
+Status check_message_data(const StateInterpreter& interpreter, const Json& data);
+
 // interpreter.format_checkpoint(state), checked: an object without
 // "_metadata", with no NaN or infinity.
 Result<Json> checked_format_checkpoint(const StateInterpreter& interpreter, const Json& state);

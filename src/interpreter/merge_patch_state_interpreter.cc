@@ -19,13 +19,13 @@ Json apply_merge_patch(Json target, const Json& patch) {
   return target;
 }
 
-Result<Json> MergePatchStateInterpreter::format_data(const Json& data) const {
+Status MergePatchStateInterpreter::check_data(const Json& data) const {
   if (!data.is_object()) {
     return Status::invalid_argument(
         "the merge-patch interpreter takes a JSON object (a merge patch) as message data, not " +
         std::string(data.type_name()));
   }
-  return StateInterpreter::format_data(data);
+  return Status::ok();
 }
 
 Json MergePatchStateInterpreter::empty_state() const { return Json::object(); }

@@ -3,11 +3,14 @@
 namespace wal {
 
 Result<Json> StateInterpreter::format_data(const Json& data) const {
+  WAL_RETURN_IF_ERROR(check_data(data));
   Json record = Json::object();
   record["data"] = data;
   record["_metadata"] = Json::object();
   return record;
 }
+
+Status StateInterpreter::check_data(const Json&) const { return Status::ok(); }
 
 Result<Json> StateInterpreter::parse_data(const Json& record) const {
   if (!record.is_object()) return Status::invalid_argument("a log record must be a JSON object");

@@ -12,6 +12,7 @@
 #include "wal/json.h"
 
 #include "json/fast_parse.h"
+#include "json/python_style.h"
 #include "util/utf8.h"
 
 namespace wal {
@@ -295,15 +296,16 @@ class ErrorCollector final : public Json::json_sax_t {
 
 }  // namespace
 
-std::string dump_python_style(const Json& value) {
-  std::string out;
+void append_python_style(std::string& out, const Json& value) {
   // An explicit stack instead of recursion: a deeply nested document from
   // outside must not overflow the call stack.
   struct Frame {
     const Json* container;
     size_t next;  // index of the next member to write
   };
-  std::vector<Frame> stack;
+  // Kept between calls, so most documents are written without allocating one.
+  thread_local std::vector<Frame> stack;
+  stack.clear();
   const Json* current = &value;
   while (true) {
     if (append_scalar_or_open(out, *current)) stack.push_back({current, 0});
@@ -333,8 +335,17 @@ std::string dump_python_style(const Json& value) {
         current = &elements[frame.next++];
       }
     }
-    if (current == nullptr) return out;
+    if (current == nullptr) break;
   }
+  // A hostile, deeply nested document must not pin its stack to the thread.
+  constexpr size_t kKeptFrames = 1024;
+  if (stack.capacity() > kKeptFrames) stack = {};
+}
+
+std::string dump_python_style(const Json& value) {
+  std::string out;
+  append_python_style(out, value);
+  return out;
 }
 
 Result<Json> parse_json(std::string_view text, const std::string& what) {

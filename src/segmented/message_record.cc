@@ -1,5 +1,7 @@
 #include "segmented/message_record.h"
 
+#include "json/python_style.h"
+
 namespace wal::segmented {
 namespace {
 
@@ -16,19 +18,30 @@ bool is_data_with_empty_metadata(const Json& record) {
   ++field;
   return field.key() == kMetadataKey && field.value().is_object() && field.value().empty();
 }
+// Room for the key and the data of a usual message, so that most payloads are
+// made in one allocation; a larger one grows as it is written.
+constexpr size_t kUsualPayloadBytes = 256;
 
 }  // namespace
 
 MessageFrame frame_message(std::string_view client_id, uint64_t message_id, const Json& record,
                            bool data_frames) {
   if (data_frames && is_data_with_empty_metadata(record)) {
-    const std::string data = dump_python_style(record.front());
-    return MessageFrame{RecordType::kPersistData, encode_persist_data(client_id, message_id, data),
-                        data.size() + kWrapperBytes};
+    return frame_persist_data(client_id, message_id, record.front());
   }
   const std::string json = dump_python_style(record);
   return MessageFrame{RecordType::kPersist, encode_persist(client_id, message_id, json),
                       json.size()};
+}
+
+MessageFrame frame_persist_data(std::string_view client_id, uint64_t message_id, const Json& data) {
+  std::string payload;
+  payload.reserve(kUsualPayloadBytes + client_id.size());
+  put_persist_data_key(&payload, client_id, message_id);
+  const size_t key_bytes = payload.size();
+  append_python_style(payload, data);
+  const uint64_t record_bytes = payload.size() - key_bytes + kWrapperBytes;
+  return MessageFrame{RecordType::kPersistData, std::move(payload), record_bytes};
 }
 
 Result<Json> message_record(const PersistPayload& message, const std::string& path) {

@@ -29,6 +29,10 @@ struct MessageFrame {
 MessageFrame frame_message(std::string_view client_id, uint64_t message_id, const Json& record,
                            bool data_frames = true);
 
+// The kPersistData frame of the record {"data": `data`, "_metadata": {}}, made
+// from the data alone: what frame_message makes of that record, without it.
+MessageFrame frame_persist_data(std::string_view client_id, uint64_t message_id, const Json& data);
+
 // The record a decoded message frame holds; kCorruption naming `path` when
 // its JSON does not parse.
 Result<Json> message_record(const PersistPayload& message, const std::string& path);

@@ -43,10 +43,14 @@ std::string encode_persist_data(std::string_view client_id, uint64_t message_id,
                                 std::string_view data_json) {
   std::string out;
   out.reserve(1 + client_id.size() + 10 + data_json.size());
-  put_client_id(&out, client_id);
-  put_varint64(&out, message_id);
+  put_persist_data_key(&out, client_id, message_id);
   out.append(data_json);
   return out;
+}
+
+void put_persist_data_key(std::string* out, std::string_view client_id, uint64_t message_id) {
+  put_client_id(out, client_id);
+  put_varint64(out, message_id);
 }
 
 std::string encode_clear(std::string_view client_id) {

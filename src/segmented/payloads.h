@@ -44,6 +44,9 @@ struct SnapshotClientPayload {
 std::string encode_persist(std::string_view client_id, uint64_t message_id, std::string_view json);
 std::string encode_persist_data(std::string_view client_id, uint64_t message_id,
                                 std::string_view data_json);
+// What a kPersistData payload holds before the data's JSON text, appended to
+// `out`: so the text can be written straight after it.
+void put_persist_data_key(std::string* out, std::string_view client_id, uint64_t message_id);
 std::string encode_clear(std::string_view client_id);
 std::string encode_snapshot_begin(Position covered);
 std::string encode_snapshot_client(std::string_view client_id, uint64_t max_message_id,

@@ -163,8 +163,15 @@ void SegmentedEngine::warn(const Status& status) const {
 Result<MessageFrame> SegmentedEngine::encode(std::string_view client_id, const Json& data,
                                              uint64_t message_id) const {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
-  WAL_ASSIGN_OR_RETURN(Json record, checked_format_data(*interpreter_, data));
-  MessageFrame message = frame_message(client_id, message_id, record, data_frames_);
+  MessageFrame message;
+  if (data_frames_ && interpreter_->wraps_data_as_is()) {
+    // The record would be {"data": data, "_metadata": {}}: skip copying data into it.
+    WAL_RETURN_IF_ERROR(check_message_data(*interpreter_, data));
+    message = frame_persist_data(client_id, message_id, data);
+  } else {
+    WAL_ASSIGN_OR_RETURN(Json record, checked_format_data(*interpreter_, data));
+    message = frame_message(client_id, message_id, record, data_frames_);
+  }
   if (message.record_bytes > options_.max_record_bytes) {
     return Status::invalid_argument("message of " + std::to_string(message.record_bytes) +
                                     " bytes exceeds max_record_bytes (" +
@@ -334,6 +341,12 @@ Status SegmentedEngine::read_records(std::span<const Location> locations,
 
 Result<LogEntry> SegmentedEngine::to_entry(std::pair<uint64_t, Json> record,
                                            const std::string& path, uint64_t offset) const {
+  if (interpreter_->wraps_data_as_is() && record.second.is_object()) {
+    // parse_data would copy "data" out of a record that is ours to take it from.
+    if (auto data = record.second.find("data"); data != record.second.end()) {
+      return LogEntry{record.first, std::move(*data)};
+    }
+  }
   auto data = interpreter_->parse_data(record.second);
   if (!data.is_ok()) return Status::corruption(path, offset, data.status().message());
   return LogEntry{record.first, std::move(data).value()};
