@@ -5,6 +5,8 @@
 #include <cstdint>
 #include <limits>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include <gtest/gtest.h>
 
@@ -77,6 +79,33 @@ TEST(PythonJsonTest, NonAsciiAndDel) {
   EXPECT_EQ(R"("\u0080\u07ff\u0800\uffff\ud800\udc00\udbff\udfff")",
             dump_python_style(Json("\xC2\x80\xDF\xBF\xE0\xA0\x80\xEF\xBF\xBF\xF0\x90\x80\x80"
                                    "\xF4\x8F\xBF\xBF")));
+}
+
+// Plain text is scanned eight bytes at a time: a character that needs
+// escaping is found wherever it falls in a word, and the bytes around it
+// (0x20, 0x7E, 0x7F, 0x80) are told apart exactly.
+TEST(PythonJsonTest, EscapedCharacterIsFoundAtEveryPositionOfAWord) {
+  const std::vector<std::pair<std::string, std::string>> cases = {{std::string(1, '\0'), "\\u0000"},
+                                                                  {"\x1F", "\\u001f"},
+                                                                  {"\"", "\\\""},
+                                                                  {"\\", "\\\\"},
+                                                                  {"\x7F", "\\u007f"},
+                                                                  {"\xC2\x80", "\\u0080"},
+                                                                  {"\xC3\xA9", "\\u00e9"},
+                                                                  {" ", " "},
+                                                                  {"~", "~"},
+                                                                  {"!", "!"},
+                                                                  {"#", "#"},
+                                                                  {"[", "["},
+                                                                  {"]", "]"}};
+  for (const auto& [raw, escaped] : cases) {
+    for (size_t before = 0; before <= 17; ++before) {
+      const std::string text = std::string(before, 'a') + raw + std::string(17 - before, 'b');
+      EXPECT_EQ(dump_python_style(Json(text)),
+                "\"" + std::string(before, 'a') + escaped + std::string(17 - before, 'b') + "\"")
+          << "byte " << static_cast<int>(static_cast<unsigned char>(raw[0])) << " after " << before;
+    }
+  }
 }
 
 TEST(PythonJsonTest, ObjectKeysAreEscaped) {

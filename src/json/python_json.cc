@@ -3,6 +3,7 @@
 #include <charconv>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -35,6 +36,36 @@ constexpr bool is_plain_ascii(unsigned char c) {
   return c >= 0x20 && c <= 0x7E && c != '"' && c != '\\';
 }
 
+// is_plain_ascii for eight bytes at once (the bit tricks of Anderson's "Bit
+// Twiddling Hacks"; each answers exactly whether any byte matches).
+constexpr uint64_t kEachByte = 0x0101010101010101ULL;
+constexpr uint64_t kHighBits = 0x8080808080808080ULL;
+
+constexpr bool has_zero_byte(uint64_t word) {
+  return ((word - kEachByte) & ~word & kHighBits) != 0;
+}
+
+constexpr bool has_byte(uint64_t word, unsigned char c) {
+  return has_zero_byte(word ^ (kEachByte * c));
+}
+
+constexpr bool all_plain_ascii(uint64_t word) {
+  if ((word & kHighBits) != 0) return false;  // a byte of 0x80 or more
+  // Every byte is below 0x80 here, so this is exact: a byte below 0x20.
+  if (((word - kEachByte * 0x20) & ~word & kHighBits) != 0) return false;
+  return !has_byte(word, 0x7F) && !has_byte(word, '"') && !has_byte(word, '\\');
+}
+
+// The end of the run of plain characters that starts at `i`.
+size_t plain_run_end(const unsigned char* bytes, size_t i, size_t n) {
+  for (uint64_t word; i + sizeof word <= n; i += sizeof word) {
+    std::memcpy(&word, bytes + i, sizeof word);
+    if (!all_plain_ascii(word)) break;
+  }
+  while (i < n && is_plain_ascii(bytes[i])) ++i;
+  return i;
+}
+
 // Python's json encoder with ensure_ascii=True (py_encode_basestring_ascii).
 // Python strings cannot hold invalid UTF-8, so there is no behaviour to copy:
 // we replace each byte that does not start a well-formed sequence with
@@ -47,8 +78,7 @@ void append_string(std::string& out, std::string_view text) {
   size_t i = 0;
   while (i < n) {
     // Copy runs of plain characters in one append: most text is all plain.
-    size_t run_end = i;
-    while (run_end < n && is_plain_ascii(bytes[run_end])) ++run_end;
+    const size_t run_end = plain_run_end(bytes, i, n);
     out.append(text.data() + i, run_end - i);
     i = run_end;
     if (i == n) break;
