@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <chrono>
-#include <set>
+#include <numeric>
+#include <optional>
+#include <unordered_map>
 
 #include "interpreter/checked_format.h"
 #include "segmented/file_names.h"
@@ -216,31 +218,48 @@ Result<std::vector<PersistOutcome>> SegmentedEngine::persist_batch(
     if (!message.is_ok()) return message.status().with_context("message " + std::to_string(i));
     messages.push_back(std::move(message).value());
   }
-  // Locked in id order (the map's), so two batches cannot deadlock.
-  std::map<std::string_view, std::shared_ptr<Client>> involved;
-  for (const PersistRequest& request : batch) {
-    if (!involved.contains(request.client_id)) {
-      involved.emplace(request.client_id, clients_.find_or_add(request.client_id));
+  // Each client of the batch once, and each message's index among them: one
+  // lookup per message, then plain indexing.
+  struct Involved {
+    std::string_view client_id;
+    std::shared_ptr<Client> client;
+    std::optional<DedupState> after;  // its dedup state once the batch is durable
+    bool late = false;                // a message of the batch arrives late for it
+  };
+  std::vector<Involved> involved;
+  std::vector<size_t> involved_index(batch.size());
+  {
+    std::unordered_map<std::string_view, size_t> index_of;
+    for (size_t i = 0; i < batch.size(); ++i) {
+      auto [found, added] = index_of.try_emplace(batch[i].client_id, involved.size());
+      if (added) {
+        involved.push_back(
+            {batch[i].client_id, clients_.find_or_add(batch[i].client_id), std::nullopt, false});
+      }
+      involved_index[i] = found->second;
     }
   }
+  // Locked in id order, so two batches cannot deadlock.
+  std::vector<size_t> lock_order(involved.size());
+  std::iota(lock_order.begin(), lock_order.end(), size_t{0});
+  std::sort(lock_order.begin(), lock_order.end(),
+            [&](size_t a, size_t b) { return involved[a].client_id < involved[b].client_id; });
   std::vector<std::unique_lock<std::mutex>> locks;
   locks.reserve(involved.size());
-  for (auto& [client_id, client] : involved) locks.emplace_back(client->mutex);
+  for (size_t k : lock_order) locks.emplace_back(involved[k].client->mutex);
   WAL_RETURN_IF_ERROR(failure_.check());
 
   std::vector<PersistOutcome> outcomes(batch.size(), PersistOutcome::kDuplicate);
-  // Each client's dedup state as it will be once the batch is durable.
-  std::map<std::string_view, DedupState> after;
-  std::set<std::string_view> late;  // clients a message of the batch arrives late for
-  for (auto& [client_id, client] : involved) after.emplace(client_id, client->dedup);
+  for (Involved& each : involved) each.after.emplace(each.client->dedup);
   std::vector<RecordToAppend> records;
   std::vector<size_t> written;  // indexes into batch, in append order
   for (size_t i = 0; i < batch.size(); ++i) {
-    DedupState& dedup = after.at(batch[i].client_id);
+    Involved& each = involved[involved_index[i]];
+    DedupState& dedup = *each.after;
     const DedupState::Verdict verdict = dedup.classify(batch[i].message_id);
     if (verdict == DedupState::Verdict::kTooOld) outcomes[i] = PersistOutcome::kTooOld;
     if (verdict != DedupState::Verdict::kNew) continue;
-    if (dedup.arrives_late(batch[i].message_id)) late.insert(batch[i].client_id);
+    if (dedup.arrives_late(batch[i].message_id)) each.late = true;
     dedup.record(batch[i].message_id);
     outcomes[i] = PersistOutcome::kWritten;
     records.push_back(RecordToAppend{messages[i].type, messages[i].payload});
@@ -250,10 +269,12 @@ Result<std::vector<PersistOutcome>> SegmentedEngine::persist_batch(
   WAL_ASSIGN_OR_RETURN(LogWriter::Appended appended, writer_->append(records));
   WAL_RETURN_IF_ERROR(writer_->commit(appended.ticket));  // one durability point for all
   for (size_t k = 0; k < written.size(); ++k) {
-    involved[batch[written[k]].client_id]->records.push_back(appended.locations[k]);
+    involved[involved_index[written[k]]].client->records.push_back(appended.locations[k]);
   }
-  for (auto& [client_id, dedup] : after) involved[client_id]->dedup = std::move(dedup);
-  for (std::string_view client_id : late) cache_.erase(std::string(client_id));
+  for (Involved& each : involved) {
+    each.client->dedup = std::move(*each.after);
+    if (each.late) cache_.erase(std::string(each.client_id));
+  }
   locks.clear();
   after_write();
   return outcomes;
