@@ -4,7 +4,8 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
+
+#include "util/small_stack.h"
 
 namespace wal {
 namespace {
@@ -31,10 +32,13 @@ const Json& member_at(const Json& container, size_t index) {
   return container.get_ref<const Json::array_t&>()[index];
 }
 
+using FrameStack = SmallStack<Frame, 64>;
+
 // The JSON pointer of the member each frame of `stack` last visited.
-std::string pointer_of(const std::vector<Frame>& stack) {
+std::string pointer_of(const FrameStack& stack) {
   std::string pointer;
-  for (const Frame& frame : stack) {
+  for (size_t i = 0; i < stack.size(); ++i) {
+    const Frame& frame = stack[i];
     const size_t index = frame.next - 1;
     pointer += '/';
     pointer += frame.container->is_object()
@@ -53,27 +57,22 @@ bool is_non_finite(const Json& value) {
 // overflow the call stack, and a clean walk builds no path at all.
 std::optional<std::string> find_non_finite(const Json& value) {
   if (is_non_finite(value)) return std::string();
-  // Kept between calls, so most documents are searched without allocating one.
-  thread_local std::vector<Frame> stack;
-  stack.clear();
-  if (!value.empty() && value.is_structured()) stack.push_back({&value, 0});
+  FrameStack stack;
+  if (!value.empty() && value.is_structured()) stack.push({&value, 0});
   std::optional<std::string> found;
   while (!stack.empty() && !found) {
     Frame& frame = stack.back();
     if (frame.next == frame.container->size()) {
-      stack.pop_back();
+      stack.pop();
       continue;
     }
     const Json& member = member_at(*frame.container, frame.next++);
     if (is_non_finite(member)) {
       found = pointer_of(stack);
     } else if (member.is_structured() && !member.empty()) {
-      stack.push_back({&member, 0});  // `frame` is not used past this point
+      stack.push({&member, 0});  // `frame` is not used past this point
     }
   }
-  // A hostile, deeply nested document must not pin its stack to the thread.
-  constexpr size_t kKeptFrames = 1024;
-  if (stack.capacity() > kKeptFrames) stack = {};
   return found;
 }
 

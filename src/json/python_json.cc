@@ -14,6 +14,7 @@
 
 #include "json/fast_parse.h"
 #include "json/python_style.h"
+#include "util/small_stack.h"
 #include "util/utf8.h"
 
 namespace wal {
@@ -333,12 +334,10 @@ void append_python_style(std::string& out, const Json& value) {
     const Json* container;
     size_t next;  // index of the next member to write
   };
-  // Kept between calls, so most documents are written without allocating one.
-  thread_local std::vector<Frame> stack;
-  stack.clear();
+  SmallStack<Frame, 64> stack;
   const Json* current = &value;
   while (true) {
-    if (append_scalar_or_open(out, *current)) stack.push_back({current, 0});
+    if (append_scalar_or_open(out, *current)) stack.push({current, 0});
     current = nullptr;
     while (current == nullptr && !stack.empty()) {
       Frame& frame = stack.back();
@@ -346,7 +345,7 @@ void append_python_style(std::string& out, const Json& value) {
         const auto& members = frame.container->get_ref<const Json::object_t&>();
         if (frame.next == members.size()) {
           out += '}';
-          stack.pop_back();
+          stack.pop();
           continue;
         }
         if (frame.next > 0) out += ", ";
@@ -358,18 +357,15 @@ void append_python_style(std::string& out, const Json& value) {
         const auto& elements = frame.container->get_ref<const Json::array_t&>();
         if (frame.next == elements.size()) {
           out += ']';
-          stack.pop_back();
+          stack.pop();
           continue;
         }
         if (frame.next > 0) out += ", ";
         current = &elements[frame.next++];
       }
     }
-    if (current == nullptr) break;
+    if (current == nullptr) return;
   }
-  // A hostile, deeply nested document must not pin its stack to the thread.
-  constexpr size_t kKeptFrames = 1024;
-  if (stack.capacity() > kKeptFrames) stack = {};
 }
 
 std::string dump_python_style(const Json& value) {
