@@ -30,14 +30,6 @@ class StateInterpreter {
   // log fills "_metadata". Returns kInvalidArgument for data it cannot hold.
   // The default checks `data` with check_data and wraps it.
   virtual Result<Json> format_data(const Json& data) const;
-  // The checks the default format_data makes of message data: kInvalidArgument
-  // for data this interpreter cannot hold. The default accepts any value.
-  virtual Status check_data(const Json& data) const;
-  // True when format_data and parse_data are the defaults for every object of
-  // the dynamic type (a final class that overrides neither), so a log may store
-  // the data alone, checked by check_data, without building the record around
-  // it. The default is false, which is always safe.
-  virtual bool wraps_data_as_is() const { return false; }
 
   // The business data inside a record body written by format_data.
   virtual Result<Json> parse_data(const Json& record) const;
@@ -55,6 +47,16 @@ class StateInterpreter {
 
   // The state held by a checkpoint object (its "_metadata" already removed).
   virtual Result<Json> parse_checkpoint(const Json& body) const;
+
+  // Declared last, so that the virtuals above keep their places in the vtable.
+  // The checks the default format_data makes of message data: kInvalidArgument
+  // for data this interpreter cannot hold. The default accepts any value.
+  virtual Status check_data(const Json& data) const;
+  // True when format_data and parse_data are the defaults for every object of
+  // the dynamic type (a final class that overrides neither), so a log may store
+  // the data alone, checked by check_data, without building the record around
+  // it. The default is false, which is always safe.
+  virtual bool wraps_data_as_is() const { return false; }
 };
 
 }  // namespace wal
