@@ -40,6 +40,12 @@ MessageFrame frame_persist_data(std::string_view client_id, uint64_t message_id,
   put_persist_data_key(&payload, client_id, message_id);
   const size_t key_bytes = payload.size();
   append_python_style(payload, data);
+  // A larger payload grew by doubling; a batch holds every payload until it
+  // commits, so give back what doubling left unused.
+  if (payload.size() > kUsualPayloadBytes &&
+      payload.capacity() - payload.size() > payload.size() / 4) {
+    payload.shrink_to_fit();
+  }
   const uint64_t record_bytes = payload.size() - key_bytes + kWrapperBytes;
   return MessageFrame{RecordType::kPersistData, std::move(payload), record_bytes};
 }
