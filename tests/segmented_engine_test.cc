@@ -10,6 +10,7 @@
 #include "segmented/read_blocks.h"
 #include "segmented/state_cache.h"
 #include "segmented_test_util.h"
+#include "wal/state_interpreter_factory.h"
 
 namespace wal::testing {
 namespace {
@@ -111,6 +112,72 @@ TEST_F(SegmentedEngineTest, MessagesOfBuiltInInterpretersAreStoredAsTheirDataAlo
     EXPECT_EQ(frame.type, segmented::RecordType::kPersistData);
   auto log = reopen();
   EXPECT_EQ(content_of(*log, "c"), sentences(1, 3));
+}
+
+// A built-in interpreter that does not claim to wrap data as is, so the log
+// builds each record with format_data and reads it with parse_data.
+class NoShortcutInterpreter final : public StateInterpreter {
+ public:
+  explicit NoShortcutInterpreter(std::shared_ptr<StateInterpreter> inner)
+      : inner_(std::move(inner)) {}
+  std::string name() const override { return inner_->name(); }
+  Result<Json> format_data(const Json& data) const override { return inner_->format_data(data); }
+  Result<Json> parse_data(const Json& record) const override { return inner_->parse_data(record); }
+  Json empty_state() const override { return inner_->empty_state(); }
+  Result<Json> merge_data(Json state, const std::vector<LogEntry>& entries) const override {
+    return inner_->merge_data(std::move(state), entries);
+  }
+  Result<Json> format_checkpoint(const Json& state) const override {
+    return inner_->format_checkpoint(state);
+  }
+  Result<Json> parse_checkpoint(const Json& body) const override {
+    return inner_->parse_checkpoint(body);
+  }
+
+ private:
+  std::shared_ptr<StateInterpreter> inner_;
+};
+
+// The shortcut wraps_data_as_is allows (data framed without its record, and
+// moved out of the record when read) writes the same bytes and reads back
+// the same states as the long way, through persist and persist_batch.
+TEST_F(SegmentedEngineTest, DataStoredWithoutItsRecordIsTheSameOnDiskAndWhenRead) {
+  const std::vector<Json> messages = {
+      Json{{"content", "caf\u00e9 \"quoted\""}, {"n", 1.5}},
+      Json{{"content", "x"}, {"nested", {{"a", Json::array({1, nullptr, "\u0001"})}}}},
+      Json{{"content", std::string(300, 'y')}}, Json{{"content", ""}, {"big", 1e300}}};
+  for (const std::string name : {"consumer", "list"}) {
+    const auto built_in = *make_state_interpreter(name);
+    const auto long_way = std::make_shared<NoShortcutInterpreter>(built_in);
+    ASSERT_TRUE(built_in->wraps_data_as_is());
+    ASSERT_FALSE(long_way->wraps_data_as_is());
+    std::vector<std::string> segments;
+    std::vector<Json> states;
+    for (const auto& interpreter : {std::static_pointer_cast<StateInterpreter>(built_in),
+                                    std::static_pointer_cast<StateInterpreter>(long_way)}) {
+      TempDir dir;
+      const fs::path path = dir.path() / "data";
+      {
+        auto log = open_log(segmented_options_for(path), nullptr, interpreter);
+        for (size_t i = 0; i < messages.size(); ++i) {
+          ASSERT_EQ(*log->persist("a", messages[i], i + 1), PersistOutcome::kWritten);
+        }
+        std::vector<PersistRequest> batch;
+        for (size_t i = 0; i < messages.size(); ++i) batch.push_back({"b", messages[i], i + 1});
+        ASSERT_TRUE(log->persist_batch(batch).is_ok());
+      }
+      std::string bytes;
+      for (const std::string& segment : names_with_prefix(path, "segment-")) {
+        bytes += read_bytes(path / segment);
+      }
+      segments.push_back(bytes);
+      auto log = open_log(segmented_options_for(path), nullptr, interpreter);
+      states.push_back(Json{{"a", *log->retrieve("a")}, {"b", *log->retrieve("b")}});
+    }
+    EXPECT_EQ(segments[0], segments[1]) << name;
+    EXPECT_EQ(states[0], states[1]) << name;
+    EXPECT_EQ(states[0]["a"], states[0]["b"]) << name;
+  }
 }
 
 // Keeps a stamp of its own in each record's "_metadata".

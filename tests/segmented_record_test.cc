@@ -155,11 +155,11 @@ TEST(SegmentedMessageRecordTest, FrameMadeFromTheDataAloneIsTheFrameOfItsRecord)
   for (const Json& data :
        {Json{{"content", "caf\u00e9"}, {"batch", 3}}, Json(nullptr), Json::array({1.5, "x"}),
         Json("text"), Json::object(), Json{{"long", std::string(1000, 'x')}}}) {
-    const MessageFrame from_record = frame_message("client", 1u << 20, record_of(data));
     const MessageFrame from_data = frame_persist_data("client", 1u << 20, data);
     EXPECT_EQ(from_data.type, RecordType::kPersistData);
-    EXPECT_EQ(from_data.payload, from_record.payload) << data.dump();
-    EXPECT_EQ(from_data.record_bytes, from_record.record_bytes);
+    EXPECT_EQ(from_data.payload, encode_persist_data("client", 1u << 20, dump_python_style(data)))
+        << data.dump();
+    EXPECT_EQ(from_data.record_bytes, dump_python_style(record_of(data)).size());
   }
 }
 

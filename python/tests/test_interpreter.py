@@ -96,6 +96,13 @@ class InterpreterTest(TempDirTestCase):
                                      [wal.LogEntry(1, {"content": "a"}),
                                       wal.LogEntry(2, {"content": "b"})])
         self.assertEqual(merged, {"content": "a b"})
+        # format_data makes the checks the native interpreter makes at persist.
+        self.assertEqual(consumer.format_data({"content": "a"}),
+                         {"data": {"content": "a"}, "_metadata": {}})
+        for refused in [7, {"content": 3}, {"_metadata": {}}]:
+            with self.subTest(data=refused):
+                with self.assertRaises(wal.InvalidArgument):
+                    consumer.format_data(refused)
 
     def test_python_exception_propagates_as_raised(self):
         log = self.open_log(Failing())
