@@ -22,7 +22,55 @@ namespace {
 
 constexpr char kHexDigits[] = "0123456789abcdef";
 
-void append_u_escape(std::string& out, uint32_t unit) {
+// Collects the text in a small buffer and hands it to the string in pieces:
+// a document is written a character or two at a time, and each append to a
+// std::string is a call (libstdc++ does not inline them).
+class TextSink {
+ public:
+  explicit TextSink(std::string& out) : out_(out) {}
+  TextSink(const TextSink&) = delete;
+  TextSink& operator=(const TextSink&) = delete;
+
+  TextSink& operator+=(char c) {
+    if (used_ == kBufferBytes) flush();
+    buffer_[used_++] = c;
+    return *this;
+  }
+  TextSink& operator+=(std::string_view text) {
+    append(text.data(), text.size());
+    return *this;
+  }
+  void append(const char* data, size_t size) {
+    if (size > kBufferBytes - used_) {
+      flush();
+      if (size > kBufferBytes) {
+        out_.append(data, size);
+        return;
+      }
+    }
+    std::memcpy(buffer_ + used_, data, size);
+    used_ += size;
+  }
+  void append(const char* begin, const char* end) {
+    append(begin, static_cast<size_t>(end - begin));
+  }
+  void append(size_t count, char c) {
+    for (size_t i = 0; i < count; ++i) *this += c;
+  }
+  // Called once the document is written: what is still buffered goes out.
+  void flush() {
+    out_.append(buffer_, used_);
+    used_ = 0;
+  }
+
+ private:
+  static constexpr size_t kBufferBytes = 256;
+  std::string& out_;
+  char buffer_[kBufferBytes];
+  size_t used_ = 0;
+};
+
+void append_u_escape(TextSink& out, uint32_t unit) {
   const char escape[6] = {'\\',
                           'u',
                           kHexDigits[(unit >> 12) & 0xF],
@@ -72,7 +120,7 @@ size_t plain_run_end(const unsigned char* bytes, size_t i, size_t n) {
 // we replace each byte that does not start a well-formed sequence with
 // \ufffd (one per byte, unlike Python's bytes.decode(errors="replace"), which
 // replaces a truncated multi-byte sequence as a whole) rather than fail.
-void append_string(std::string& out, std::string_view text) {
+void append_string(TextSink& out, std::string_view text) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   const size_t n = text.size();
   out += '"';
@@ -135,7 +183,7 @@ void append_string(std::string& out, std::string_view text) {
 }
 
 template <typename Integer>
-void append_integer(std::string& out, Integer value) {
+void append_integer(TextSink& out, Integer value) {
   char buffer[24];
   const auto result = std::to_chars(buffer, buffer + sizeof buffer, value);
   out.append(buffer, result.ptr);
@@ -144,7 +192,7 @@ void append_integer(std::string& out, Integer value) {
 // Python's float.__repr__ (format code 'r'): the shortest digits that round
 // trip, in exponent form when decpt <= -4 or decpt > 16, otherwise in fixed
 // form with at least one digit after the point.
-void append_double(std::string& out, double value) {
+void append_double(TextSink& out, double value) {
   if (std::isnan(value)) {
     out += "NaN";
     return;
@@ -203,7 +251,7 @@ void append_double(std::string& out, double value) {
 
 // Writes a scalar, or the opening bracket of a container. Returns true when
 // `value` is a non-empty container whose members must follow.
-bool append_scalar_or_open(std::string& out, const Json& value) {
+bool append_scalar_or_open(TextSink& out, const Json& value) {
   switch (value.type()) {
     case Json::value_t::object:
       if (value.empty()) {
@@ -327,7 +375,8 @@ class ErrorCollector final : public Json::json_sax_t {
 
 }  // namespace
 
-void append_python_style(std::string& out, const Json& value) {
+void append_python_style(std::string& text, const Json& value) {
+  TextSink out(text);
   // An explicit stack instead of recursion: a deeply nested document from
   // outside must not overflow the call stack.
   struct Frame {
@@ -364,8 +413,9 @@ void append_python_style(std::string& out, const Json& value) {
         current = &elements[frame.next++];
       }
     }
-    if (current == nullptr) return;
+    if (current == nullptr) break;
   }
+  out.flush();
 }
 
 std::string dump_python_style(const Json& value) {
