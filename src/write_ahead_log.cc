@@ -40,6 +40,50 @@ Result<DedupPolicy> parse_dedup_policy(std::string_view name) {
                                   "\"; the policies are: high-water-mark, exact");
 }
 
+const char* sync_policy_name(SyncPolicy policy) {
+  switch (policy) {
+    case SyncPolicy::kAlways:
+      return "always";
+    case SyncPolicy::kInterval:
+      return "interval";
+    case SyncPolicy::kNone:
+      return "none";
+  }
+  return "unknown";
+}
+
+Result<SyncPolicy> parse_sync_policy(std::string_view name) {
+  for (SyncPolicy policy : {SyncPolicy::kAlways, SyncPolicy::kInterval, SyncPolicy::kNone}) {
+    if (name == sync_policy_name(policy)) return policy;
+  }
+  return Status::invalid_argument("unknown sync policy \"" + std::string(name) +
+                                  "\"; the policies are: always, interval, none");
+}
+
+const char* recovery_mode_name(RecoveryMode mode) {
+  switch (mode) {
+    case RecoveryMode::kTolerateTornTail:
+      return "tolerate-torn-tail";
+    case RecoveryMode::kAbsoluteConsistency:
+      return "absolute-consistency";
+    case RecoveryMode::kPointInTime:
+      return "point-in-time";
+    case RecoveryMode::kSkipDamaged:
+      return "skip-damaged";
+  }
+  return "unknown";
+}
+
+Result<RecoveryMode> parse_recovery_mode(std::string_view name) {
+  for (RecoveryMode mode : {RecoveryMode::kTolerateTornTail, RecoveryMode::kAbsoluteConsistency,
+                            RecoveryMode::kPointInTime, RecoveryMode::kSkipDamaged}) {
+    if (name == recovery_mode_name(mode)) return mode;
+  }
+  return Status::invalid_argument(
+      "unknown recovery mode \"" + std::string(name) +
+      "\"; the modes are: tolerate-torn-tail, absolute-consistency, point-in-time, skip-damaged");
+}
+
 const char* outcome_name(PersistOutcome outcome) {
   switch (outcome) {
     case PersistOutcome::kWritten:

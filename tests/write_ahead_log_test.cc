@@ -352,5 +352,23 @@ TEST_P(WriteAheadLogTest, PayloadWithNulNewlineAndMarkersRoundTrips) {
   EXPECT_EQ((*log->retrieve("c"))["content"], tricky + " é中😀");
 }
 
+// The names the Python module and tools take for the options, both ways.
+TEST(OptionNamesTest, EveryNameParsesBackAndAnUnknownOneListsThem) {
+  for (SyncPolicy policy : {SyncPolicy::kAlways, SyncPolicy::kInterval, SyncPolicy::kNone}) {
+    EXPECT_EQ(*parse_sync_policy(sync_policy_name(policy)), policy);
+  }
+  for (RecoveryMode mode : {RecoveryMode::kTolerateTornTail, RecoveryMode::kAbsoluteConsistency,
+                            RecoveryMode::kPointInTime, RecoveryMode::kSkipDamaged}) {
+    EXPECT_EQ(*parse_recovery_mode(recovery_mode_name(mode)), mode);
+  }
+  EXPECT_EQ(parse_sync_policy("Always").status().to_string(),
+            Status::invalid_argument(
+                "unknown sync policy \"Always\"; the policies are: always, interval, none")
+                .to_string());
+  EXPECT_EQ(parse_recovery_mode("").status().message(),
+            "unknown recovery mode \"\"; the modes are: tolerate-torn-tail, "
+            "absolute-consistency, point-in-time, skip-damaged");
+}
+
 }  // namespace
 }  // namespace wal::testing

@@ -57,6 +57,10 @@ enum class SyncPolicy {
   kNone,
 };
 
+const char* sync_policy_name(SyncPolicy policy);
+// The policy named "always", "interval" or "none"; kInvalidArgument otherwise.
+Result<SyncPolicy> parse_sync_policy(std::string_view name);
+
 // What opening a segmented directory does with damaged log records (in the
 // spirit of RocksDB's WALRecoveryMode). A torn tail is the last record(s) of
 // the log left incomplete or zero-filled by a crash in the middle of a write
@@ -76,6 +80,11 @@ enum class RecoveryMode {
   // reported events. Clients may miss messages in the middle of their history.
   kSkipDamaged,
 };
+
+const char* recovery_mode_name(RecoveryMode mode);
+// The mode named "tolerate-torn-tail", "absolute-consistency", "point-in-time"
+// or "skip-damaged"; kInvalidArgument otherwise.
+Result<RecoveryMode> parse_recovery_mode(std::string_view name);
 
 // Settings of the segmented layout (the seed layout ignores them).
 struct SegmentedOptions {
