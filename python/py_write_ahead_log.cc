@@ -49,33 +49,37 @@ uint64_t to_message_id(py::handle message_id) {
   return value;
 }
 
+wal::WriteAheadLogOptions log_options(const LogArguments& arguments) {
+  wal::WriteAheadLogOptions options;
+  options.service_name = arguments.service_name;
+  options.base_dir = arguments.base_dir;
+  options.checkpoint_threshold = arguments.checkpoint_threshold;
+  options.checkpoint_cache_bytes = arguments.checkpoint_cache_bytes;
+  options.max_record_bytes = arguments.max_record_bytes;
+  options.layout = unwrap(wal::parse_layout(arguments.layout));
+  options.dedup.policy = unwrap(wal::parse_dedup_policy(arguments.dedup));
+  options.dedup.window = arguments.dedup_window;
+  options.segmented.sync_policy = unwrap(wal::parse_sync_policy(arguments.sync_policy));
+  options.segmented.sync_interval_ms = arguments.sync_interval_ms;
+  options.segmented.recovery_mode = unwrap(wal::parse_recovery_mode(arguments.recovery_mode));
+  options.segmented.segment_bytes = arguments.segment_bytes;
+  options.segmented.checkpoint_bytes = arguments.checkpoint_bytes;
+  options.segmented.state_cache_bytes = arguments.state_cache_bytes;
+  return options;
+}
+
 PyWriteAheadLog::PyWriteAheadLog(py::object state_interpreter, py::object storage,
-                                 std::string service_name, std::string base_dir,
-                                 uint32_t checkpoint_threshold, size_t max_record_bytes,
-                                 const std::string& layout, const std::string& dedup,
-                                 uint64_t dedup_window)
+                                 wal::WriteAheadLogOptions options)
     : state_interpreter_(std::move(state_interpreter)),
       storage_(std::move(storage)),
-      service_name_(std::move(service_name)),
-      base_dir_(std::move(base_dir)) {
+      service_name_(options.service_name),
+      base_dir_(options.base_dir) {
   // A clear TypeError instead of pybind11's generic "Unable to cast".
   require_instance<wal::StateInterpreter>(state_interpreter_, "state_interpreter",
                                           "wal.StateInterpreter");
   require_instance<wal::Storage>(storage_, "storage", "wal.Storage");
   auto interpreter = state_interpreter_.cast<std::shared_ptr<wal::StateInterpreter>>();
   auto storage_ptr = storage_.cast<std::shared_ptr<wal::Storage>>();
-  wal::WriteAheadLogOptions options;
-  options.service_name = service_name_;
-  options.base_dir = base_dir_;
-  options.checkpoint_threshold = checkpoint_threshold;
-  options.max_record_bytes = max_record_bytes;
-  wal::Result<wal::Layout> parsed_layout = wal::parse_layout(layout);
-  if (!parsed_layout.is_ok()) throw_status(parsed_layout.status());
-  options.layout = *parsed_layout;
-  wal::Result<wal::DedupPolicy> parsed_dedup = wal::parse_dedup_policy(dedup);
-  if (!parsed_dedup.is_ok()) throw_status(parsed_dedup.status());
-  options.dedup.policy = *parsed_dedup;
-  options.dedup.window = dedup_window;
   take_python_error();  // drop a stale one (GIL held)
   wal::Result<std::unique_ptr<wal::WriteAheadLog>> opened = [&] {
     // Recovery reads every client's files and may call a Python interpreter.

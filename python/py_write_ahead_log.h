@@ -19,11 +19,31 @@ namespace walpy {
 
 namespace py = pybind11;
 
+// wal.WriteAheadLog's keyword arguments, as the library's options; a name
+// that is not a layout, policy or mode raises wal.InvalidArgument.
+struct LogArguments {
+  std::string service_name;
+  std::string base_dir;
+  uint32_t checkpoint_threshold = 0;
+  size_t checkpoint_cache_bytes = 0;
+  size_t max_record_bytes = 0;
+  std::string layout;
+  std::string dedup;
+  uint64_t dedup_window = 0;
+  std::string sync_policy;
+  uint32_t sync_interval_ms = 0;
+  std::string recovery_mode;
+  uint64_t segment_bytes = 0;
+  uint64_t checkpoint_bytes = 0;
+  size_t state_cache_bytes = 0;
+};
+wal::WriteAheadLogOptions log_options(const LogArguments& arguments);
+
 class PyWriteAheadLog {
  public:
-  PyWriteAheadLog(py::object state_interpreter, py::object storage, std::string service_name,
-                  std::string base_dir, uint32_t checkpoint_threshold, size_t max_record_bytes,
-                  const std::string& layout, const std::string& dedup, uint64_t dedup_window);
+  // `options` come from the keyword arguments (log_options).
+  PyWriteAheadLog(py::object state_interpreter, py::object storage,
+                  wal::WriteAheadLogOptions options);
   ~PyWriteAheadLog();
 
   // "written" or "duplicate".

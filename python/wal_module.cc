@@ -102,15 +102,40 @@ void bind_storage(py::module_& m) {
 }
 
 void bind_write_ahead_log(py::module_& m) {
+  static const wal::WriteAheadLogOptions kDefaults;
   py::class_<PyWriteAheadLog>(m, "WriteAheadLog",
                               "A durable, deduplicating per-client message log in base_dir.")
-      .def(py::init<py::object, py::object, std::string, std::string, uint32_t, size_t,
-                    const std::string&, const std::string&, uint64_t>(),
+      .def(py::init([](py::object state_interpreter, py::object storage, std::string service_name,
+                       std::string base_dir, uint32_t checkpoint_threshold, size_t max_record_bytes,
+                       std::string layout, std::string dedup, uint64_t dedup_window,
+                       std::string sync_policy, uint32_t sync_interval_ms,
+                       std::string recovery_mode, uint64_t segment_bytes, uint64_t checkpoint_bytes,
+                       size_t state_cache_bytes, size_t checkpoint_cache_bytes) {
+             const wal::WriteAheadLogOptions options = walpy::log_options(
+                 {std::move(service_name), std::move(base_dir), checkpoint_threshold,
+                  checkpoint_cache_bytes, max_record_bytes, std::move(layout), std::move(dedup),
+                  dedup_window, std::move(sync_policy), sync_interval_ms, std::move(recovery_mode),
+                  segment_bytes, checkpoint_bytes, state_cache_bytes});
+             return std::make_unique<PyWriteAheadLog>(std::move(state_interpreter),
+                                                      std::move(storage), options);
+           }),
            py::arg("state_interpreter"), py::arg("storage"), py::arg("service_name") = "wal",
            py::arg("base_dir") = "/app/wal", py::arg("checkpoint_threshold") = 3,
-           py::arg("max_record_bytes") = size_t{16} << 20, py::arg("layout") = "auto",
-           py::arg("dedup") = "high-water-mark",
-           py::arg("dedup_window") = wal::DedupOptions{}.window)
+           py::arg("max_record_bytes") = kDefaults.max_record_bytes, py::arg("layout") = "auto",
+           py::arg("dedup") = "high-water-mark", py::arg("dedup_window") = kDefaults.dedup.window,
+           py::kw_only(),
+           py::arg("sync_policy") = wal::sync_policy_name(kDefaults.segmented.sync_policy),
+           py::arg("sync_interval_ms") = kDefaults.segmented.sync_interval_ms,
+           py::arg("recovery_mode") = wal::recovery_mode_name(kDefaults.segmented.recovery_mode),
+           py::arg("segment_bytes") = kDefaults.segmented.segment_bytes,
+           py::arg("checkpoint_bytes") = kDefaults.segmented.checkpoint_bytes,
+           py::arg("state_cache_bytes") = kDefaults.segmented.state_cache_bytes,
+           py::arg("checkpoint_cache_bytes") = kDefaults.checkpoint_cache_bytes,
+           "Opens or creates base_dir. The keyword-only settings are the library's "
+           "WriteAheadLogOptions: sync_policy ('always', 'interval', 'none'), sync_interval_ms, "
+           "recovery_mode ('tolerate-torn-tail', 'absolute-consistency', 'point-in-time', "
+           "'skip-damaged'), segment_bytes, checkpoint_bytes and state_cache_bytes apply to the "
+           "segmented layout; checkpoint_cache_bytes to the seed layout.")
       .def(
           "persist",
           [](PyWriteAheadLog& self, const std::string& client_id, py::handle data,
