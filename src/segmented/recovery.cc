@@ -13,20 +13,6 @@
 namespace wal::segmented {
 namespace {
 
-const char* mode_name(RecoveryMode mode) {
-  switch (mode) {
-    case RecoveryMode::kTolerateTornTail:
-      return "tolerate-torn-tail";
-    case RecoveryMode::kAbsoluteConsistency:
-      return "absolute-consistency";
-    case RecoveryMode::kPointInTime:
-      return "point-in-time";
-    case RecoveryMode::kSkipDamaged:
-      return "skip-damaged";
-  }
-  return "unknown";
-}
-
 class Recoverer {
  public:
   Recoverer(Storage& storage, const std::string& base_dir, RecoveryMode mode,
@@ -178,7 +164,7 @@ class Recoverer {
     if (strict()) {
       return Status::corruption(file, offset,
                                 problem + "; acknowledged records follow it. Recovery mode " +
-                                    mode_name(mode_) +
+                                    recovery_mode_name(mode_) +
                                     " refuses to drop them: see RecoveryMode in write_ahead_log.h");
     }
     return Status::ok();
