@@ -491,6 +491,15 @@ TEST_F(SegmentedEngineTest, SettingsThatCannotWorkAreRefused) {
                 .status()
                 .code(),
             Code::kInvalidArgument);
+  auto huge = options();
+  huge.segmented.segment_bytes =
+      (uint64_t{1} << 30) + 1;  // a frame could outgrow what readers take
+  EXPECT_EQ(WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(),
+                                std::make_shared<FileSystemStorage>(), huge)
+                .status()
+                .message(),
+            "segmented.segment_bytes must be at most 1073741824 (1 GiB)");
+  EXPECT_FALSE(fs::exists(data() / "LAYOUT"));
   auto busy = options();
   busy.segmented.sync_policy = SyncPolicy::kInterval;
   busy.segmented.sync_interval_ms = 0;

@@ -11,6 +11,7 @@
 #include "segmented/layout_file.h"
 #include "segmented/payloads.h"
 #include "segmented/read_blocks.h"
+#include "segmented/record_format.h"
 #include "segmented/record_reader.h"
 #include "util/paths.h"
 #include "wal/client_id.h"
@@ -39,6 +40,11 @@ Result<std::unique_ptr<SegmentedEngine>> SegmentedEngine::open_segmented(
     WriteAheadLogOptions options, std::unique_ptr<FileLock> lock) {
   if (options.segmented.segment_bytes < 4096) {
     return Status::invalid_argument("segmented.segment_bytes must be at least 4096");
+  }
+  // A frame in a larger segment could hold a payload that readers take for damage.
+  if (options.segmented.segment_bytes > kMaxPayload) {
+    return Status::invalid_argument("segmented.segment_bytes must be at most " +
+                                    std::to_string(kMaxPayload) + " (1 GiB)");
   }
   if (options.segmented.sync_policy == SyncPolicy::kInterval &&
       options.segmented.sync_interval_ms == 0) {
