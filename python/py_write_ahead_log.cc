@@ -1,5 +1,6 @@
 #include "py_write_ahead_log.h"
 
+#include <limits>
 #include <mutex>
 #include <utility>
 
@@ -31,40 +32,58 @@ void require_instance(py::handle object, const char* argument, const char* expec
 
 }  // namespace
 
-uint64_t to_message_id(py::handle message_id) {
-  // bool is an int in Python, but True as an id is surely a mistake.
-  if (PyBool_Check(message_id.ptr()) || !PyIndex_Check(message_id.ptr())) {
-    throw py::type_error(
-        "message_id must be an int, not " +
-        py::str(py::type::handle_of(message_id).attr("__name__")).cast<std::string>());
+namespace {
+
+// An int in [0, max of Unsigned], named `name` in errors: TypeError for what
+// is not an int (bool included: True as a number is surely a mistake), and
+// wal.InvalidArgument for an int out of range. pybind11's own conversion
+// would take a bool or a Decimal, and say nothing of which argument was wrong.
+template <typename Unsigned>
+Unsigned to_unsigned(py::handle value, const std::string& name) {
+  if (PyBool_Check(value.ptr()) || !PyIndex_Check(value.ptr())) {
+    throw py::type_error(name + " must be an int, not " + type_name(value));
   }
-  py::int_ as_int = py::reinterpret_steal<py::int_>(PyNumber_Index(message_id.ptr()));
+  py::int_ as_int = py::reinterpret_steal<py::int_>(PyNumber_Index(value.ptr()));
   if (!as_int) throw py::error_already_set();
-  unsigned long long value = PyLong_AsUnsignedLongLong(as_int.ptr());
-  if (PyErr_Occurred()) {
-    PyErr_Clear();
-    throw_status(wal::Status::invalid_argument("message_id " + py::str(as_int).cast<std::string>() +
-                                               " is not between 0 and 2**64-1"));
+  const unsigned long long number = PyLong_AsUnsignedLongLong(as_int.ptr());
+  const bool out_of_range =
+      PyErr_Occurred() != nullptr || number > std::numeric_limits<Unsigned>::max();
+  PyErr_Clear();
+  if (out_of_range) {
+    throw_status(wal::Status::invalid_argument(
+        name + " " + py::str(as_int).cast<std::string>() + " is not between 0 and 2**" +
+        std::to_string(std::numeric_limits<Unsigned>::digits) + "-1"));
   }
-  return value;
+  return static_cast<Unsigned>(number);
+}
+
+}  // namespace
+
+uint64_t to_message_id(py::handle message_id) {
+  return to_unsigned<uint64_t>(message_id, "message_id");
 }
 
 wal::WriteAheadLogOptions log_options(const LogArguments& arguments) {
   wal::WriteAheadLogOptions options;
   options.service_name = arguments.service_name;
   options.base_dir = arguments.base_dir;
-  options.checkpoint_threshold = arguments.checkpoint_threshold;
-  options.checkpoint_cache_bytes = arguments.checkpoint_cache_bytes;
-  options.max_record_bytes = arguments.max_record_bytes;
+  options.checkpoint_threshold =
+      to_unsigned<uint32_t>(arguments.checkpoint_threshold, "checkpoint_threshold");
+  options.checkpoint_cache_bytes =
+      to_unsigned<size_t>(arguments.checkpoint_cache_bytes, "checkpoint_cache_bytes");
+  options.max_record_bytes = to_unsigned<size_t>(arguments.max_record_bytes, "max_record_bytes");
   options.layout = unwrap(wal::parse_layout(arguments.layout));
   options.dedup.policy = unwrap(wal::parse_dedup_policy(arguments.dedup));
-  options.dedup.window = arguments.dedup_window;
+  options.dedup.window = to_unsigned<uint64_t>(arguments.dedup_window, "dedup_window");
   options.segmented.sync_policy = unwrap(wal::parse_sync_policy(arguments.sync_policy));
-  options.segmented.sync_interval_ms = arguments.sync_interval_ms;
+  options.segmented.sync_interval_ms =
+      to_unsigned<uint32_t>(arguments.sync_interval_ms, "sync_interval_ms");
   options.segmented.recovery_mode = unwrap(wal::parse_recovery_mode(arguments.recovery_mode));
-  options.segmented.segment_bytes = arguments.segment_bytes;
-  options.segmented.checkpoint_bytes = arguments.checkpoint_bytes;
-  options.segmented.state_cache_bytes = arguments.state_cache_bytes;
+  options.segmented.segment_bytes = to_unsigned<uint64_t>(arguments.segment_bytes, "segment_bytes");
+  options.segmented.checkpoint_bytes =
+      to_unsigned<uint64_t>(arguments.checkpoint_bytes, "checkpoint_bytes");
+  options.segmented.state_cache_bytes =
+      to_unsigned<size_t>(arguments.state_cache_bytes, "state_cache_bytes");
   return options;
 }
 

@@ -19,23 +19,24 @@ namespace walpy {
 
 namespace py = pybind11;
 
-// wal.WriteAheadLog's keyword arguments, as the library's options; a name
-// that is not a layout, policy or mode raises wal.InvalidArgument.
+// wal.WriteAheadLog's keyword arguments, as the library's options. A name
+// that is not a layout, policy or mode, or an int out of its range, raises
+// wal.InvalidArgument; what is not an int where one belongs, TypeError.
 struct LogArguments {
   std::string service_name;
   std::string base_dir;
-  uint32_t checkpoint_threshold = 0;
-  size_t checkpoint_cache_bytes = 0;
-  size_t max_record_bytes = 0;
+  py::handle checkpoint_threshold;
+  py::handle checkpoint_cache_bytes;
+  py::handle max_record_bytes;
   std::string layout;
   std::string dedup;
-  uint64_t dedup_window = 0;
+  py::handle dedup_window;
   std::string sync_policy;
-  uint32_t sync_interval_ms = 0;
+  py::handle sync_interval_ms;
   std::string recovery_mode;
-  uint64_t segment_bytes = 0;
-  uint64_t checkpoint_bytes = 0;
-  size_t state_cache_bytes = 0;
+  py::handle segment_bytes;
+  py::handle checkpoint_bytes;
+  py::handle state_cache_bytes;
 };
 wal::WriteAheadLogOptions log_options(const LogArguments& arguments);
 

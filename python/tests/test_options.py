@@ -37,7 +37,7 @@ class OptionsTest(TempDirTestCase):
         self.assertTrue(self.open_segmented().retrieve("c")["content"].startswith("m1 "))
 
     def test_recovery_mode_decides_what_damage_in_the_middle_does(self):
-        log = self.open_segmented(segment_bytes=SEGMENT_BYTES)
+        log = self.open_segmented(segment_bytes=SEGMENT_BYTES, sync_policy="none")
         self.fill(log, 600)
         log.close()
         first = os.path.join(self.base_dir, self.segments()[0])
@@ -46,27 +46,46 @@ class OptionsTest(TempDirTestCase):
             byte = segment.read(1)
             segment.seek(40)
             segment.write(bytes([byte[0] ^ 0xFF]))
-        with self.assertRaises(wal.Corruption):
-            self.open_segmented()
-        with self.assertRaises(wal.Corruption):
-            self.open_segmented(recovery_mode="absolute-consistency")
+        for mode in ["tolerate-torn-tail", "absolute-consistency"]:
+            with self.subTest(mode=mode):
+                with self.assertRaises(wal.Corruption) as raised:
+                    self.open_segmented(recovery_mode=mode)
+                self.assertEqual(raised.exception.offset, 0)  # the first message's frame
+                self.assertEqual(os.path.basename(raised.exception.path), self.segments()[0])
         skipped = self.open_segmented(recovery_mode="skip-damaged")
         content = skipped.retrieve("c")["content"]
-        self.assertFalse(content.startswith("m1 "))
         self.assertTrue(content.startswith("m2 "))
+        self.assertEqual(len(content.split(" x")), 600)  # all but the first
+        skipped.close()
+        # point-in-time keeps what comes before the damage (nothing here) and
+        # deletes the rest from disk for good.
+        kept = self.open_segmented(recovery_mode="point-in-time")
+        self.assertEqual(kept.retrieve("c"), {"content": ""})
 
     def test_unknown_names_and_impossible_sizes_are_refused(self):
         cases = [
             ({"sync_policy": "sometimes"}, "the policies are: always, interval, none"),
             ({"recovery_mode": "hope"}, "the modes are: tolerate-torn-tail, absolute-consistency, "
                                         "point-in-time, skip-damaged"),
-            ({"segment_bytes": 100}, "segment_bytes"),
+            ({"segment_bytes": 100}, "segment_bytes must be at least 4096"),
+            ({"segment_bytes": 2**31}, "segment_bytes must be at most 1073741824"),
+            ({"segment_bytes": -1}, "segment_bytes -1 is not between 0 and 2**64-1"),
+            ({"sync_interval_ms": 2**32}, "sync_interval_ms 4294967296 is not between 0 and "
+                                          "2**32-1"),
+            ({"sync_policy": "interval", "sync_interval_ms": 0},
+             "sync_interval_ms must be at least 1"),
+            ({"state_cache_bytes": 2**64}, "is not between 0 and 2**64-1"),
         ]
         for options, message in cases:
             with self.subTest(options=options):
                 with self.assertRaises(wal.InvalidArgument) as raised:
                     self.open_segmented(base_dir=self.base_dir + "-bad", **options)
                 self.assertIn(message, str(raised.exception))
+        for not_an_int in [True, 65536.0, "65536"]:
+            with self.subTest(segment_bytes=not_an_int):
+                with self.assertRaises(TypeError) as raised:
+                    self.open_segmented(base_dir=self.base_dir + "-bad", segment_bytes=not_an_int)
+                self.assertIn("segment_bytes must be an int", str(raised.exception))
         with self.assertRaises(TypeError):  # keyword-only
             wal.WriteAheadLog(wal.ConsumerStateInterpreter(), wal.FileSystemStorage(), "s",
                               self.base_dir + "-positional", 3, 1 << 20, "auto",
