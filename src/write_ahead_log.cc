@@ -1,6 +1,8 @@
 #include "wal/write_ahead_log.h"
 
 #include <cstdio>
+#include <initializer_list>
+#include <string>
 
 #include "dedup/policy_file.h"
 #include "engine.h"
@@ -11,6 +13,25 @@
 #include "util/paths.h"
 
 namespace wal {
+namespace {
+
+// The one of `values` that `name_of` calls `name`; otherwise kInvalidArgument
+// listing every name: "unknown <what> \"x\"; the <plural> are: a, b".
+template <typename Enum>
+Result<Enum> parse_name(std::string_view name, std::initializer_list<Enum> values,
+                        const char* (*name_of)(Enum), std::string_view what,
+                        std::string_view plural) {
+  std::string names;
+  for (Enum value : values) {
+    if (name == name_of(value)) return value;
+    names += names.empty() ? "" : ", ";
+    names += name_of(value);
+  }
+  return Status::invalid_argument("unknown " + std::string(what) + " \"" + std::string(name) +
+                                  "\"; the " + std::string(plural) + " are: " + names);
+}
+
+}  // namespace
 
 const char* layout_name(Layout layout) {
   switch (layout) {
@@ -25,19 +46,13 @@ const char* layout_name(Layout layout) {
 }
 
 Result<Layout> parse_layout(std::string_view name) {
-  for (Layout layout : {Layout::kAuto, Layout::kSeed, Layout::kSegmented}) {
-    if (name == layout_name(layout)) return layout;
-  }
-  return Status::invalid_argument("unknown layout \"" + std::string(name) +
-                                  "\"; the layouts are: auto, seed, segmented");
+  return parse_name(name, {Layout::kAuto, Layout::kSeed, Layout::kSegmented}, layout_name, "layout",
+                    "layouts");
 }
 
 Result<DedupPolicy> parse_dedup_policy(std::string_view name) {
-  for (DedupPolicy policy : {DedupPolicy::kHighWaterMark, DedupPolicy::kExact}) {
-    if (name == dedup_policy_name(policy)) return policy;
-  }
-  return Status::invalid_argument("unknown dedup policy \"" + std::string(name) +
-                                  "\"; the policies are: high-water-mark, exact");
+  return parse_name(name, {DedupPolicy::kHighWaterMark, DedupPolicy::kExact}, dedup_policy_name,
+                    "dedup policy", "policies");
 }
 
 const char* sync_policy_name(SyncPolicy policy) {
@@ -53,11 +68,8 @@ const char* sync_policy_name(SyncPolicy policy) {
 }
 
 Result<SyncPolicy> parse_sync_policy(std::string_view name) {
-  for (SyncPolicy policy : {SyncPolicy::kAlways, SyncPolicy::kInterval, SyncPolicy::kNone}) {
-    if (name == sync_policy_name(policy)) return policy;
-  }
-  return Status::invalid_argument("unknown sync policy \"" + std::string(name) +
-                                  "\"; the policies are: always, interval, none");
+  return parse_name(name, {SyncPolicy::kAlways, SyncPolicy::kInterval, SyncPolicy::kNone},
+                    sync_policy_name, "sync policy", "policies");
 }
 
 const char* recovery_mode_name(RecoveryMode mode) {
@@ -75,13 +87,10 @@ const char* recovery_mode_name(RecoveryMode mode) {
 }
 
 Result<RecoveryMode> parse_recovery_mode(std::string_view name) {
-  for (RecoveryMode mode : {RecoveryMode::kTolerateTornTail, RecoveryMode::kAbsoluteConsistency,
-                            RecoveryMode::kPointInTime, RecoveryMode::kSkipDamaged}) {
-    if (name == recovery_mode_name(mode)) return mode;
-  }
-  return Status::invalid_argument(
-      "unknown recovery mode \"" + std::string(name) +
-      "\"; the modes are: tolerate-torn-tail, absolute-consistency, point-in-time, skip-damaged");
+  return parse_name(name,
+                    {RecoveryMode::kTolerateTornTail, RecoveryMode::kAbsoluteConsistency,
+                     RecoveryMode::kPointInTime, RecoveryMode::kSkipDamaged},
+                    recovery_mode_name, "recovery mode", "modes");
 }
 
 const char* outcome_name(PersistOutcome outcome) {

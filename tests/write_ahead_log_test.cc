@@ -365,6 +365,10 @@ TEST(OptionNamesTest, EveryNameParsesBackAndAnUnknownOneListsThem) {
             Status::invalid_argument(
                 "unknown sync policy \"Always\"; the policies are: always, interval, none")
                 .to_string());
+  EXPECT_EQ(parse_layout("segmnted").status().message(),
+            "unknown layout \"segmnted\"; the layouts are: auto, seed, segmented");
+  EXPECT_EQ(parse_dedup_policy("hwm").status().message(),
+            "unknown dedup policy \"hwm\"; the policies are: high-water-mark, exact");
   EXPECT_EQ(parse_recovery_mode("").status().message(),
             "unknown recovery mode \"\"; the modes are: tolerate-torn-tail, "
             "absolute-consistency, point-in-time, skip-damaged");
