@@ -358,8 +358,7 @@ Status SegmentedEngine::read_records(std::span<const Location> locations,
       if (!decode_message(frame.type, frame.payload, &persist)) {
         return Status::corruption(segment->path, location.offset, "record is not a message");
       }
-      WAL_ASSIGN_OR_RETURN(Json record, message_record(persist, segment->path));
-      WAL_RETURN_IF_ERROR(visit(location, segment->path, {persist.message_id, std::move(record)}));
+      WAL_RETURN_IF_ERROR(visit(location, segment->path, persist));
     }
     first = end;
   }
@@ -377,6 +376,17 @@ Result<LogEntry> SegmentedEngine::to_entry(std::pair<uint64_t, Json> record,
   auto data = interpreter_->parse_data(record.second);
   if (!data.is_ok()) return Status::corruption(path, offset, data.status().message());
   return LogEntry{record.first, std::move(data).value()};
+}
+
+Result<LogEntry> SegmentedEngine::to_entry(const PersistPayload& message, const std::string& path,
+                                           uint64_t offset) const {
+  if (message.data_only && interpreter_->wraps_data_as_is()) {
+    // The frame holds the data itself: no record to build only to take apart.
+    WAL_ASSIGN_OR_RETURN(Json data, parse_json(message.json, path));
+    return LogEntry{message.message_id, std::move(data)};
+  }
+  WAL_ASSIGN_OR_RETURN(Json record, message_record(message, path));
+  return to_entry({message.message_id, std::move(record)}, path, offset);
 }
 
 Result<Json> SegmentedEngine::merged_state(const std::string& client_id,
@@ -418,9 +428,8 @@ Result<Json> SegmentedEngine::merged_state(const std::string& client_id,
   }
   WAL_RETURN_IF_ERROR(read_records(
       std::span<const Location>(first, sources.records.end()),
-      [&](const Location& location, const std::string& path, std::pair<uint64_t, Json> record) {
-        WAL_ASSIGN_OR_RETURN(LogEntry log_entry,
-                             to_entry(std::move(record), path, location.offset));
+      [&](const Location& location, const std::string& path, const PersistPayload& message) {
+        WAL_ASSIGN_OR_RETURN(LogEntry log_entry, to_entry(message, path, location.offset));
         entries.push_back(std::move(log_entry));
         entry.bytes += location.size;
         return Status::ok();
@@ -519,8 +528,10 @@ Result<std::string> SegmentedEngine::client_snapshot_json(const std::string& cli
     unfolded = std::move(previous.pending);
   }
   WAL_RETURN_IF_ERROR(read_records(
-      client.records, [&](const Location&, const std::string&, std::pair<uint64_t, Json> record) {
-        unfolded.push_back(std::move(record));
+      client.records,
+      [&](const Location&, const std::string& path, const PersistPayload& message) -> Status {
+        WAL_ASSIGN_OR_RETURN(Json record, message_record(message, path));
+        unfolded.emplace_back(message.message_id, std::move(record));
         return Status::ok();
       }));
   const auto by_id = [](const auto& a, const auto& b) { return a.first < b.first; };

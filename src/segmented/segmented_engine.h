@@ -115,12 +115,16 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   // A client's snapshot frame: state and, under kExact, the unfolded messages.
   Result<ClientCheckpoint> read_snapshot_frame(const SnapshotRef& ref) const;
   // Reads the records at `locations` (in log order) in blocks (read_blocks.h)
-  // and hands each, as persisted, to `visit` with the path of its segment for
-  // the visitor's own errors. Stops at the first error, the visitor's too.
+  // and hands each, its frame checked and decoded, to `visit` with the path of
+  // its segment for the visitor's own errors. Stops at the first error, the
+  // visitor's too.
   using RecordVisitor = std::function<Status(const Location& location, const std::string& path,
-                                             std::pair<uint64_t, Json> record)>;
+                                             const PersistPayload& message)>;
   Status read_records(std::span<const Location> locations, const RecordVisitor& visit) const;
   Result<LogEntry> to_entry(std::pair<uint64_t, Json> record, const std::string& path,
+                            uint64_t offset) const;
+  // The same for a message frame as read_records hands it over.
+  Result<LogEntry> to_entry(const PersistPayload& message, const std::string& path,
                             uint64_t offset) const;
   // The JSON of the client's snapshot frame (client_checkpoint.h); under
   // kExact only the messages at or below the low-water mark fold.
