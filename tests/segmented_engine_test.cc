@@ -302,6 +302,117 @@ TEST_F(SegmentedEngineTest, WithoutRecyclingRetiredSegmentsAreRemoved) {
   EXPECT_EQ(content_of(*open_log(small), "c"), sentences(1, 300));
 }
 
+// The sizes of the free files in the directory, by name.
+std::map<std::string, uintmax_t> free_files_in(const fs::path& dir) {
+  std::map<std::string, uintmax_t> sizes;
+  for (const std::string& name : names_with_prefix(dir, "free-")) {
+    sizes[name] = fs::file_size(dir / name);
+  }
+  return sizes;
+}
+
+// A state that grows with its history makes each snapshot bigger than the
+// last. The one a newer snapshot supersedes has allocated, synced blocks: a
+// segment takes it over instead of a new file being zero-filled.
+TEST_F(SegmentedEngineTest, SupersededSnapshotsAreRecycledAsSegments) {
+  auto small = options();
+  small.segmented.segment_bytes = 4096;
+  small.segmented.checkpoint_bytes = 4096;
+  std::set<uintmax_t> snapshot_sizes;
+  std::set<uintmax_t> segment_sizes;
+  bool kept_snapshot = false;
+  {
+    auto log = open_log(small);
+    for (uint64_t id = 1; id <= 1500; ++id) {
+      ASSERT_TRUE(log->persist("c", sentence(id), id).is_ok());
+      for (const std::string& name : names_with_prefix(data(), "snapshot-")) {
+        snapshot_sizes.insert(fs::file_size(data() / name));
+      }
+      for (const std::string& name : names_with_prefix(data(), "segment-")) {
+        segment_sizes.insert(fs::file_size(data() / name));
+      }
+      for (const auto& [name, size] : free_files_in(data()))
+        kept_snapshot |= name.ends_with(".snap");
+    }
+  }
+  EXPECT_TRUE(kept_snapshot) << "no superseded snapshot was kept to be recycled";
+  // A zero-filled segment is segment_bytes long; a recycled snapshot keeps its size.
+  std::vector<uintmax_t> recycled;
+  std::set_intersection(snapshot_sizes.begin(), snapshot_sizes.end(), segment_sizes.begin(),
+                        segment_sizes.end(), std::back_inserter(recycled));
+  std::erase(recycled, 4096u);
+  EXPECT_FALSE(recycled.empty()) << "no segment has the size of a snapshot";
+  // Its snapshot frames lie after the segment's own: start-up reads them as
+  // recycled space, not as damage or records.
+  auto reopened = open_log(small);
+  EXPECT_FALSE(reopened->recovery_report().torn_tail);
+  EXPECT_EQ(content_of(*reopened, "c"), sentences(1, 1500));
+  std::lock_guard lock(warnings_mutex_);
+  EXPECT_TRUE(warnings_.empty()) << warnings_.front().to_string();
+}
+
+// Files past `recycled_segments` are kept only while their bytes stay within
+// the log the next snapshot waits for (twice the last snapshot here): what
+// that log will need, and no more.
+TEST_F(SegmentedEngineTest, FreeFilesStayWithinTheLogTheNextSnapshotWaitsFor) {
+  auto small = options();
+  small.segmented.segment_bytes = 4096;
+  small.segmented.checkpoint_bytes = 4096;
+  small.segmented.recycled_segments = 1;
+  auto log = open_log(small);
+  size_t most_free = 0;
+  for (uint64_t id = 1; id <= 1500; ++id) {
+    ASSERT_TRUE(log->persist("c", sentence(id), id).is_ok());
+    const auto free = free_files_in(data());
+    uintmax_t free_bytes = 0;
+    for (const auto& [name, size] : free) free_bytes += size;
+    const auto snapshots = names_with_prefix(data(), "snapshot-");
+    const uintmax_t snapshot = snapshots.empty() ? 0 : fs::file_size(data() / snapshots.back());
+    if (free.size() > 1) {
+      EXPECT_LE(free_bytes, std::max<uintmax_t>(4096, 2 * snapshot)) << "after message " << id;
+    }
+    most_free = std::max(most_free, free.size());
+  }
+  EXPECT_GE(most_free, 2u) << "the budget never kept more than recycled_segments";
+}
+
+// A snapshot shorter than a segment could not hold what a segment must.
+TEST_F(SegmentedEngineTest, SnapshotShorterThanASegmentIsRemovedNotKept) {
+  auto small = options();
+  small.segmented.checkpoint_bytes = 4096;  // segments of 64 KiB
+  auto log = open_log(small);
+  int snapshots = 0;
+  for (uint64_t id = 1; id <= 400; ++id) {
+    ASSERT_TRUE(log->persist("c" + std::to_string(id % 3), sentence(id), id).is_ok());
+    snapshots += static_cast<int>(names_with_prefix(data(), "snapshot-").size());
+    for (const auto& [name, size] : free_files_in(data())) {
+      EXPECT_FALSE(name.ends_with(".snap")) << name << " of " << size << " bytes was kept";
+    }
+  }
+  EXPECT_GT(snapshots, 0);
+}
+
+// The frames of a free file carry numbers up to the one in its name; in a
+// segment of that number or below, one of them could read as the segment's.
+TEST_F(SegmentedEngineTest, FreeFilesAreRecycledOnlyIntoSegmentsNumberedAboveThem) {
+  auto small = options();
+  small.segmented.segment_bytes = 4096;
+  small.segmented.checkpoint_bytes = 1u << 20;  // no snapshot: nothing retired
+  open_log(small).reset();                      // the log is in segment 1
+  const std::string too_high = segmented::free_snapshot_file_name(1000);
+  const std::string usable = segmented::free_snapshot_file_name(1);
+  write_bytes(data() / too_high, std::string(6000, '\0'));
+  write_bytes(data() / usable, std::string(7000, '\0'));
+  auto log = open_log(small);
+  persist_sentences(*log, "c", 1, 400);  // several segments
+  const auto free = free_files_in(data());
+  EXPECT_TRUE(free.contains(too_high));
+  EXPECT_FALSE(free.contains(usable));
+  EXPECT_EQ(fs::file_size(data() / segmented::segment_file_name(2)), 7000u);
+  log.reset();
+  EXPECT_EQ(content_of(*open_log(small), "c"), sentences(1, 400));
+}
+
 TEST_F(SegmentedEngineTest, SnapshotIsTakenInTheBackground) {
   auto background = options();
   background.segmented.background_work = true;
@@ -357,6 +468,33 @@ TEST_F(SegmentedEngineTest, SnapshotCadenceGrowsWithTheSnapshot) {
   const int renames = faulty_->count(Op::kRename);
   persist_sentences(*log, "small", 1, 20);  // 20 small records: far less than 20,000 bytes
   EXPECT_EQ(faulty_->count(Op::kRename), renames);
+}
+
+// A state that grows with its history grows every snapshot: waiting for twice
+// its size of log keeps snapshot writes within half the log's.
+TEST_F(SegmentedEngineTest, NextSnapshotWaitsForTwiceTheLastOnesSizeOfLog) {
+  auto eager = options();
+  eager.segmented.checkpoint_bytes = 1;
+  eager.segmented.segment_bytes = 1u << 20;  // one segment: the log is its message frames
+  auto log = open_log(eager);
+  ASSERT_TRUE(log->persist("big", Json{{"content", std::string(20000, 'x')}}, 1).is_ok());
+  const auto first = names_with_prefix(data(), "snapshot-");
+  ASSERT_EQ(first.size(), 1u);
+  const uint64_t snapshot_bytes = fs::file_size(data() / first.front());
+  const uint64_t log_at_cut = bytes_of(persist_frames(data()));
+  for (uint64_t id = 1; id <= 200; ++id) {
+    ASSERT_TRUE(log->persist("small", Json{{"content", std::string(500, 'y')}}, id).is_ok());
+    const std::vector<FrameOnDisk> frames = persist_frames(data());
+    const uint64_t since = bytes_of(frames) - log_at_cut;
+    if (names_with_prefix(data(), "snapshot-") == first) {
+      ASSERT_LT(since, 2 * snapshot_bytes) << "no snapshot after " << since << " bytes of log";
+      continue;
+    }
+    EXPECT_GE(since, 2 * snapshot_bytes);
+    EXPECT_LT(since - frames.back().size, 2 * snapshot_bytes) << "the snapshot came late";
+    return;
+  }
+  FAIL() << "no second snapshot";
 }
 
 TEST_F(SegmentedEngineTest, RetrieveReadsOnlyRecordsSinceTheCachedState) {

@@ -364,6 +364,10 @@ TEST(SegmentedFileNameTest, NamesRoundTripAndSortByNumber) {
   EXPECT_EQ(segment.number, 12u);
   EXPECT_EQ(parse_file_name(snapshot_file_name(3)).kind, FileKind::kSnapshot);
   EXPECT_EQ(parse_file_name(free_file_name(4)).kind, FileKind::kFree);
+  EXPECT_EQ(free_snapshot_file_name(7), "free-00000000000000000007.snap");
+  const ParsedFileName free_snapshot = parse_file_name(free_snapshot_file_name(7));
+  EXPECT_EQ(free_snapshot.kind, FileKind::kFree);
+  EXPECT_EQ(free_snapshot.number, 7u);
   EXPECT_EQ(parse_file_name(temp_file_name(segment_file_name(5))).kind, FileKind::kTemp);
 }
 
@@ -382,6 +386,7 @@ TEST(SegmentedFileNameTest, NumbersZeroAndTheLargestAreNotOurs) {
   for (const std::string& name :
        {segment_file_name(0), segment_file_name(UINT64_MAX), snapshot_file_name(0),
         snapshot_file_name(UINT64_MAX), free_file_name(0), free_file_name(UINT64_MAX),
+        free_snapshot_file_name(0), free_snapshot_file_name(UINT64_MAX),
         temp_file_name(segment_file_name(UINT64_MAX))}) {
     EXPECT_EQ(parse_file_name(name).kind, FileKind::kUnknown) << name;
   }

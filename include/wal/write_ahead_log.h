@@ -95,15 +95,18 @@ struct SegmentedOptions {
   // of use. A message must fit in one: its record JSON and client id plus 60
   // bytes of framing at most segment_bytes, whatever max_record_bytes allows.
   uint64_t segment_bytes = 8u << 20;
-  // A snapshot is taken after this many bytes of log, or after as many bytes
-  // as the last snapshot holds if that is more, so that rewriting snapshots
-  // costs at most about as much I/O as the log itself. Start-up replays, and
-  // retrieve reads back, at most that much log.
+  // A snapshot is taken after this many bytes of log, or after twice as many
+  // bytes as the last snapshot holds if that is more, so that rewriting
+  // snapshots costs at most about half as much I/O as the log itself.
+  // Start-up replays, and retrieve reads back, at most that much log.
   uint64_t checkpoint_bytes = 8u << 20;
   // Merged states kept in memory for retrieve, counted by the bytes of the
   // records they were built from. 0 disables the cache.
   size_t state_cache_bytes = 16u << 20;
-  // Segments retired by a snapshot that are kept to be recycled; the rest are removed.
+  // Files a snapshot retires (covered segments, and the snapshot it
+  // supersedes if at least a segment long) are kept to be recycled as
+  // segments: this many, or more while their bytes stay within the log the
+  // next snapshot waits for. 0 keeps none: every retired file is removed.
   uint32_t recycled_segments = 2;
   // Snapshots and segment preparation on background threads. When false they
   // run inside the persist call that needs them (deterministic, for tests).

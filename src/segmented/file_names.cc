@@ -44,6 +44,10 @@ std::string snapshot_file_name(uint64_t number) {
 
 std::string free_file_name(uint64_t number) { return numbered(kFreePrefix, number, kLogExtension); }
 
+std::string free_snapshot_file_name(uint64_t number) {
+  return numbered(kFreePrefix, number, kSnapshotExtension);
+}
+
 std::string temp_file_name(std::string_view final_name) {
   return std::string(final_name) + std::string(kTempExtension);
 }
@@ -63,7 +67,8 @@ ParsedFileName parse_file_name(std::string_view name) {
     parsed.kind = FileKind::kSegment;
   } else if (parse_numbered(name, kSnapshotPrefix, kSnapshotExtension, &parsed.number)) {
     parsed.kind = FileKind::kSnapshot;
-  } else if (parse_numbered(name, kFreePrefix, kLogExtension, &parsed.number)) {
+  } else if (parse_numbered(name, kFreePrefix, kLogExtension, &parsed.number) ||
+             parse_numbered(name, kFreePrefix, kSnapshotExtension, &parsed.number)) {
     parsed.kind = FileKind::kFree;
   }
   return parsed;

@@ -5,11 +5,12 @@
 //   <base>/segment-<20 digits>.log         a segment of the log, by sequence number
 //   <base>/snapshot-<20 digits>.snap       every client's state up to a log position
 //   <base>/free-<20 digits>.log            a retired segment kept to be recycled
+//   <base>/free-<20 digits>.snap           a superseded snapshot kept to be recycled
 //   <base>/<any of the above>.tmp          a file being prepared (never read)
 //
 // Numbers are zero-padded so that names sort in number order. A free file
-// keeps the number it had as a segment: new segment numbers must stay above
-// every number whose frames may still be in some file.
+// keeps the number it had as a segment or snapshot, the highest log number
+// its frames may carry: it is recycled only into a segment numbered above it.
 #pragma once
 
 #include <cstdint>
@@ -40,6 +41,7 @@ struct ParsedFileName {
 std::string segment_file_name(uint64_t number);
 std::string snapshot_file_name(uint64_t number);
 std::string free_file_name(uint64_t number);
+std::string free_snapshot_file_name(uint64_t number);
 std::string temp_file_name(std::string_view final_name);
 
 ParsedFileName parse_file_name(std::string_view name);

@@ -43,6 +43,12 @@ class Recoverer {
     report_->events.push_back(RecoveryReport::Event{file, action, reason});
   }
 
+  Result<uint64_t> size_of(const std::string& file) {
+    WAL_ASSIGN_OR_RETURN(std::unique_ptr<PositionalFile> opened,
+                         storage_.open_positional_file(file, false));
+    return opened->size();
+  }
+
   Status remove(const std::string& file, const std::string& action, const std::string& reason) {
     WAL_RETURN_IF_ERROR(storage_.remove_file(file));
     removed_.push_back(file);
@@ -63,14 +69,16 @@ class Recoverer {
       } else if (file && parsed.kind == FileKind::kSnapshot) {
         snapshots_[parsed.number] = entry.name;
       } else if (file && parsed.kind == FileKind::kFree) {
-        out_.free_numbers.push_back(parsed.number);
+        WAL_ASSIGN_OR_RETURN(const uint64_t bytes, size_of(path(entry.name)));
+        out_.free_files.push_back(FreeFile{entry.name, parsed.number, bytes});
       } else if (entry.name != kLayoutFileName && entry.name != seed::kLockFileName &&
                  entry.name != seed::kDedupFileName &&
                  entry.name != seed::kQuarantineDirName) {  // walctl repair's copies
         note(path(entry.name), "ignored", "not a file of the segmented layout");
       }
     }
-    std::sort(out_.free_numbers.begin(), out_.free_numbers.end());
+    std::sort(out_.free_files.begin(), out_.free_files.end(),
+              [](const FreeFile& a, const FreeFile& b) { return a.number < b.number; });
     if (!snapshots_.empty()) out_.next_snapshot_number = snapshots_.rbegin()->first + 1;
     return Status::ok();
   }
@@ -174,7 +182,8 @@ class Recoverer {
     Position start{segments_.empty() ? 1 : segments_.begin()->first, 0};
     if (out_.snapshot) start = out_.snapshot->covered;
     for (auto it = segments_.begin(); it != segments_.end() && it->first < start.segment;) {
-      out_.covered.emplace_back(path(it->second), it->first);
+      WAL_ASSIGN_OR_RETURN(const uint64_t bytes, size_of(path(it->second)));
+      out_.covered.push_back(Recovered::Covered{path(it->second), it->first, bytes});
       note(path(it->second), "retired", "covered by the snapshot");
       it = segments_.erase(it);
     }

@@ -39,9 +39,14 @@ struct Recovered {
   // Prepared segments found unused after the end of the log, in order.
   std::vector<std::shared_ptr<Segment>> ready;
   uint64_t next_segment_number = 1;
-  std::vector<uint64_t> free_numbers;
+  std::vector<FreeFile> free_files;
   // Segments wholly covered by the snapshot, to be retired.
-  std::vector<std::pair<std::string, uint64_t>> covered;
+  struct Covered {
+    std::string path;
+    uint64_t number = 0;
+    uint64_t bytes = 0;
+  };
+  std::vector<Covered> covered;
   uint64_t log_bytes = 0;  // bytes of log after the snapshot: the checkpoint cadence
 };
 

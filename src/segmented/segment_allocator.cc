@@ -1,8 +1,10 @@
 #include "segmented/segment_allocator.h"
 
+#include <algorithm>
 #include <chrono>
 
 #include "segmented/file_names.h"
+#include "segmented/record_format.h"
 #include "util/paths.h"
 
 namespace wal::segmented {
@@ -13,13 +15,14 @@ constexpr uint64_t kZeroChunk = 1u << 20;
 }  // namespace
 
 SegmentAllocator::SegmentAllocator(Storage& storage, Config config, uint64_t next_number,
-                                   std::vector<uint64_t> free_numbers,
+                                   std::vector<FreeFile> free_files,
                                    std::vector<std::shared_ptr<Segment>> ready)
     : storage_(storage),
       config_(std::move(config)),
       next_number_(next_number),
-      free_(free_numbers.begin(), free_numbers.end()),
+      free_(std::make_move_iterator(free_files.begin()), std::make_move_iterator(free_files.end())),
       ready_(ready.begin(), ready.end()) {
+  for (const FreeFile& file : free_) free_bytes_ += file.bytes;
   if (config_.background) thread_ = std::thread([this] { run(); });
 }
 
@@ -34,11 +37,14 @@ SegmentAllocator::~SegmentAllocator() {
 
 SegmentAllocator::Claim SegmentAllocator::claim_locked() {
   Claim claim{next_number_++, std::nullopt};
-  // Only a file whose old number is below the new one may be recycled: its
-  // frames must never read as the new segment's.
-  if (!free_.empty() && free_.front() < claim.number) {
-    claim.free_number = free_.front();
-    free_.pop_front();
+  // Only a file whose frames all carry numbers below the new one may be
+  // recycled: none of them may read as the new segment's.
+  const auto usable = std::find_if(
+      free_.begin(), free_.end(), [&](const FreeFile& file) { return file.number < claim.number; });
+  if (usable != free_.end()) {
+    claim.free = std::move(*usable);
+    free_.erase(usable);
+    free_bytes_ -= claim.free->bytes;
   }
   preparing_ = true;
   return claim;
@@ -47,7 +53,10 @@ SegmentAllocator::Claim SegmentAllocator::claim_locked() {
 void SegmentAllocator::unclaim_locked(const Claim& claim) {
   // Only one claim is out at a time, so the number is still the next one.
   next_number_ = claim.number;
-  if (claim.free_number) free_.push_front(*claim.free_number);
+  if (claim.free) {
+    free_bytes_ += claim.free->bytes;
+    free_.push_front(*claim.free);
+  }
 }
 
 Result<std::shared_ptr<Segment>> SegmentAllocator::take() {
@@ -96,16 +105,15 @@ void SegmentAllocator::run() {
 }
 
 Result<std::shared_ptr<Segment>> SegmentAllocator::prepare(const Claim& claim) {
-  if (claim.free_number) return recycle(*claim.free_number, claim.number);
+  if (claim.free) return recycle(*claim.free, claim.number);
   return zero_fill(claim.number);
 }
 
-Result<std::shared_ptr<Segment>> SegmentAllocator::recycle(uint64_t free_number, uint64_t number) {
+Result<std::shared_ptr<Segment>> SegmentAllocator::recycle(const FreeFile& free, uint64_t number) {
   const std::string path = join_path(config_.base_dir, segment_file_name(number));
-  // Its old frames carry its old number, below every new one: they read as
-  // recycled space, never as frames of the new segment.
-  const std::string from = join_path(config_.base_dir, free_file_name(free_number));
-  WAL_RETURN_IF_ERROR(storage_.rename_file(from, path));
+  // Its old frames carry numbers below the new one: they read as recycled
+  // space, never as frames of the new segment.
+  WAL_RETURN_IF_ERROR(storage_.rename_file(join_path(config_.base_dir, free.name), path));
   WAL_RETURN_IF_ERROR(storage_.sync_dir(config_.base_dir));
   auto segment = std::make_shared<Segment>();
   segment->number = number;
@@ -142,16 +150,32 @@ Result<std::shared_ptr<Segment>> SegmentAllocator::zero_fill(uint64_t number) {
   return segment;
 }
 
-Status SegmentAllocator::retire(const std::string& path, uint64_t number) {
+void SegmentAllocator::set_keep_bytes(uint64_t bytes) {
   std::lock_guard lock(mutex_);
-  if (free_.size() < config_.max_free) {
-    WAL_RETURN_IF_ERROR(
-        storage_.rename_file(path, join_path(config_.base_dir, free_file_name(number))));
-    free_.push_back(number);
-    changed_.notify_all();
-    return Status::ok();
-  }
-  return storage_.remove_file(path);
+  keep_bytes_ = bytes;
+}
+
+Status SegmentAllocator::retire_segment(const std::string& path, uint64_t number, uint64_t bytes) {
+  return retire(path, FreeFile{free_file_name(number), number, bytes});
+}
+
+Status SegmentAllocator::retire_snapshot(const std::string& path, uint64_t number, uint64_t bytes) {
+  // A shorter one might not hold a frame as large as a segment must take;
+  // segments stay within the 1 GiB that segment_bytes may be.
+  if (bytes < config_.segment_bytes || bytes > kMaxPayload) return storage_.remove_file(path);
+  return retire(path, FreeFile{free_snapshot_file_name(number), number, bytes});
+}
+
+Status SegmentAllocator::retire(const std::string& path, FreeFile file) {
+  std::lock_guard lock(mutex_);
+  const bool keep = config_.keep_free > 0 &&
+                    (free_.size() < config_.keep_free || free_bytes_ + file.bytes <= keep_bytes_);
+  if (!keep) return storage_.remove_file(path);
+  WAL_RETURN_IF_ERROR(storage_.rename_file(path, join_path(config_.base_dir, file.name)));
+  free_bytes_ += file.bytes;
+  free_.push_back(std::move(file));
+  changed_.notify_all();
+  return Status::ok();
 }
 
 }  // namespace wal::segmented

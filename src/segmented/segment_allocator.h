@@ -1,8 +1,8 @@
 // Hands the log writer its next segment, ready to be overwritten: a file of
 // full size whose every block is allocated and synced (zero-filled, or a
-// retired segment recycled), so that a sync after a write never changes the
-// file's size and costs one data flush. Segments are handed out in number
-// order with no gaps; recovery relies on that.
+// retired segment or superseded snapshot recycled), so that a sync after a
+// write never changes the file's size and costs one data flush. Segments are
+// handed out in number order with no gaps; recovery relies on that.
 #pragma once
 
 #include <condition_variable>
@@ -28,21 +28,29 @@ struct Segment {
   std::unique_ptr<PositionalFile> file;
 };
 
+// A file kept to be recycled as a segment: a retired segment, or a
+// superseded snapshot at least a segment long.
+struct FreeFile {
+  std::string name;     // in the base directory
+  uint64_t number = 0;  // the highest log number its frames may carry
+  uint64_t bytes = 0;   // its size: the capacity it brings
+};
+
 class SegmentAllocator {
  public:
   struct Config {
     std::string base_dir;
     uint64_t segment_bytes = 0;
-    uint32_t max_free = 0;    // retired segments kept for recycling
+    uint32_t keep_free = 0;   // free files kept at least; 0 keeps none
     bool background = false;  // prepare the next segment ahead on a thread
     std::function<void(const Status&)> warn;
   };
 
   // `next_number` is above every segment number ever used in the directory;
-  // `free_numbers` are the free files present; `ready` are prepared segments
+  // `free_files` are the free files present; `ready` are prepared segments
   // found unused at start-up, in order, numbered from `next_number` - ready.size().
   SegmentAllocator(Storage& storage, Config config, uint64_t next_number,
-                   std::vector<uint64_t> free_numbers, std::vector<std::shared_ptr<Segment>> ready);
+                   std::vector<FreeFile> free_files, std::vector<std::shared_ptr<Segment>> ready);
   ~SegmentAllocator();
 
   // The next segment in number order. Waits for the background preparation,
@@ -50,22 +58,32 @@ class SegmentAllocator {
   // is handed out by the next call.
   Result<std::shared_ptr<Segment>> take();
 
+  // Free files beyond `keep_free` are kept while their bytes stay within
+  // this: the log the next snapshot waits for, which it then retires. So a
+  // log that grows between snapshots reuses what the last one retired
+  // instead of zero-filling new files.
+  void set_keep_bytes(uint64_t bytes);
+
   // Takes a segment that a snapshot wholly covers out of the log: renamed to
   // a free file to be recycled, or removed when enough are kept. The caller
   // syncs the directory.
-  Status retire(const std::string& path, uint64_t number);
+  Status retire_segment(const std::string& path, uint64_t number, uint64_t bytes);
+  // The same for a snapshot a newer one superseded, which nothing reads any
+  // more: its blocks are allocated and synced, as a segment's must be.
+  Status retire_snapshot(const std::string& path, uint64_t number, uint64_t bytes);
 
  private:
   struct Claim {
     uint64_t number = 0;
-    std::optional<uint64_t> free_number;
+    std::optional<FreeFile> free;
   };
 
   Claim claim_locked();
   void unclaim_locked(const Claim& claim);
   Result<std::shared_ptr<Segment>> prepare(const Claim& claim);
-  Result<std::shared_ptr<Segment>> recycle(uint64_t free_number, uint64_t number);
+  Result<std::shared_ptr<Segment>> recycle(const FreeFile& free, uint64_t number);
   Result<std::shared_ptr<Segment>> zero_fill(uint64_t number);
+  Status retire(const std::string& path, FreeFile file);
   void run();
 
   Storage& storage_;
@@ -74,7 +92,9 @@ class SegmentAllocator {
   std::mutex mutex_;
   std::condition_variable changed_;
   uint64_t next_number_;
-  std::deque<uint64_t> free_;
+  std::deque<FreeFile> free_;
+  uint64_t free_bytes_ = 0;
+  uint64_t keep_bytes_ = 0;
   std::deque<std::shared_ptr<Segment>> ready_;
   bool preparing_ = false;  // a claim is being prepared; numbers go out in order
   bool stop_ = false;

@@ -108,10 +108,12 @@ Status SegmentedEngine::start(Recovered recovered) {
       SegmentAllocator::Config{options_.base_dir, segmented.segment_bytes,
                                segmented.recycled_segments, segmented.background_work,
                                [this](const Status& status) { warn(status); }},
-      recovered.next_segment_number, std::move(recovered.free_numbers), std::move(recovered.ready));
+      recovered.next_segment_number, std::move(recovered.free_files), std::move(recovered.ready));
+  if (recovered.snapshot) last_snapshot_bytes_ = recovered.snapshot->bytes;
+  allocator_->set_keep_bytes(checkpoint_interval());
   for (auto& segment : recovered.segments) segments_.add(std::move(segment));
-  for (const auto& [path, number] : recovered.covered) {
-    WAL_RETURN_IF_ERROR(allocator_->retire(path, number));
+  for (const Recovered::Covered& covered : recovered.covered) {
+    WAL_RETURN_IF_ERROR(allocator_->retire_segment(covered.path, covered.number, covered.bytes));
   }
   if (!recovered.covered.empty()) WAL_RETURN_IF_ERROR(storage_->sync_dir(options_.base_dir));
 
@@ -128,7 +130,6 @@ Status SegmentedEngine::start(Recovered recovered) {
     snapshot_->number = recovered.snapshot->number;
     snapshot_->path = recovered.snapshot->path;
     WAL_ASSIGN_OR_RETURN(snapshot_->file, storage_->open_positional_file(snapshot_->path, false));
-    last_snapshot_bytes_ = recovered.snapshot->bytes;
   }
   next_snapshot_number_ = recovered.next_snapshot_number;
   recovered_log_bytes_ = recovered.log_bytes;
@@ -469,9 +470,14 @@ uint64_t SegmentedEngine::log_bytes() const {
   return recovered_log_bytes_ + writer_->bytes_appended();
 }
 
+uint64_t SegmentedEngine::checkpoint_interval() const {
+  // Twice the last snapshot: snapshots of a state that grows with its history
+  // then write at most half as much as the log does.
+  return std::max<uint64_t>(options_.segmented.checkpoint_bytes, 2 * last_snapshot_bytes_);
+}
+
 bool SegmentedEngine::checkpoint_due() const {
-  const uint64_t since = log_bytes() - log_bytes_at_snapshot_.load();
-  return since >= std::max<uint64_t>(options_.segmented.checkpoint_bytes, last_snapshot_bytes_);
+  return log_bytes() - log_bytes_at_snapshot_.load() >= checkpoint_interval();
 }
 
 void SegmentedEngine::after_write() {
@@ -624,24 +630,38 @@ Status SegmentedEngine::take_snapshot() {
   snapshot_ = std::move(file);
   log_bytes_at_snapshot_ = log_bytes_at_cut;
   last_snapshot_bytes_ = snapshot_bytes;
+  allocator_->set_keep_bytes(checkpoint_interval());
 
   // The new snapshot is durable and nothing refers to the old one or to the
   // segments before the cut any more: they go. A crash before this is done
   // leaves them to start-up, which retires what the newest snapshot covers.
-  if (previous) {
-    if (Status removed = storage_->remove_file(previous->path); !removed.is_ok()) {
-      warn(removed.with_context("could not remove a superseded snapshot"));
-    }
-  }
+  if (previous) retire_superseded(std::move(previous));
   std::vector<std::shared_ptr<Segment>> covered = segments_.take_below(cut.segment);
   for (const auto& segment : covered) {
     // Its descriptor stays open until the last reference goes; recycling
     // reopens the file by its new name.
-    if (Status retired = allocator_->retire(segment->path, segment->number); !retired.is_ok()) {
+    if (Status retired =
+            allocator_->retire_segment(segment->path, segment->number, segment->capacity);
+        !retired.is_ok()) {
       warn(retired.with_context("could not retire a segment the snapshot covers"));
     }
   }
   return storage_->sync_dir(options_.base_dir);
+}
+
+void SegmentedEngine::retire_superseded(std::shared_ptr<SnapshotFile> snapshot) {
+  // Every client now refers to the new snapshot, so no reference to the old
+  // one can be made any more. Were one still held, a read through it could
+  // meet segment frames once the file is recycled: then it is only removed,
+  // which such a read survives.
+  Status retired;
+  Result<uint64_t> bytes = snapshot->file->size();
+  if (snapshot.use_count() == 1 && bytes.is_ok()) {
+    retired = allocator_->retire_snapshot(snapshot->path, snapshot->number, *bytes);
+  } else {
+    retired = storage_->remove_file(snapshot->path);
+  }
+  if (!retired.is_ok()) warn(retired.with_context("could not retire a superseded snapshot"));
 }
 
 }  // namespace wal::segmented

@@ -133,6 +133,9 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
 
   uint64_t log_bytes() const;
   bool checkpoint_due() const;
+  // The log a snapshot waits for after the last one.
+  uint64_t checkpoint_interval() const;
+  void retire_superseded(std::shared_ptr<SnapshotFile> snapshot);
   void after_write();
   Status checkpoint();     // when due
   Status take_snapshot();  // the caller holds checkpoint_mutex_
