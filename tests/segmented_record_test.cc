@@ -366,7 +366,7 @@ TEST(SegmentedFileNameTest, NamesRoundTripAndSortByNumber) {
   EXPECT_EQ(parse_file_name(free_file_name(4)).kind, FileKind::kFree);
   EXPECT_EQ(free_snapshot_file_name(7), "free-00000000000000000007.snap");
   const ParsedFileName free_snapshot = parse_file_name(free_snapshot_file_name(7));
-  EXPECT_EQ(free_snapshot.kind, FileKind::kFree);
+  EXPECT_EQ(free_snapshot.kind, FileKind::kFreeSnapshot);
   EXPECT_EQ(free_snapshot.number, 7u);
   EXPECT_EQ(parse_file_name(temp_file_name(segment_file_name(5))).kind, FileKind::kTemp);
 }

@@ -4,6 +4,7 @@
 #include <map>
 #include <thread>
 
+#include "segmented/file_names.h"
 #include "subprocess.h"
 #include "test_util.h"
 
@@ -590,6 +591,28 @@ TEST_F(WalctlSegmentedTest, InspectDescribesSegmentsAndSnapshots) {
   EXPECT_EQ(snapshots, 1u);
   EXPECT_EQ(lines.back()["layout"], "segmented");
   EXPECT_EQ(lines.back()["damaged_files"], 0);
+}
+
+TEST_F(WalctlSegmentedTest, InspectDescribesFreeFilesWithWhatTheyWereAndTheirSize) {
+  write_with_snapshot();
+  const std::string segment = wal::segmented::free_file_name(1);
+  const std::string snapshot = wal::segmented::free_snapshot_file_name(1);
+  write_bytes(dir_.path() / segment, std::string(4096, '\0'));
+  write_bytes(dir_.path() / snapshot, std::string(5000, 'x'));
+  auto result = walctl({"inspect"});
+  EXPECT_EQ(result.exit_code, 0) << result.err;
+  const std::vector<Json> lines = json_lines(result.out);
+  std::map<std::string, Json> free;
+  for (const Json& line : lines) {
+    if (line.value("kind", "") == "free") free[line["file"]] = line;
+  }
+  ASSERT_TRUE(free.contains(segment) && free.contains(snapshot)) << result.out;
+  EXPECT_EQ(free[segment]["was"], "segment");
+  EXPECT_EQ(free[segment]["bytes"], 4096);
+  EXPECT_EQ(free[segment]["number"], 1);
+  EXPECT_EQ(free[snapshot]["was"], "snapshot");
+  EXPECT_EQ(free[snapshot]["bytes"], 5000);
+  EXPECT_EQ(lines.back()["free"], free.size());
 }
 
 // What a crash before .wal.dedup's rename leaves; only opening for writing removes it.

@@ -91,8 +91,8 @@ struct SegmentedOptions {
   SyncPolicy sync_policy = SyncPolicy::kAlways;
   uint32_t sync_interval_ms = 50;  // kInterval: the bound on the loss window
   RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
-  // Size of each segment file (at least 4096). New ones are zero-filled ahead
-  // of use. A message must fit in one: its record JSON and client id plus 60
+  // Size of each new segment file (at least 4096). New ones are zero-filled
+  // ahead of use; one recycled from a superseded snapshot keeps its size. A message must fit in one: its record JSON and client id plus 60
   // bytes of framing at most segment_bytes, whatever max_record_bytes allows.
   uint64_t segment_bytes = 8u << 20;
   // A snapshot is taken after this many bytes of log, or after twice as many

@@ -67,9 +67,10 @@ ParsedFileName parse_file_name(std::string_view name) {
     parsed.kind = FileKind::kSegment;
   } else if (parse_numbered(name, kSnapshotPrefix, kSnapshotExtension, &parsed.number)) {
     parsed.kind = FileKind::kSnapshot;
-  } else if (parse_numbered(name, kFreePrefix, kLogExtension, &parsed.number) ||
-             parse_numbered(name, kFreePrefix, kSnapshotExtension, &parsed.number)) {
+  } else if (parse_numbered(name, kFreePrefix, kLogExtension, &parsed.number)) {
     parsed.kind = FileKind::kFree;
+  } else if (parse_numbered(name, kFreePrefix, kSnapshotExtension, &parsed.number)) {
+    parsed.kind = FileKind::kFreeSnapshot;
   }
   return parsed;
 }

@@ -28,7 +28,8 @@ inline constexpr std::string_view kLayoutFileContentsV1 = "wal segmented 1\n";
 enum class FileKind {
   kSegment,
   kSnapshot,
-  kFree,
+  kFree,          // a retired segment
+  kFreeSnapshot,  // a superseded snapshot
   kTemp,
   kUnknown,  // LAYOUT, the lock, and anything not ours
 };

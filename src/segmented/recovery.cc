@@ -68,9 +68,14 @@ class Recoverer {
         segments_[parsed.number] = entry.name;
       } else if (file && parsed.kind == FileKind::kSnapshot) {
         snapshots_[parsed.number] = entry.name;
-      } else if (file && parsed.kind == FileKind::kFree) {
+      } else if (file &&
+                 (parsed.kind == FileKind::kFree || parsed.kind == FileKind::kFreeSnapshot)) {
         WAL_ASSIGN_OR_RETURN(const uint64_t bytes, size_of(path(entry.name)));
         out_.free_files.push_back(FreeFile{entry.name, parsed.number, bytes});
+        // A new snapshot's number must not be one a free file already bears.
+        if (parsed.kind == FileKind::kFreeSnapshot) {
+          out_.next_snapshot_number = std::max(out_.next_snapshot_number, parsed.number + 1);
+        }
       } else if (entry.name != kLayoutFileName && entry.name != seed::kLockFileName &&
                  entry.name != seed::kDedupFileName &&
                  entry.name != seed::kQuarantineDirName) {  // walctl repair's copies
@@ -79,7 +84,10 @@ class Recoverer {
     }
     std::sort(out_.free_files.begin(), out_.free_files.end(),
               [](const FreeFile& a, const FreeFile& b) { return a.number < b.number; });
-    if (!snapshots_.empty()) out_.next_snapshot_number = snapshots_.rbegin()->first + 1;
+    if (!snapshots_.empty()) {
+      out_.next_snapshot_number =
+          std::max(out_.next_snapshot_number, snapshots_.rbegin()->first + 1);
+    }
     return Status::ok();
   }
 

@@ -68,7 +68,7 @@ Result<std::shared_ptr<Segment>> SegmentAllocator::take() {
     changed_.notify_all();  // the background thread prepares the one after
     return segment;
   }
-  const Claim claim = claim_locked();
+  Claim claim = claim_locked();
   lock.unlock();
   auto segment = prepare(claim);
   lock.lock();
@@ -83,7 +83,7 @@ void SegmentAllocator::run() {
   while (true) {
     changed_.wait(lock, [&] { return stop_ || (ready_.empty() && !preparing_); });
     if (stop_) return;
-    const Claim claim = claim_locked();
+    Claim claim = claim_locked();
     lock.unlock();
     auto segment = prepare(claim);
     lock.lock();
@@ -104,19 +104,23 @@ void SegmentAllocator::run() {
   }
 }
 
-Result<std::shared_ptr<Segment>> SegmentAllocator::prepare(const Claim& claim) {
-  if (claim.free) return recycle(*claim.free, claim.number);
+Result<std::shared_ptr<Segment>> SegmentAllocator::prepare(Claim& claim) {
+  if (claim.free) return recycle(claim);
   return zero_fill(claim.number);
 }
 
-Result<std::shared_ptr<Segment>> SegmentAllocator::recycle(const FreeFile& free, uint64_t number) {
-  const std::string path = join_path(config_.base_dir, segment_file_name(number));
+Result<std::shared_ptr<Segment>> SegmentAllocator::recycle(Claim& claim) {
+  const std::string path = join_path(config_.base_dir, segment_file_name(claim.number));
   // Its old frames carry numbers below the new one: they read as recycled
   // space, never as frames of the new segment.
-  WAL_RETURN_IF_ERROR(storage_.rename_file(join_path(config_.base_dir, free.name), path));
+  WAL_RETURN_IF_ERROR(storage_.rename_file(join_path(config_.base_dir, claim.free->name), path));
+  // The free file is gone. Should what follows fail, the next try at this
+  // number puts another file under the segment's name; this one is not
+  // offered again.
+  claim.free.reset();
   WAL_RETURN_IF_ERROR(storage_.sync_dir(config_.base_dir));
   auto segment = std::make_shared<Segment>();
-  segment->number = number;
+  segment->number = claim.number;
   segment->path = path;
   WAL_ASSIGN_OR_RETURN(segment->file, storage_.open_positional_file(path, false));
   WAL_ASSIGN_OR_RETURN(segment->capacity, segment->file->size());
@@ -156,26 +160,39 @@ void SegmentAllocator::set_keep_bytes(uint64_t bytes) {
 }
 
 Status SegmentAllocator::retire_segment(const std::string& path, uint64_t number, uint64_t bytes) {
-  return retire(path, FreeFile{free_file_name(number), number, bytes});
+  return retire(path, FreeFile{free_file_name(number), number, bytes}, /*snapshot=*/false);
 }
 
 Status SegmentAllocator::retire_snapshot(const std::string& path, uint64_t number, uint64_t bytes) {
-  // A shorter one might not hold a frame as large as a segment must take;
-  // segments stay within the 1 GiB that segment_bytes may be.
-  if (bytes < config_.segment_bytes || bytes > kMaxPayload) return storage_.remove_file(path);
-  return retire(path, FreeFile{free_snapshot_file_name(number), number, bytes});
+  return retire(path, FreeFile{free_snapshot_file_name(number), number, bytes}, /*snapshot=*/true);
 }
 
-Status SegmentAllocator::retire(const std::string& path, FreeFile file) {
-  std::lock_guard lock(mutex_);
-  const bool keep = config_.keep_free > 0 &&
-                    (free_.size() < config_.keep_free || free_bytes_ + file.bytes <= keep_bytes_);
-  if (!keep) return storage_.remove_file(path);
-  WAL_RETURN_IF_ERROR(storage_.rename_file(path, join_path(config_.base_dir, file.name)));
-  free_bytes_ += file.bytes;
-  free_.push_back(std::move(file));
-  changed_.notify_all();
-  return Status::ok();
+bool SegmentAllocator::worth_keeping_locked(const FreeFile& file, bool snapshot) const {
+  if (config_.keep_free == 0) return false;
+  const bool within_budget = free_bytes_ + file.bytes <= keep_bytes_;
+  if (!snapshot) return free_.size() < config_.keep_free || within_budget;
+  // A snapshot may be far larger than a segment: only within the budget. A
+  // shorter one than a segment might not hold a frame as large as a segment
+  // must take; segments stay within the 1 GiB segment_bytes may be; and one
+  // numbered at or above the next segment could go into no segment yet.
+  return within_budget && file.bytes >= config_.segment_bytes && file.bytes <= kMaxPayload &&
+         file.number < next_number_;
+}
+
+Status SegmentAllocator::retire(const std::string& path, FreeFile file, bool snapshot) {
+  {
+    std::lock_guard lock(mutex_);
+    if (worth_keeping_locked(file, snapshot)) {
+      WAL_RETURN_IF_ERROR(storage_.rename_file(path, join_path(config_.base_dir, file.name)));
+      free_bytes_ += file.bytes;
+      free_.push_back(std::move(file));
+      changed_.notify_all();
+      return Status::ok();
+    }
+  }
+  // Removed without the lock, which the writer needs for its next segment:
+  // unlinking a large file can take a while.
+  return storage_.remove_file(path);
 }
 
 }  // namespace wal::segmented

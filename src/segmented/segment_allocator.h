@@ -41,7 +41,7 @@ class SegmentAllocator {
   struct Config {
     std::string base_dir;
     uint64_t segment_bytes = 0;
-    uint32_t keep_free = 0;   // free files kept at least; 0 keeps none
+    uint32_t keep_free = 0;   // retired segments kept whatever their bytes; 0 keeps no file
     bool background = false;  // prepare the next segment ahead on a thread
     std::function<void(const Status&)> warn;
   };
@@ -58,10 +58,10 @@ class SegmentAllocator {
   // is handed out by the next call.
   Result<std::shared_ptr<Segment>> take();
 
-  // Free files beyond `keep_free` are kept while their bytes stay within
-  // this: the log the next snapshot waits for, which it then retires. So a
-  // log that grows between snapshots reuses what the last one retired
-  // instead of zero-filling new files.
+  // Free files beyond `keep_free` segments, and every snapshot, are kept
+  // while their bytes stay within this: the log the next snapshot waits for,
+  // which it then retires. So a log that grows between snapshots reuses what
+  // the last one retired instead of zero-filling new files.
   void set_keep_bytes(uint64_t bytes);
 
   // Takes a segment that a snapshot wholly covers out of the log: renamed to
@@ -69,7 +69,8 @@ class SegmentAllocator {
   // syncs the directory.
   Status retire_segment(const std::string& path, uint64_t number, uint64_t bytes);
   // The same for a snapshot a newer one superseded, which nothing reads any
-  // more: its blocks are allocated and synced, as a segment's must be.
+  // more: its blocks are allocated and synced, as a segment's must be. Kept
+  // only within the bytes above, and only if a segment could take it.
   Status retire_snapshot(const std::string& path, uint64_t number, uint64_t bytes);
 
  private:
@@ -80,10 +81,11 @@ class SegmentAllocator {
 
   Claim claim_locked();
   void unclaim_locked(const Claim& claim);
-  Result<std::shared_ptr<Segment>> prepare(const Claim& claim);
-  Result<std::shared_ptr<Segment>> recycle(const FreeFile& free, uint64_t number);
+  Result<std::shared_ptr<Segment>> prepare(Claim& claim);
+  Result<std::shared_ptr<Segment>> recycle(Claim& claim);
   Result<std::shared_ptr<Segment>> zero_fill(uint64_t number);
-  Status retire(const std::string& path, FreeFile file);
+  bool worth_keeping_locked(const FreeFile& file, bool snapshot) const;
+  Status retire(const std::string& path, FreeFile file, bool snapshot);
   void run();
 
   Storage& storage_;

@@ -69,11 +69,21 @@ wal::Result<std::set<std::string>> segment_names(wal::Storage& storage,
   return names;
 }
 
-// New segments the size of the existing ones: the engine may need one.
+// New segments the size of the existing ones: the engine may need one. The
+// most common size: zero-filled segments all have segment_bytes, while one
+// recycled from a snapshot keeps the snapshot's size and a damaged one may
+// have been cut short.
 uint64_t segment_bytes_of(const seg::Recovered& recovered) {
+  std::map<uint64_t, int> sizes;
+  for (const auto& segment : recovered.segments) ++sizes[segment->capacity];
+  for (const auto& segment : recovered.ready) ++sizes[segment->capacity];
   uint64_t bytes = 0;
-  for (const auto& segment : recovered.segments) bytes = std::max(bytes, segment->capacity);
-  for (const auto& segment : recovered.ready) bytes = std::max(bytes, segment->capacity);
+  int most = 0;
+  for (const auto& [size, count] : sizes) {
+    if (count < most) continue;  // ties go to the larger size
+    bytes = size;
+    most = count;
+  }
   return bytes >= 4096 ? bytes : wal::SegmentedOptions{}.segment_bytes;
 }
 

@@ -22,6 +22,25 @@ using wal::Json;
 using wal::Status;
 namespace seg = wal::segmented;
 
+// A file kept to be recycled as a segment; its number is the highest log
+// number its old frames carry.
+Json describe_free_file(wal::Storage& storage, const std::string& path,
+                        const seg::ParsedFileName& parsed) {
+  Json out = Json::object();
+  out["file"] = base_name(path);
+  out["kind"] = "free";
+  out["was"] = parsed.kind == seg::FileKind::kFreeSnapshot ? "snapshot" : "segment";
+  out["number"] = parsed.number;
+  auto file = storage.open_positional_file(path, false);
+  auto bytes = file.is_ok() ? (*file)->size() : wal::Result<uint64_t>(file.status());
+  if (bytes.is_ok()) {
+    out["bytes"] = *bytes;
+  } else {
+    out["problem"] = bytes.status().to_string();
+  }
+  return out;
+}
+
 Json describe_segment(wal::Storage& storage, const std::string& path, uint64_t number) {
   Json out = Json::object();
   out["file"] = base_name(path);
@@ -115,8 +134,9 @@ wal::Status inspect_segmented_dir(wal::Storage& storage, const std::string& base
     } else if (file && parsed.kind == seg::FileKind::kSnapshot) {
       out = describe_snapshot(storage, path, parsed.number);
       ++snapshots;
-    } else if (file && parsed.kind == seg::FileKind::kFree) {
-      out = Json{{"file", entry.name}, {"kind", "free"}, {"number", parsed.number}};
+    } else if (file && (parsed.kind == seg::FileKind::kFree ||
+                        parsed.kind == seg::FileKind::kFreeSnapshot)) {
+      out = describe_free_file(storage, path, parsed);
       ++free;
     } else if (file && (parsed.kind == seg::FileKind::kTemp ||
                         entry.name == wal::seed::kDedupTempFileName)) {
