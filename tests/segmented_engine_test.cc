@@ -32,6 +32,14 @@ class SegmentedEngineTest : public ::testing::Test {
     return open_log(options, faulty_);
   }
   std::unique_ptr<WriteAheadLog> reopen() const { return open_log(segmented_options_for(data())); }
+  // Segments of 4096 bytes and a snapshot after as much log (or twice the
+  // last snapshot): a short history rotates, snapshots and retires.
+  WriteAheadLogOptions tiny_options() const {
+    WriteAheadLogOptions tiny = options();
+    tiny.segmented.segment_bytes = 4096;
+    tiny.segmented.checkpoint_bytes = 4096;
+    return tiny;
+  }
   // Options without the state cache: every retrieve reads the records.
   WriteAheadLogOptions uncached_options() const {
     WriteAheadLogOptions uncached = options();
@@ -297,9 +305,7 @@ TEST_F(SegmentedEngineTest, PersistOnlyOverwritesPreallocatedSpace) {
 }
 
 TEST_F(SegmentedEngineTest, WithoutRecyclingRetiredSegmentsAreRemoved) {
-  auto small = options();
-  small.segmented.segment_bytes = 4096;
-  small.segmented.checkpoint_bytes = 4096;
+  auto small = tiny_options();
   small.segmented.recycled_segments = 0;
   auto log = open_log(small);
   persist_sentences(*log, "c", 1, 300);
@@ -322,9 +328,7 @@ std::map<std::string, uintmax_t> free_files_in(const fs::path& dir) {
 // last. The one a newer snapshot supersedes has allocated, synced blocks: a
 // segment takes it over instead of a new file being zero-filled.
 TEST_F(SegmentedEngineTest, SupersededSnapshotsAreRecycledAsSegments) {
-  auto small = options();
-  small.segmented.segment_bytes = 4096;
-  small.segmented.checkpoint_bytes = 4096;
+  auto small = tiny_options();
   bool kept_snapshot = false;
   uint64_t last_id = 0;
   {
@@ -360,9 +364,7 @@ TEST_F(SegmentedEngineTest, SupersededSnapshotsAreRecycledAsSegments) {
 // the log the next snapshot waits for (twice the last snapshot here): what
 // that log will need, and no more.
 TEST_F(SegmentedEngineTest, FreeFilesStayWithinTheLogTheNextSnapshotWaitsFor) {
-  auto small = options();
-  small.segmented.segment_bytes = 4096;
-  small.segmented.checkpoint_bytes = 4096;
+  auto small = tiny_options();
   small.segmented.recycled_segments = 1;
   auto log = open_log(small);
   size_t most_free = 0;
@@ -744,9 +746,7 @@ TEST_F(SegmentedEngineTest, RecycleFailingAfterItsRenameIsNotRetriedWithTheSameF
 // waits for, whatever recycled_segments allows: a state that shrank must not
 // leave its large snapshot behind, to become a segment as large.
 TEST_F(SegmentedEngineTest, SnapshotOfAStateThatShrankIsRemovedNotKept) {
-  auto small = options();
-  small.segmented.segment_bytes = 4096;
-  small.segmented.checkpoint_bytes = 4096;
+  auto small = tiny_options();
   auto log = open_log(small);
   ASSERT_TRUE(log->persist("big", Json{{"content", std::string(3000, 'x')}}, 1).is_ok());
   ASSERT_TRUE(log->persist("big", Json{{"content", std::string(3000, 'y')}}, 2).is_ok());
