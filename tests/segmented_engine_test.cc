@@ -401,6 +401,7 @@ TEST_F(SegmentedEngineTest, SnapshotShorterThanASegmentIsRemovedNotKept) {
 
 // The frames of a free file carry numbers up to the one in its name; in a
 // segment of that number or below, one of them could read as the segment's.
+// One that no segment could take yet is removed at start-up, and reported.
 TEST_F(SegmentedEngineTest, FreeFilesAreRecycledOnlyIntoSegmentsNumberedAboveThem) {
   auto small = options();
   small.segmented.segment_bytes = 4096;
@@ -411,13 +412,80 @@ TEST_F(SegmentedEngineTest, FreeFilesAreRecycledOnlyIntoSegmentsNumberedAboveThe
   write_bytes(data() / too_high, std::string(6000, '\0'));
   write_bytes(data() / usable, std::string(7000, '\0'));
   auto log = open_log(small);
+  EXPECT_FALSE(fs::exists(data() / too_high));
+  bool reported = false;
+  for (const auto& event : log->recovery_report().events) {
+    reported |= event.action == "removed" && event.path == (data() / too_high).string();
+  }
+  EXPECT_TRUE(reported);
   persist_sentences(*log, "c", 1, 400);  // several segments
-  const auto free = free_files_in(data());
-  EXPECT_TRUE(free.contains(too_high));
-  EXPECT_FALSE(free.contains(usable));
+  EXPECT_FALSE(free_files_in(data()).contains(usable));
   EXPECT_EQ(fs::file_size(data() / segmented::segment_file_name(2)), 7000u);
   log.reset();
   EXPECT_EQ(content_of(*open_log(small), "c"), sentences(1, 400));
+}
+
+// Start-up keeps what retiring would have kept: files within the log the
+// next snapshot waits for, and recycled_segments (2) of a segment's size.
+TEST_F(SegmentedEngineTest, FreeFilesBeyondWhatTheLogNeedsAreRemovedAtStartUp) {
+  auto small = tiny_options();
+  persist_sentences(*open_log(small), "c", 1, 200);  // the log is well past segment 4
+  for (const std::string& name : names_with_prefix(data(), "free-")) fs::remove(data() / name);
+  for (uint64_t number = 1; number <= 4; ++number) {
+    write_bytes(data() / segmented::free_file_name(number), std::string(4096, '\0'));
+  }
+  const auto snapshots = names_with_prefix(data(), "snapshot-");
+  ASSERT_EQ(snapshots.size(), 1u);
+  ASSERT_LT(2 * fs::file_size(data() / snapshots.front()), 8192u);  // room for one file
+  auto log = open_log(small);
+  EXPECT_EQ(free_files_in(data()).size(), 2u);  // one within the budget, one more by count
+  int removed = 0;
+  for (const auto& event : log->recovery_report().events) {
+    removed += event.reason == "free file the log will not need";
+  }
+  EXPECT_EQ(removed, 2);
+}
+
+// Removed by hand while listed as free: the segment is zero-filled instead.
+TEST_F(SegmentedEngineTest, FreeFileRemovedBehindTheLogsBackIsMadeAfresh) {
+  auto small = options();
+  small.segmented.segment_bytes = 4096;
+  small.segmented.checkpoint_bytes = 1u << 20;
+  open_log(small).reset();
+  write_bytes(data() / segmented::free_file_name(1), std::string(4096, '\0'));
+  auto log = open_log(small);
+  fs::remove(data() / segmented::free_file_name(1));
+  persist_sentences(*log, "c", 1, 200);  // needs segment 2 and more
+  EXPECT_TRUE(log->health().is_ok());
+  log.reset();
+  EXPECT_EQ(content_of(*open_log(small), "c"), sentences(1, 200));
+}
+
+// A segment recycled from a snapshot keeps the snapshot's size. Once the
+// state has shrunk, retiring it must not keep it by recycled_segments' count,
+// or the large file would go round as a segment for good.
+TEST_F(SegmentedEngineTest, LargeSegmentIsKeptOnlyWithinTheBudget) {
+  auto small = tiny_options();
+  auto log = open_log(small);
+  const auto big = [](uint64_t id) {
+    return Json{{"content", std::string(1500, static_cast<char>('a' + id % 26))}};
+  };
+  bool large_segment = false;
+  for (uint64_t id = 1; id <= 60 && !large_segment; ++id) {
+    ASSERT_TRUE(log->persist("big", big(id), id).is_ok());
+    for (const std::string& name : names_with_prefix(data(), "segment-")) {
+      large_segment |= fs::file_size(data() / name) > 4096;
+    }
+  }
+  ASSERT_TRUE(large_segment) << "no snapshot became a segment";
+  ASSERT_TRUE(log->clear("big").is_ok());
+  for (uint64_t id = 1; id <= 1500; ++id) {
+    ASSERT_TRUE(log->persist("small", Json{{"content", "s"}}, id).is_ok());
+  }
+  for (const std::string& name : names_with_prefix(data(), "segment-")) {
+    EXPECT_EQ(fs::file_size(data() / name), 4096u) << name;
+  }
+  for (const auto& [name, size] : free_files_in(data())) EXPECT_EQ(size, 4096u) << name;
 }
 
 TEST_F(SegmentedEngineTest, SnapshotIsTakenInTheBackground) {

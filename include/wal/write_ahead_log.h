@@ -91,9 +91,10 @@ struct SegmentedOptions {
   SyncPolicy sync_policy = SyncPolicy::kAlways;
   uint32_t sync_interval_ms = 50;  // kInterval: the bound on the loss window
   RecoveryMode recovery_mode = RecoveryMode::kTolerateTornTail;
-  // Size of each new segment file (at least 4096). New ones are zero-filled
-  // ahead of use; one recycled from a superseded snapshot keeps its size. A message must fit in one: its record JSON and client id plus 60
-  // bytes of framing at most segment_bytes, whatever max_record_bytes allows.
+  // Size of each new segment file (at least 4096), zero-filled ahead of use;
+  // one recycled from a superseded snapshot keeps the snapshot's size. A
+  // message must fit in a segment of segment_bytes: its record JSON and
+  // client id plus 60 bytes of framing, whatever max_record_bytes allows.
   uint64_t segment_bytes = 8u << 20;
   // A snapshot is taken after this many bytes of log, or after twice as many
   // bytes as the last snapshot holds if that is more, so that rewriting
@@ -103,10 +104,10 @@ struct SegmentedOptions {
   // Merged states kept in memory for retrieve, counted by the bytes of the
   // records they were built from. 0 disables the cache.
   size_t state_cache_bytes = 16u << 20;
-  // Files a snapshot retires (covered segments, and the snapshot it
-  // supersedes if at least a segment long) are kept to be recycled as
-  // segments: this many, or more while their bytes stay within the log the
-  // next snapshot waits for. 0 keeps none: every retired file is removed.
+  // Files a snapshot retires (the segments it covers, and the snapshot it
+  // supersedes) are kept to be recycled as segments while their bytes stay
+  // within the log the next snapshot waits for; beyond that, this many no
+  // longer than a segment. 0 keeps none: every retired file is removed.
   uint32_t recycled_segments = 2;
   // Snapshots and segment preparation on background threads. When false they
   // run inside the persist call that needs them (deterministic, for tests).

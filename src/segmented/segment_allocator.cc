@@ -113,7 +113,13 @@ Result<std::shared_ptr<Segment>> SegmentAllocator::recycle(Claim& claim) {
   const std::string path = join_path(config_.base_dir, segment_file_name(claim.number));
   // Its old frames carry numbers below the new one: they read as recycled
   // space, never as frames of the new segment.
-  WAL_RETURN_IF_ERROR(storage_.rename_file(join_path(config_.base_dir, claim.free->name), path));
+  const Status renamed = storage_.rename_file(join_path(config_.base_dir, claim.free->name), path);
+  if (renamed.code() == Code::kNotFound) {
+    // Removed behind our back: the segment is made afresh instead.
+    claim.free.reset();
+    return zero_fill(claim.number);
+  }
+  WAL_RETURN_IF_ERROR(renamed);
   // The free file is gone. Should what follows fail, the next try at this
   // number puts another file under the segment's name; this one is not
   // offered again.
@@ -160,29 +166,56 @@ void SegmentAllocator::set_keep_bytes(uint64_t bytes) {
 }
 
 Status SegmentAllocator::retire_segment(const std::string& path, uint64_t number, uint64_t bytes) {
-  return retire(path, FreeFile{free_file_name(number), number, bytes}, /*snapshot=*/false);
+  return retire(path, FreeFile{free_file_name(number), number, bytes, /*snapshot=*/false});
 }
 
 Status SegmentAllocator::retire_snapshot(const std::string& path, uint64_t number, uint64_t bytes) {
-  return retire(path, FreeFile{free_snapshot_file_name(number), number, bytes}, /*snapshot=*/true);
+  return retire(path, FreeFile{free_snapshot_file_name(number), number, bytes, /*snapshot=*/true});
 }
 
-bool SegmentAllocator::worth_keeping_locked(const FreeFile& file, bool snapshot) const {
+bool SegmentAllocator::worth_keeping_locked(const FreeFile& file) const {
   if (config_.keep_free == 0) return false;
-  const bool within_budget = free_bytes_ + file.bytes <= keep_bytes_;
-  if (!snapshot) return free_.size() < config_.keep_free || within_budget;
-  // A snapshot may be far larger than a segment: only within the budget. A
-  // shorter one than a segment might not hold a frame as large as a segment
-  // must take; segments stay within the 1 GiB segment_bytes may be; and one
-  // numbered at or above the next segment could go into no segment yet.
-  return within_budget && file.bytes >= config_.segment_bytes && file.bytes <= kMaxPayload &&
-         file.number < next_number_;
+  // A snapshot shorter than a segment might not hold a frame as large as a
+  // segment must take; segments stay within the 1 GiB segment_bytes may be;
+  // and a file numbered at or above the next segment can go into none yet.
+  if (file.snapshot && (file.bytes < config_.segment_bytes || file.bytes > kMaxPayload)) {
+    return false;
+  }
+  if (file.number >= next_number_) return false;
+  if (free_bytes_ + file.bytes <= keep_bytes_) return true;
+  // Beyond the budget only a few files of a segment's size: a segment
+  // recycled from a snapshot may be far larger.
+  if (file.bytes > config_.segment_bytes) return false;
+  const auto small = std::count_if(free_.begin(), free_.end(), [&](const FreeFile& kept) {
+    return kept.bytes <= config_.segment_bytes;
+  });
+  return small < static_cast<ptrdiff_t>(config_.keep_free);
 }
 
-Status SegmentAllocator::retire(const std::string& path, FreeFile file, bool snapshot) {
+Result<std::vector<std::string>> SegmentAllocator::trim() {
+  std::vector<std::string> doomed;
   {
     std::lock_guard lock(mutex_);
-    if (worth_keeping_locked(file, snapshot)) {
+    std::deque<FreeFile> found = std::move(free_);
+    free_.clear();
+    free_bytes_ = 0;
+    for (FreeFile& file : found) {
+      if (worth_keeping_locked(file)) {
+        free_bytes_ += file.bytes;
+        free_.push_back(std::move(file));
+      } else {
+        doomed.push_back(join_path(config_.base_dir, file.name));
+      }
+    }
+  }
+  for (const std::string& path : doomed) WAL_RETURN_IF_ERROR(storage_.remove_file(path));
+  return doomed;
+}
+
+Status SegmentAllocator::retire(const std::string& path, FreeFile file) {
+  {
+    std::lock_guard lock(mutex_);
+    if (worth_keeping_locked(file)) {
       WAL_RETURN_IF_ERROR(storage_.rename_file(path, join_path(config_.base_dir, file.name)));
       free_bytes_ += file.bytes;
       free_.push_back(std::move(file));

@@ -34,6 +34,7 @@ struct FreeFile {
   std::string name;     // in the base directory
   uint64_t number = 0;  // the highest log number its frames may carry
   uint64_t bytes = 0;   // its size: the capacity it brings
+  bool snapshot = false;
 };
 
 class SegmentAllocator {
@@ -41,7 +42,7 @@ class SegmentAllocator {
   struct Config {
     std::string base_dir;
     uint64_t segment_bytes = 0;
-    uint32_t keep_free = 0;   // retired segments kept whatever their bytes; 0 keeps no file
+    uint32_t keep_free = 0;   // segment-sized files kept beyond the bytes below; 0 keeps none
     bool background = false;  // prepare the next segment ahead on a thread
     std::function<void(const Status&)> warn;
   };
@@ -58,11 +59,15 @@ class SegmentAllocator {
   // is handed out by the next call.
   Result<std::shared_ptr<Segment>> take();
 
-  // Free files beyond `keep_free` segments, and every snapshot, are kept
-  // while their bytes stay within this: the log the next snapshot waits for,
-  // which it then retires. So a log that grows between snapshots reuses what
-  // the last one retired instead of zero-filling new files.
+  // Free files are kept while their bytes stay within this: the log the next
+  // snapshot waits for, which it then retires. So a log that grows between
+  // snapshots reuses what the last one retired instead of zero-filling new
+  // files. Beyond it, only `keep_free` files no longer than a segment.
   void set_keep_bytes(uint64_t bytes);
+
+  // Removes the free files found at start-up that the rules above would not
+  // have kept; returns their paths.
+  Result<std::vector<std::string>> trim();
 
   // Takes a segment that a snapshot wholly covers out of the log: renamed to
   // a free file to be recycled, or removed when enough are kept. The caller
@@ -84,8 +89,8 @@ class SegmentAllocator {
   Result<std::shared_ptr<Segment>> prepare(Claim& claim);
   Result<std::shared_ptr<Segment>> recycle(Claim& claim);
   Result<std::shared_ptr<Segment>> zero_fill(uint64_t number);
-  bool worth_keeping_locked(const FreeFile& file, bool snapshot) const;
-  Status retire(const std::string& path, FreeFile file, bool snapshot);
+  bool worth_keeping_locked(const FreeFile& file) const;
+  Status retire(const std::string& path, FreeFile file);
   void run();
 
   Storage& storage_;

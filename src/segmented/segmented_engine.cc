@@ -115,7 +115,14 @@ Status SegmentedEngine::start(Recovered recovered) {
   for (const Recovered::Covered& covered : recovered.covered) {
     WAL_RETURN_IF_ERROR(allocator_->retire_segment(covered.path, covered.number, covered.bytes));
   }
-  if (!recovered.covered.empty()) WAL_RETURN_IF_ERROR(storage_->sync_dir(options_.base_dir));
+  WAL_ASSIGN_OR_RETURN(const std::vector<std::string> trimmed, allocator_->trim());
+  for (const std::string& path : trimmed) {
+    report_.events.push_back(
+        RecoveryReport::Event{path, "removed", "free file the log will not need"});
+  }
+  if (!recovered.covered.empty() || !trimmed.empty()) {
+    WAL_RETURN_IF_ERROR(storage_->sync_dir(options_.base_dir));
+  }
 
   std::shared_ptr<Segment> active = std::move(recovered.active);
   if (!active) {

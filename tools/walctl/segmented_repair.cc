@@ -70,9 +70,10 @@ wal::Result<std::set<std::string>> segment_names(wal::Storage& storage,
 }
 
 // New segments the size of the existing ones: the engine may need one. The
-// most common size: zero-filled segments all have segment_bytes, while one
-// recycled from a snapshot keeps the snapshot's size and a damaged one may
-// have been cut short.
+// most common size, the smallest of a tie: zero-filled segments all have
+// segment_bytes, while one recycled from a snapshot keeps the snapshot's
+// larger size and a damaged one may have been cut short. Repair writes no
+// message, so a size that is too small costs nothing.
 uint64_t segment_bytes_of(const seg::Recovered& recovered) {
   std::map<uint64_t, int> sizes;
   for (const auto& segment : recovered.segments) ++sizes[segment->capacity];
@@ -80,7 +81,7 @@ uint64_t segment_bytes_of(const seg::Recovered& recovered) {
   uint64_t bytes = 0;
   int most = 0;
   for (const auto& [size, count] : sizes) {
-    if (count < most) continue;  // ties go to the larger size
+    if (count <= most) continue;  // ties go to the smaller size
     bytes = size;
     most = count;
   }
