@@ -1,12 +1,16 @@
-// Seed-layout file names. Properties: parsing never crashes; the name we make
-// for what was parsed parses back to the same kind and numbers; numbers are
-// decimal digits only (leading zeros allowed: legacy string ids may have them).
+// File names of both layouts. Properties: parsing never crashes. Seed
+// layout: the name we make for what was parsed parses back to the same kind
+// and numbers; numbers are decimal digits only (leading zeros allowed: legacy
+// string ids may have them). Segmented layout: a name is exactly the one made
+// from what it parses to, numbered from 1 to 2^64-2.
 #include <algorithm>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "fuzz_check.h"
 #include "seed/file_names.h"
+#include "segmented/file_names.h"
 
 namespace {
 
@@ -17,10 +21,43 @@ void check_round_trip(const wal::seed::ParsedFileName& parsed, const std::string
   FUZZ_CHECK(again.message_id == parsed.message_id);
 }
 
+void check_segmented(std::string_view name) {
+  namespace seg = wal::segmented;
+  const seg::ParsedFileName parsed = seg::parse_file_name(name);
+  std::string made;
+  switch (parsed.kind) {
+    case seg::FileKind::kSegment:
+      made = seg::segment_file_name(parsed.number);
+      break;
+    case seg::FileKind::kSnapshot:
+      made = seg::snapshot_file_name(parsed.number);
+      break;
+    case seg::FileKind::kFree:
+      made = seg::free_file_name(parsed.number);
+      break;
+    case seg::FileKind::kFreeSnapshot:
+      made = seg::free_snapshot_file_name(parsed.number);
+      break;
+    case seg::FileKind::kTemp: {
+      // The name of a file of ours, being prepared.
+      FUZZ_CHECK(name.size() > 4 && name.substr(name.size() - 4) == ".tmp");
+      const seg::ParsedFileName base = seg::parse_file_name(name.substr(0, name.size() - 4));
+      FUZZ_CHECK(base.kind != seg::FileKind::kUnknown && base.kind != seg::FileKind::kTemp);
+      FUZZ_CHECK(base.number == parsed.number);
+      return;
+    }
+    case seg::FileKind::kUnknown:
+      return;
+  }
+  FUZZ_CHECK(made == name);
+  FUZZ_CHECK(parsed.number != 0 && parsed.number != UINT64_MAX);
+}
+
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view name(reinterpret_cast<const char*>(data), size);
+  check_segmented(name);
   const wal::seed::ParsedFileName parsed = wal::seed::parse_file_name(name);
   switch (parsed.kind) {
     case wal::seed::FileKind::kLog:
