@@ -72,7 +72,7 @@ class Recoverer {
                  (parsed.kind == FileKind::kFree || parsed.kind == FileKind::kFreeSnapshot)) {
         WAL_ASSIGN_OR_RETURN(const uint64_t bytes, size_of(path(entry.name)));
         out_.free_files.push_back(
-            FreeFile{entry.name, parsed.number, bytes, parsed.kind == FileKind::kFreeSnapshot});
+            FreeFile{parsed.number, bytes, parsed.kind == FileKind::kFreeSnapshot});
         // A new snapshot's number must not be one a free file already bears.
         if (parsed.kind == FileKind::kFreeSnapshot) {
           out_.next_snapshot_number = std::max(out_.next_snapshot_number, parsed.number + 1);

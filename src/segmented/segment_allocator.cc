@@ -14,6 +14,10 @@ constexpr uint64_t kZeroChunk = 1u << 20;
 
 }  // namespace
 
+std::string FreeFile::name() const {
+  return snapshot ? free_snapshot_file_name(number) : free_file_name(number);
+}
+
 SegmentAllocator::SegmentAllocator(Storage& storage, Config config, uint64_t next_number,
                                    std::vector<FreeFile> free_files,
                                    std::vector<std::shared_ptr<Segment>> ready)
@@ -113,7 +117,8 @@ Result<std::shared_ptr<Segment>> SegmentAllocator::recycle(Claim& claim) {
   const std::string path = join_path(config_.base_dir, segment_file_name(claim.number));
   // Its old frames carry numbers below the new one: they read as recycled
   // space, never as frames of the new segment.
-  const Status renamed = storage_.rename_file(join_path(config_.base_dir, claim.free->name), path);
+  const Status renamed =
+      storage_.rename_file(join_path(config_.base_dir, claim.free->name()), path);
   if (renamed.code() == Code::kNotFound) {
     // Removed behind our back: the segment is made afresh instead.
     claim.free.reset();
@@ -166,11 +171,11 @@ void SegmentAllocator::set_keep_bytes(uint64_t bytes) {
 }
 
 Status SegmentAllocator::retire_segment(const std::string& path, uint64_t number, uint64_t bytes) {
-  return retire(path, FreeFile{free_file_name(number), number, bytes, /*snapshot=*/false});
+  return retire(path, FreeFile{number, bytes, /*snapshot=*/false});
 }
 
 Status SegmentAllocator::retire_snapshot(const std::string& path, uint64_t number, uint64_t bytes) {
-  return retire(path, FreeFile{free_snapshot_file_name(number), number, bytes, /*snapshot=*/true});
+  return retire(path, FreeFile{number, bytes, /*snapshot=*/true});
 }
 
 bool SegmentAllocator::worth_keeping_locked(const FreeFile& file) const {
@@ -204,7 +209,7 @@ Result<std::vector<std::string>> SegmentAllocator::trim() {
         free_bytes_ += file.bytes;
         free_.push_back(std::move(file));
       } else {
-        doomed.push_back(join_path(config_.base_dir, file.name));
+        doomed.push_back(join_path(config_.base_dir, file.name()));
       }
     }
   }
@@ -216,7 +221,7 @@ Status SegmentAllocator::retire(const std::string& path, FreeFile file) {
   {
     std::lock_guard lock(mutex_);
     if (worth_keeping_locked(file)) {
-      WAL_RETURN_IF_ERROR(storage_.rename_file(path, join_path(config_.base_dir, file.name)));
+      WAL_RETURN_IF_ERROR(storage_.rename_file(path, join_path(config_.base_dir, file.name())));
       free_bytes_ += file.bytes;
       free_.push_back(std::move(file));
       changed_.notify_all();

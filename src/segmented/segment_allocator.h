@@ -31,10 +31,11 @@ struct Segment {
 // A file kept to be recycled as a segment: a retired segment, or a
 // superseded snapshot at least a segment long.
 struct FreeFile {
-  std::string name;     // in the base directory
   uint64_t number = 0;  // the highest log number its frames may carry
   uint64_t bytes = 0;   // its size: the capacity it brings
   bool snapshot = false;
+  // free-<number>.snap or free-<number>.log, in the base directory.
+  std::string name() const;
 };
 
 class SegmentAllocator {
