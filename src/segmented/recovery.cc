@@ -8,6 +8,7 @@
 #include "segmented/file_names.h"
 #include "segmented/record_reader.h"
 #include "segmented/record_writer.h"
+#include "util/file_size.h"
 #include "util/paths.h"
 
 namespace wal::segmented {
@@ -43,12 +44,6 @@ class Recoverer {
     report_->events.push_back(RecoveryReport::Event{file, action, reason});
   }
 
-  Result<uint64_t> size_of(const std::string& file) {
-    WAL_ASSIGN_OR_RETURN(std::unique_ptr<PositionalFile> opened,
-                         storage_.open_positional_file(file, false));
-    return opened->size();
-  }
-
   Status remove(const std::string& file, const std::string& action, const std::string& reason) {
     WAL_RETURN_IF_ERROR(storage_.remove_file(file));
     removed_.push_back(file);
@@ -70,7 +65,7 @@ class Recoverer {
         snapshots_[parsed.number] = entry.name;
       } else if (file &&
                  (parsed.kind == FileKind::kFree || parsed.kind == FileKind::kFreeSnapshot)) {
-        WAL_ASSIGN_OR_RETURN(const uint64_t bytes, size_of(path(entry.name)));
+        WAL_ASSIGN_OR_RETURN(const uint64_t bytes, file_size(storage_, path(entry.name)));
         out_.free_files.push_back(
             FreeFile{parsed.number, bytes, parsed.kind == FileKind::kFreeSnapshot});
         // A new snapshot's number must not be one a free file already bears.
@@ -191,7 +186,7 @@ class Recoverer {
     Position start{segments_.empty() ? 1 : segments_.begin()->first, 0};
     if (out_.snapshot) start = out_.snapshot->covered;
     for (auto it = segments_.begin(); it != segments_.end() && it->first < start.segment;) {
-      WAL_ASSIGN_OR_RETURN(const uint64_t bytes, size_of(path(it->second)));
+      WAL_ASSIGN_OR_RETURN(const uint64_t bytes, file_size(storage_, path(it->second)));
       out_.covered.push_back(Recovered::Covered{path(it->second), it->first, bytes});
       note(path(it->second), "retired", "covered by the snapshot");
       it = segments_.erase(it);

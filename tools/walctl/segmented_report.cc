@@ -13,6 +13,7 @@
 #include "segmented/recovery.h"
 #include "segmented/snapshot.h"
 #include "segmented_damage.h"
+#include "util/file_size.h"
 #include "util/paths.h"
 
 namespace walctl {
@@ -31,8 +32,7 @@ Json describe_free_file(wal::Storage& storage, const std::string& path,
   out["kind"] = "free";
   out["was"] = parsed.kind == seg::FileKind::kFreeSnapshot ? "snapshot" : "segment";
   out["number"] = parsed.number;
-  auto file = storage.open_positional_file(path, false);
-  auto bytes = file.is_ok() ? (*file)->size() : wal::Result<uint64_t>(file.status());
+  const wal::Result<uint64_t> bytes = wal::file_size(storage, path);
   if (bytes.is_ok()) {
     out["bytes"] = *bytes;
   } else {
