@@ -194,7 +194,9 @@ TEST_F(DurabilityTest, FailedFolderCreationIsReported) {
 TEST_F(DurabilityTest, FailedCheckpointIsReportedAndRetried) {
   auto log = open_faulty();
   persist_sentences(*log, 1, 2);
-  faulty_->fail(Op::kCreate, 2, ENOSPC);  // the 3rd log is create #1, its checkpoint #2
+  // The 3rd message goes into the checkpoint it completes: create #1. It
+  // fails, so the message is written as a log file instead.
+  faulty_->fail(Op::kCreate, 1, ENOSPC);
   EXPECT_EQ(*log->persist("c", sentence(3), 3), PersistOutcome::kWritten);
   ASSERT_EQ(warnings_.size(), 1u);
   EXPECT_EQ(warnings_[0].code(), Code::kNoSpace);
@@ -206,6 +208,52 @@ TEST_F(DurabilityTest, FailedCheckpointIsReportedAndRetried) {
   EXPECT_TRUE(names_with_prefix(folder("c"), "log_").empty());
   EXPECT_EQ(names_with_prefix(folder("c"), "checkpoint_").size(), 1u);
   EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 4));
+}
+
+// The message that brings a client to the threshold goes into the
+// checkpoint it completes: no log file of it is ever made, one file sync and
+// one directory sync in all, and it is there after a restart.
+TEST_F(DurabilityTest, MessageCompletingACheckpointIsWrittenOnlyInIt) {
+  auto log = open_faulty();
+  persist_sentences(*log, 1, 2);
+  faulty_->start_trace();
+  EXPECT_EQ(*log->persist("c", sentence(3), 3), PersistOutcome::kWritten);
+  int file_syncs = 0;
+  int directory_syncs = 0;
+  for (const auto& [op, path] : faulty_->trace()) {
+    if (op == Op::kCreate) {
+      EXPECT_TRUE(fs::path(path).filename().string().starts_with("checkpoint_")) << path;
+    }
+    file_syncs += op == Op::kSync;
+    directory_syncs += op == Op::kSyncDir;
+  }
+  EXPECT_EQ(file_syncs, 1);
+  EXPECT_EQ(directory_syncs, 1);
+  EXPECT_TRUE(names_with_prefix(folder("c"), "log_").empty());
+  EXPECT_EQ(names_with_prefix(folder("c"), "checkpoint_").size(), 1u);
+  EXPECT_TRUE(warnings_.empty());
+  log.reset();
+
+  auto reopened = reopen();
+  EXPECT_EQ((*reopened->retrieve("c"))["content"], sentences(1, 3));
+  EXPECT_EQ(*reopened->persist("c", sentence(3), 3), PersistOutcome::kDuplicate);
+}
+
+// A failed sync of that checkpoint acknowledges nothing and is sticky, as a
+// failed sync of a log file is: the message is not written as a log instead.
+TEST_F(DurabilityTest, FailedSyncOfTheCheckpointAMessageCompletesIsSticky) {
+  auto log = open_faulty();
+  persist_sentences(*log, 1, 2);
+  faulty_->fail(Op::kSync, 1, EIO);
+  EXPECT_EQ(log->persist("c", sentence(3), 3).status().code(), Code::kFailed);
+  EXPECT_EQ(names_with_prefix(folder("c"), "log_").size(), 2u);
+  EXPECT_EQ(log->persist("c", sentence(4), 4).status().code(), Code::kFailed);
+  log.reset();
+
+  auto reopened = reopen();
+  EXPECT_EQ((*reopened->retrieve("c"))["content"], sentences(1, 2));
+  EXPECT_EQ(*reopened->persist("c", sentence(3), 3), PersistOutcome::kWritten);
+  expect_no_debris();
 }
 
 TEST_F(DurabilityTest, FrozenClockStillGivesUniqueCheckpointNames) {

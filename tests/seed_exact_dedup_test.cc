@@ -99,6 +99,37 @@ std::vector<uint64_t> redeliveries(uint64_t count, uint32_t spread, uint32_t see
   return ids;
 }
 
+// A message that would bring the client to the threshold goes into the
+// checkpoint in place of its log file only when every log folds and it is
+// the last in id order. Above a gap it is not folded: it is a log file, and
+// the state merges the late id below it in place.
+TEST_F(SeedExactDedupTest, MessageAboveAGapIsALogFile) {
+  auto log = open_list(exact_options(2));
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(persist(*log, 1), PersistOutcome::kWritten);
+  EXPECT_EQ(persist(*log, 3), PersistOutcome::kWritten);
+  EXPECT_TRUE(log_file_exists(3));
+  EXPECT_EQ(persist(*log, 2), PersistOutcome::kWritten);
+  EXPECT_EQ(state_of(*log), list_of({1, 2, 3}));
+  reopen(log, exact_options(2));
+  EXPECT_EQ(state_of(*log), list_of({1, 2, 3}));
+}
+
+// A late message that closes a gap and brings the client to the threshold is
+// written as a log file and folded by the checkpoint after it, in id order.
+TEST_F(SeedExactDedupTest, LateMessageCompletingACheckpointMergesInPlace) {
+  auto log = open_list(exact_options(3));
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(persist(*log, 1), PersistOutcome::kWritten);
+  EXPECT_EQ(persist(*log, 3), PersistOutcome::kWritten);
+  EXPECT_EQ(persist(*log, 2), PersistOutcome::kWritten);
+  EXPECT_TRUE(names_with_prefix(folder(), "log_").empty());
+  EXPECT_EQ(checkpoint_metadata(folder())["max_message_id"], 3);
+  EXPECT_EQ(state_of(*log), list_of({1, 2, 3}));
+  reopen(log, exact_options(3));
+  EXPECT_EQ(state_of(*log), list_of({1, 2, 3}));
+}
+
 TEST_F(SeedExactDedupTest, RandomRedeliveriesWithRestartsMatchAModel) {
   for (uint32_t seed = 0; seed < 12; ++seed) {
     SCOPED_TRACE("seed " + std::to_string(seed));

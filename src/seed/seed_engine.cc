@@ -51,6 +51,14 @@ std::vector<LogRef>::const_iterator first_above(const std::vector<LogRef>& logs,
                           [](uint64_t value, const LogRef& log) { return value < log.message_id; });
 }
 
+// The logs a checkpoint may fold: those at or below the low-water mark (all
+// of them under kHighWaterMark), a prefix of `logs`.
+size_t foldable_logs(const std::vector<LogRef>& logs, const DedupState& dedup) {
+  const std::optional<uint64_t> mark = dedup.low_water_mark();
+  if (!mark) return 0;
+  return static_cast<size_t>(first_above(logs, *mark) - logs.begin());
+}
+
 }  // namespace
 
 SeedEngine::SeedEngine(std::shared_ptr<StateInterpreter> interpreter,
@@ -329,6 +337,22 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
   const std::string dir = client_dir(client_id);
   WAL_RETURN_IF_ERROR(ensure_client_folder(*client, dir));
   const std::string name = log_file_name(timestamp, message_id);
+  WAL_ASSIGN_OR_RETURN(
+      std::optional<Arriving> arriving,
+      arrives_into_checkpoint(*client, join_path(dir, name), contents, message_id));
+  const auto warn_checkpoint_failed = [&](const Status& failed) {
+    warn(failed.with_context("checkpoint of client \"" + std::string(client_id) +
+                             "\" failed and will be retried"));
+  };
+  const bool checkpoint_tried = arriving.has_value();
+  if (arriving) {
+    const Status made = checkpoint(std::string(client_id), dir, *client, std::move(arriving));
+    if (made.is_ok()) return PersistOutcome::kWritten;
+    WAL_RETURN_IF_ERROR(check_writable());
+    // Nothing of it was promised: the message goes to a log file as usual,
+    // and the checkpoint waits for the next persist.
+    warn_checkpoint_failed(made);
+  }
   WAL_RETURN_IF_ERROR(write_file_durably(dir, name, contents));
   client->last_timestamp = timestamp;
   // In id order, so that the state merges a late id in its place.
@@ -338,43 +362,67 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
 
   // Only settled logs are folded: a client with a gap open does not
   // checkpoint again at every persist.
-  if (foldable_logs(*client) >= options_.checkpoint_threshold) {
+  if (!checkpoint_tried && foldable_logs(logs, client->dedup) >= options_.checkpoint_threshold) {
     if (Status made = checkpoint(std::string(client_id), dir, *client); !made.is_ok()) {
       // The message is durable; the checkpoint is retried at the next persist.
-      warn(made.with_context("checkpoint of client \"" + std::string(client_id) +
-                             "\" failed and will be retried"));
+      warn_checkpoint_failed(made);
     }
   }
   return PersistOutcome::kWritten;
 }
 
-size_t SeedEngine::foldable_logs(const Client& client) const {
-  const std::optional<uint64_t> mark = client.dedup.low_water_mark();
-  if (!mark) return 0;
+Result<std::optional<SeedEngine::Arriving>> SeedEngine::arrives_into_checkpoint(
+    const Client& client, const std::string& log_path, const std::string& contents,
+    uint64_t message_id) const {
+  const std::optional<Arriving> kNotArriving;
   const std::vector<LogRef>& logs = client.files.logs;
-  return static_cast<size_t>(first_above(logs, *mark) - logs.begin());
+  if (logs.size() + 1 < options_.checkpoint_threshold) return kNotArriving;
+  // Last in id order, so that it merges after every folded log.
+  if (!logs.empty() && logs.back().message_id > message_id) return kNotArriving;
+  DedupState dedup = client.dedup;
+  dedup.record(message_id);
+  if (foldable_logs(logs, dedup) != logs.size()) return kNotArriving;
+  const std::optional<uint64_t> mark = dedup.low_water_mark();
+  if (!mark || *mark < message_id) return kNotArriving;
+  // The record exactly as the log file would read back.
+  WAL_ASSIGN_OR_RETURN(DecodedFile decoded, decode_file(contents, log_path));
+  auto data = interpreter_->parse_data(decoded.body);
+  if (!data.is_ok()) return data.status().with_context(log_path);
+  return std::optional(Arriving{LogEntry{message_id, std::move(data).value()}, std::move(dedup)});
 }
 
 Result<Json> SeedEngine::state_of(const std::string& client_id, const std::string& dir,
-                                  const StateFiles& files) {
+                                  const StateFiles& files, std::optional<LogEntry> arriving) {
+  std::optional<Json> state;
   if (files.checkpoint) {
     const uint64_t timestamp = parse_file_name(*files.checkpoint).timestamp;
     if (auto cached = checkpoint_states_.get(client_id, timestamp)) {
-      return merge_logs(*storage_, *interpreter_, dir, std::move(cached->state), files.logs);
+      state = std::move(cached->state);
     }
   }
-  return load_state(*storage_, *interpreter_, dir, files);
+  if (!state) {
+    WAL_ASSIGN_OR_RETURN(Json loaded,
+                         load_checkpoint(*storage_, *interpreter_, dir, files.checkpoint));
+    state = std::move(loaded);
+  }
+  WAL_ASSIGN_OR_RETURN(std::vector<LogEntry> entries,
+                       read_log_entries(*storage_, *interpreter_, dir, files.logs));
+  if (arriving) entries.push_back(std::move(*arriving));
+  return interpreter_->merge_data(std::move(*state), entries);
 }
 
-Status SeedEngine::checkpoint(const std::string& client_id, const std::string& dir,
-                              Client& client) {
+Status SeedEngine::checkpoint(const std::string& client_id, const std::string& dir, Client& client,
+                              std::optional<Arriving> arriving) {
+  const DedupState& dedup = arriving ? arriving->dedup : client.dedup;
   // The logs at or below the low-water mark are settled: no other id at or
   // below it can be written, so the checkpoint may hold them. The ones above
   // stay live logs, merged after it in id order.
   const std::vector<LogRef>& logs = client.files.logs;
-  const auto folded_end = logs.begin() + static_cast<std::ptrdiff_t>(foldable_logs(client));
+  const auto folded_end = logs.begin() + static_cast<std::ptrdiff_t>(foldable_logs(logs, dedup));
   const StateFiles folded{client.files.checkpoint, {logs.begin(), folded_end}};
-  WAL_ASSIGN_OR_RETURN(Json state, state_of(client_id, dir, folded));
+  WAL_ASSIGN_OR_RETURN(
+      Json state, state_of(client_id, dir, folded,
+                           arriving ? std::optional(std::move(arriving->entry)) : std::nullopt));
   WAL_ASSIGN_OR_RETURN(Json body, checked_format_checkpoint(*interpreter_, state));
   // What a reader of the file will get back, as the interpreter parses it.
   std::optional<Json> kept;
@@ -387,17 +435,18 @@ Status SeedEngine::checkpoint(const std::string& client_id, const std::string& d
   Json metadata = Json::object();
   metadata["timestamp"] = std::to_string(timestamp);
   // The existing scan removes the logs at or below it as covered.
-  const std::optional<uint64_t> mark = client.dedup.low_water_mark();
+  const std::optional<uint64_t> mark = dedup.low_water_mark();
   metadata["max_message_id"] = mark ? Json(*mark) : Json(nullptr);
   if (options_.dedup.policy == DedupPolicy::kExact) {
     // The whole state, runs included: recovery starts from it (docs/format.md).
-    metadata["dedup"] = dedup_to_json(client.dedup.save());
+    metadata["dedup"] = dedup_to_json(dedup.save());
   }
   body["_metadata"] = std::move(metadata);
   const std::string name = checkpoint_file_name(timestamp);
   const std::string contents = encode_completed_file(body);
   WAL_RETURN_IF_ERROR(write_file_durably(dir, name, contents));
   client.last_timestamp = timestamp;
+  if (arriving) client.dedup = std::move(arriving->dedup);
   if (kept) {
     checkpoint_states_.put(client_id, segmented::StateCache::Entry{timestamp, std::move(*kept),
                                                                    std::nullopt, contents.size()});

@@ -78,14 +78,25 @@ class SeedEngine final : public WriteAheadLog::Engine {
   Status ensure_client_folder(Client& client, const std::string& dir);
   Status write_file_durably(const std::string& dir, const std::string& name,
                             const std::string& contents);
-  // The logs a checkpoint may fold: those at or below the low-water mark
-  // (all of them under kHighWaterMark), a prefix of client.files.logs.
-  size_t foldable_logs(const Client& client) const;
-  Status checkpoint(const std::string& client_id, const std::string& dir, Client& client);
-  // The state `files` hold, from the cached state of their checkpoint when
-  // there is one. The caller holds the client's lock.
+  // A message that goes into the checkpoint it completes instead of a log
+  // file of its own: one file and two syncs fewer, the same state.
+  struct Arriving {
+    LogEntry entry;
+    DedupState dedup;  // the client's, with the message recorded
+  };
+  // The message as Arriving when its log would be the one to bring the
+  // client to checkpoint_threshold with every log folded, itself last.
+  Result<std::optional<Arriving>> arrives_into_checkpoint(const Client& client,
+                                                          const std::string& log_path,
+                                                          const std::string& contents,
+                                                          uint64_t message_id) const;
+  // Folds the settled logs (and `arriving`, when given) into a new checkpoint.
+  Status checkpoint(const std::string& client_id, const std::string& dir, Client& client,
+                    std::optional<Arriving> arriving = std::nullopt);
+  // The state `files` hold, then `arriving`, from the cached state of their
+  // checkpoint when there is one. The caller holds the client's lock.
   Result<Json> state_of(const std::string& client_id, const std::string& dir,
-                        const StateFiles& files);
+                        const StateFiles& files, std::optional<LogEntry> arriving = std::nullopt);
 
   Status check_writable() const { return failure_.check(); }
   Status fail(const Status& cause) { return failure_.fail(cause); }

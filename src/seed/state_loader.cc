@@ -23,24 +23,23 @@ Result<Json> read_record(Storage& storage, const std::string& path) {
   return std::move(decoded.body);
 }
 
-Result<Json> load_state(Storage& storage, const StateInterpreter& interpreter,
-                        const std::string& dir, const StateFiles& files) {
-  Json state = interpreter.empty_state();
-  if (files.checkpoint) {
-    const std::string path = join_path(dir, *files.checkpoint);
-    WAL_ASSIGN_OR_RETURN(Json body, read_record(storage, path));
-    body.erase("_metadata");
-    auto parsed = interpreter.parse_checkpoint(body);
-    if (!parsed.is_ok()) return Status::corruption(path, 0, parsed.status().message());
-    state = std::move(parsed).value();
-  }
-  return merge_logs(storage, interpreter, dir, std::move(state), files.logs);
+Result<Json> load_checkpoint(Storage& storage, const StateInterpreter& interpreter,
+                             const std::string& dir, const std::optional<std::string>& checkpoint) {
+  if (!checkpoint) return interpreter.empty_state();
+  const std::string path = join_path(dir, *checkpoint);
+  WAL_ASSIGN_OR_RETURN(Json body, read_record(storage, path));
+  body.erase("_metadata");
+  auto parsed = interpreter.parse_checkpoint(body);
+  if (!parsed.is_ok()) return Status::corruption(path, 0, parsed.status().message());
+  return std::move(parsed).value();
 }
 
-Result<Json> merge_logs(Storage& storage, const StateInterpreter& interpreter,
-                        const std::string& dir, Json state, const std::vector<LogRef>& logs) {
+Result<std::vector<LogEntry>> read_log_entries(Storage& storage,
+                                               const StateInterpreter& interpreter,
+                                               const std::string& dir,
+                                               const std::vector<LogRef>& logs) {
   std::vector<LogEntry> entries;
-  entries.reserve(logs.size());
+  entries.reserve(logs.size() + 1);  // room for the message a checkpoint may fold in
   for (const LogRef& log : logs) {
     const std::string path = join_path(dir, log.name);
     WAL_ASSIGN_OR_RETURN(Json record, read_record(storage, path));
@@ -48,6 +47,14 @@ Result<Json> merge_logs(Storage& storage, const StateInterpreter& interpreter,
     if (!data.is_ok()) return Status::corruption(path, 0, data.status().message());
     entries.push_back(LogEntry{log.message_id, std::move(data).value()});
   }
+  return entries;
+}
+
+Result<Json> load_state(Storage& storage, const StateInterpreter& interpreter,
+                        const std::string& dir, const StateFiles& files) {
+  WAL_ASSIGN_OR_RETURN(Json state, load_checkpoint(storage, interpreter, dir, files.checkpoint));
+  WAL_ASSIGN_OR_RETURN(std::vector<LogEntry> entries,
+                       read_log_entries(storage, interpreter, dir, files.logs));
   return interpreter.merge_data(std::move(state), entries);
 }
 

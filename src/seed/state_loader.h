@@ -30,12 +30,18 @@ StateFiles state_files(const ClientScan& scan);
 // Reads, checks and decodes one whole record; damage is kCorruption.
 Result<Json> read_record(Storage& storage, const std::string& path);
 
+// The checkpoint's state: interpreter.empty_state() when there is none.
+Result<Json> load_checkpoint(Storage& storage, const StateInterpreter& interpreter,
+                             const std::string& dir, const std::optional<std::string>& checkpoint);
+
+// The entries of `logs`, read and parsed, in their order.
+Result<std::vector<LogEntry>> read_log_entries(Storage& storage,
+                                               const StateInterpreter& interpreter,
+                                               const std::string& dir,
+                                               const std::vector<LogRef>& logs);
+
 // The merged state: interpreter.empty_state() when there are no files.
 Result<Json> load_state(Storage& storage, const StateInterpreter& interpreter,
                         const std::string& dir, const StateFiles& files);
-
-// `state` (a checkpoint's) with `logs` merged into it.
-Result<Json> merge_logs(Storage& storage, const StateInterpreter& interpreter,
-                        const std::string& dir, Json state, const std::vector<LogRef>& logs);
 
 }  // namespace wal::seed
