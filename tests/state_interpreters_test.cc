@@ -1,6 +1,7 @@
 // Every built-in interpreter: made by name, and its state unchanged by
 // checkpoints, by the threshold and by a reopen.
 #include "test_util.h"
+#include "wal/consumer_state_interpreter.h"
 #include "wal/state_interpreter_factory.h"
 
 namespace wal::testing {
@@ -159,6 +160,23 @@ TEST(BuiltInInterpreterTest, RefusedDataIsRefusedByEveryLayoutAndRecordsNothing)
       EXPECT_EQ(*log->persist("c", Json{{"content", "ok"}}, 1), PersistOutcome::kWritten);
     }
   }
+}
+
+// The merged content is stripped of surrounding ASCII whitespace once, after
+// the pieces are joined by single spaces, as the original's merge does.
+TEST(ConsumerStateInterpreterTest, MergedContentIsJoinedThenStripped) {
+  ConsumerStateInterpreter consumer;
+  const std::vector<LogEntry> entries{
+      {1, Json{{"content", " a "}}}, {2, Json{{"content", "b\t"}}}, {3, Json("\n c ")}};
+  auto merged = consumer.merge_data(consumer.empty_state(), entries);
+  ASSERT_TRUE(merged.is_ok()) << merged.status().to_string();
+  EXPECT_EQ((*merged)["content"], "a b\t \n c");
+  auto blank = consumer.merge_data(consumer.empty_state(), {{1, Json(" \t\r\n")}});
+  ASSERT_TRUE(blank.is_ok());
+  EXPECT_EQ((*blank)["content"], "");
+  auto kept = consumer.merge_data(Json{{"content", "x"}}, {{1, Json("y")}});
+  ASSERT_TRUE(kept.is_ok());
+  EXPECT_EQ((*kept)["content"], "x y");
 }
 
 TEST(StateInterpreterTest, AnInterpreterOfTheCallersDoesNotClaimToWrapDataAsIs) {

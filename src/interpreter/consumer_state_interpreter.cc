@@ -18,12 +18,14 @@ void append_content(std::string& text, const std::string& piece) {
   text += piece;
 }
 
-// Python's str.strip() for the ASCII whitespace the original's merge trims.
-std::string strip(const std::string& text) {
+// Python's str.strip() for the ASCII whitespace the original's merge trims,
+// in place: the text is the whole merged content, often large.
+std::string strip(std::string text) {
   const size_t first = text.find_first_not_of(kAsciiSpace);
   if (first == std::string::npos) return "";
-  const size_t last = text.find_last_not_of(kAsciiSpace);
-  return text.substr(first, last - first + 1);
+  text.erase(text.find_last_not_of(kAsciiSpace) + 1);
+  text.erase(0, first);
+  return text;
 }
 
 }  // namespace
@@ -80,7 +82,7 @@ Result<Json> ConsumerStateInterpreter::merge_data(Json state,
       }
     }
   }
-  state[kContent] = strip(content);
+  state[kContent] = strip(std::move(content));
   return state;
 }
 

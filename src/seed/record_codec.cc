@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <optional>
 
+#include "json/python_style.h"
 #include "util/crc32c.h"
 
 namespace wal::seed {
@@ -69,7 +70,7 @@ bool is_prefix_of(std::string_view text, std::string_view whole) {
 std::string encode_completed_file(const Json& body) {
   std::string contents(kCompleted);
   contents += '\n';
-  contents += dump_python_style(body);
+  append_python_style(contents, body);
   // The record ends with the "}}" that closes "_metadata" and the record.
   const uint32_t crc = crc32c::value(contents.data(), contents.size());
   contents.resize(contents.size() - kClosing.size());
