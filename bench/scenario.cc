@@ -54,8 +54,8 @@ std::string count_label(size_t calls) {
   return std::to_string(calls);
 }
 
-// The seed layout keeps a file per message, syncs each one and its folder
-// (batches too), and rewrites a client's whole state at every checkpoint
+// The seed layout keeps a file per message (but for the one that completes a
+// checkpoint), syncs each one and its folder (batches too), and rewrites a client's whole state at every checkpoint
 // (every 3 messages), so its cost per message grows with the history: its
 // runs are capped at this many calls per client (2,000 over 10 clients in a
 // full run, as the original was measured), or they would take minutes.

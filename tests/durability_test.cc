@@ -26,6 +26,9 @@ class DurabilityTest : public ::testing::Test {
     return open_log(options_for(data(), threshold));
   }
   void fresh_directory() { dir_ = std::make_unique<TempDir>(); }
+  // Crashes at every storage call of persisting message `id` after 1..id-1,
+  // then checks what a restart finds; returns the number of crash points.
+  int crash_at_every_call_of_persist(uint64_t id);
 
   // No temporary or interrupted file is left anywhere under the base directory.
   void expect_no_debris() {
@@ -49,34 +52,38 @@ void persist_sentences(WriteAheadLog& log, uint64_t first, uint64_t last) {
   }
 }
 
-TEST_F(DurabilityTest, CrashAtEveryCallOfPersistKeepsWhatWasAcknowledged) {
-  // Message 6 makes the second checkpoint, so the calls cover a log write,
-  // a checkpoint write and the removal of the files it replaces.
-  const int crash_points = crash_at_every_call(
+int DurabilityTest::crash_at_every_call_of_persist(uint64_t id) {
+  return crash_at_every_call(
       [&] {
         fresh_directory();
         auto log = open_faulty();
-        persist_sentences(*log, 1, 5);
+        persist_sentences(*log, 1, id - 1);
         return std::make_pair(std::move(log), faulty_);
       },
-      [](WriteAheadLog& log) { return log.persist("c", sentence(6), 6).is_ok(); },
+      [id](WriteAheadLog& log) { return log.persist("c", sentence(id), id).is_ok(); },
       [&](bool acknowledged, int k) {
         auto recovered = reopen();
         ASSERT_NE(recovered, nullptr) << "crash after call " << k;
         const std::string content = (*recovered->retrieve("c"))["content"];
         if (acknowledged) {
-          EXPECT_EQ(content, sentences(1, 6)) << "crash after call " << k;
+          EXPECT_EQ(content, sentences(1, id)) << "crash after call " << k;
         } else {
           // Never acknowledged: it may be there whole, or not at all.
-          EXPECT_TRUE(content == sentences(1, 5) || content == sentences(1, 6)) << content;
+          EXPECT_TRUE(content == sentences(1, id - 1) || content == sentences(1, id)) << content;
         }
-        const bool present = content == sentences(1, 6);
-        EXPECT_EQ(*recovered->persist("c", sentence(6), 6),
+        const bool present = content == sentences(1, id);
+        EXPECT_EQ(*recovered->persist("c", sentence(id), id),
                   present ? PersistOutcome::kDuplicate : PersistOutcome::kWritten);
-        EXPECT_EQ((*recovered->retrieve("c"))["content"], sentences(1, 6));
+        EXPECT_EQ((*recovered->retrieve("c"))["content"], sentences(1, id));
         expect_no_debris();
       });
-  EXPECT_GE(crash_points, 12);
+}
+
+TEST_F(DurabilityTest, CrashAtEveryCallOfPersistKeepsWhatWasAcknowledged) {
+  // Message 5 is a log file; message 6 goes straight into the second
+  // checkpoint, whose calls include the removal of the files it replaces.
+  EXPECT_GE(crash_at_every_call_of_persist(5), 6);
+  EXPECT_GE(crash_at_every_call_of_persist(6), 8);
 }
 
 TEST_F(DurabilityTest, CrashAtEveryCallOfClearLeavesAllOrNothing) {
@@ -254,6 +261,45 @@ TEST_F(DurabilityTest, FailedSyncOfTheCheckpointAMessageCompletesIsSticky) {
   EXPECT_EQ((*reopened->retrieve("c"))["content"], sentences(1, 2));
   EXPECT_EQ(*reopened->persist("c", sentence(3), 3), PersistOutcome::kWritten);
   expect_no_debris();
+}
+
+// When both that checkpoint and the log file that would replace it fail, the
+// caller gets the error and no warning: nothing was written, nothing retried.
+TEST_F(DurabilityTest, CheckpointAndLogBothFailingReportOneErrorAndNoWarning) {
+  auto log = open_faulty();
+  persist_sentences(*log, 1, 2);
+  faulty_->fail(Op::kCreate, 1, ENOSPC, /*persistent=*/true);
+  EXPECT_EQ(log->persist("c", sentence(3), 3).status().code(), Code::kNoSpace);
+  EXPECT_TRUE(warnings_.empty());
+  faulty_->heal();
+  EXPECT_EQ(*log->persist("c", sentence(3), 3), PersistOutcome::kWritten);
+  EXPECT_TRUE(names_with_prefix(folder("c"), "log_").empty());
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 3));
+}
+
+// persist_batch writes each message as persist does: the one that reaches
+// the threshold goes into the checkpoint, the others are log files.
+TEST_F(DurabilityTest, BatchCrossingTheThresholdPutsThatMessageInTheCheckpoint) {
+  auto log = open_faulty();
+  std::vector<PersistRequest> batch;
+  for (uint64_t id = 1; id <= 5; ++id) batch.push_back(PersistRequest{"c", sentence(id), id});
+  faulty_->start_trace();
+  auto outcomes = log->persist_batch(batch);
+  ASSERT_TRUE(outcomes.is_ok()) << outcomes.status().to_string();
+  EXPECT_EQ(*outcomes, std::vector<PersistOutcome>(5, PersistOutcome::kWritten));
+  int log_files = 0;
+  int checkpoints = 0;
+  for (const auto& [op, path] : faulty_->trace()) {
+    if (op != Op::kCreate) continue;
+    const std::string name = fs::path(path).filename();
+    log_files += name.starts_with("log_");
+    checkpoints += name.starts_with("checkpoint_");
+    EXPECT_FALSE(name.starts_with("log_") && name.find("_3.log") != std::string::npos) << name;
+  }
+  EXPECT_EQ(log_files, 4);
+  EXPECT_EQ(checkpoints, 1);
+  log.reset();
+  EXPECT_EQ((*reopen()->retrieve("c"))["content"], sentences(1, 5));
 }
 
 TEST_F(DurabilityTest, FrozenClockStillGivesUniqueCheckpointNames) {

@@ -115,19 +115,87 @@ TEST_F(SeedExactDedupTest, MessageAboveAGapIsALogFile) {
   EXPECT_EQ(state_of(*log), list_of({1, 2, 3}));
 }
 
+// The names of the files `trace` shows created, as "log <id>" or "checkpoint".
+std::vector<std::string> files_created(const std::vector<std::pair<Op, std::string>>& trace) {
+  std::vector<std::string> created;
+  for (const auto& [op, path] : trace) {
+    if (op != Op::kCreate) continue;
+    const std::string name = fs::path(path).filename();
+    if (name.starts_with("checkpoint_")) {
+      created.push_back("checkpoint");
+    } else if (name.starts_with("log_")) {
+      const size_t id_start = name.rfind('_') + 1;
+      created.push_back("log " + name.substr(id_start, name.find('.') - id_start));
+    }
+  }
+  return created;
+}
+
+// In order and with no gap, the message that reaches the threshold is
+// written only in the checkpoint, which carries the dedup state with it.
+TEST_F(SeedExactDedupTest, InOrderMessageCompletingACheckpointIsWrittenOnlyInIt) {
+  auto storage = std::make_shared<FaultInjectionStorage>(std::make_shared<FileSystemStorage>());
+  auto log = open_list(exact_options(3), storage);
+  ASSERT_NE(log, nullptr);
+  storage->start_trace();
+  for (uint64_t id : {1, 2, 3}) EXPECT_EQ(persist(*log, id), PersistOutcome::kWritten);
+  EXPECT_EQ(files_created(storage->trace()),
+            (std::vector<std::string>{"log 1", "log 2", "checkpoint"}));
+  EXPECT_TRUE(names_with_prefix(folder(), "log_").empty());
+  const Json metadata = checkpoint_metadata(folder());
+  EXPECT_EQ(metadata["max_message_id"], 3);
+  EXPECT_EQ(metadata["dedup"],
+            Json::parse(R"({"low_water_mark": 3, "recorded_from": 1, "runs": []})"));
+  reopen(log, exact_options(3));
+  EXPECT_EQ(state_of(*log), list_of({1, 2, 3}));
+  EXPECT_EQ(persist(*log, 3), PersistOutcome::kDuplicate);
+  EXPECT_EQ(persist(*log, 4), PersistOutcome::kWritten);
+}
+
 // A late message that closes a gap and brings the client to the threshold is
 // written as a log file and folded by the checkpoint after it, in id order.
 TEST_F(SeedExactDedupTest, LateMessageCompletingACheckpointMergesInPlace) {
-  auto log = open_list(exact_options(3));
+  auto storage = std::make_shared<FaultInjectionStorage>(std::make_shared<FileSystemStorage>());
+  auto log = open_list(exact_options(3), storage);
   ASSERT_NE(log, nullptr);
   EXPECT_EQ(persist(*log, 1), PersistOutcome::kWritten);
   EXPECT_EQ(persist(*log, 3), PersistOutcome::kWritten);
+  storage->start_trace();
   EXPECT_EQ(persist(*log, 2), PersistOutcome::kWritten);
+  EXPECT_EQ(files_created(storage->trace()), (std::vector<std::string>{"log 2", "checkpoint"}));
   EXPECT_TRUE(names_with_prefix(folder(), "log_").empty());
   EXPECT_EQ(checkpoint_metadata(folder())["max_message_id"], 3);
   EXPECT_EQ(state_of(*log), list_of({1, 2, 3}));
   reopen(log, exact_options(3));
   EXPECT_EQ(state_of(*log), list_of({1, 2, 3}));
+}
+
+// The checkpoint after a late message's log fails: the message is
+// acknowledged, the failure is reported once, and the next persist, which
+// completes the checkpoint, folds everything.
+TEST_F(SeedExactDedupTest, FailedCheckpointAfterALateMessageIsReportedAndRetried) {
+  auto storage = std::make_shared<FaultInjectionStorage>(std::make_shared<FileSystemStorage>());
+  std::vector<Status> warnings;
+  WriteAheadLogOptions options = exact_options(3);
+  options.on_warning = [&](const Status& warning) { warnings.push_back(warning); };
+  auto log = open_list(options, storage);
+  ASSERT_NE(log, nullptr);
+  EXPECT_EQ(persist(*log, 1), PersistOutcome::kWritten);
+  EXPECT_EQ(persist(*log, 3), PersistOutcome::kWritten);
+  storage->fail(Op::kCreate, 2, ENOSPC);  // the late log is create #1, its checkpoint #2
+  EXPECT_EQ(persist(*log, 2), PersistOutcome::kWritten);
+  ASSERT_EQ(warnings.size(), 1u);
+  EXPECT_EQ(warnings[0].code(), Code::kNoSpace);
+  EXPECT_NE(warnings[0].message().find("will be retried"), std::string::npos);
+  EXPECT_EQ(names_with_prefix(folder(), "log_").size(), 3u);
+
+  storage->start_trace();
+  EXPECT_EQ(persist(*log, 4), PersistOutcome::kWritten);
+  EXPECT_EQ(files_created(storage->trace()), (std::vector<std::string>{"checkpoint"}));
+  EXPECT_EQ(warnings.size(), 1u);
+  EXPECT_TRUE(names_with_prefix(folder(), "log_").empty());
+  reopen(log, exact_options(3));
+  EXPECT_EQ(state_of(*log), list_of({1, 2, 3, 4}));
 }
 
 TEST_F(SeedExactDedupTest, RandomRedeliveriesWithRestartsMatchAModel) {

@@ -119,7 +119,8 @@ struct WriteAheadLogOptions {
   std::string service_name = "wal";
   // Created if needed. Seed layout: one folder per client below it.
   std::string base_dir = "/app/wal";
-  // Seed layout: a checkpoint consolidates a client's logs once it has this many.
+  // Seed layout: a checkpoint consolidates a client's logs once it has this
+  // many; the message that reaches it is written only in the checkpoint.
   uint32_t checkpoint_threshold = 3;
   // Seed layout: the states of the checkpoints this instance wrote, kept in
   // memory (least recently used first out) so that the next checkpoint and

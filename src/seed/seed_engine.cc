@@ -337,21 +337,17 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
   const std::string dir = client_dir(client_id);
   WAL_RETURN_IF_ERROR(ensure_client_folder(*client, dir));
   const std::string name = log_file_name(timestamp, message_id);
-  WAL_ASSIGN_OR_RETURN(
-      std::optional<Arriving> arriving,
-      arrives_into_checkpoint(*client, join_path(dir, name), contents, message_id));
-  const auto warn_checkpoint_failed = [&](const Status& failed) {
-    warn(failed.with_context("checkpoint of client \"" + std::string(client_id) +
-                             "\" failed and will be retried"));
-  };
+  std::optional<Arriving> arriving =
+      arrives_into_checkpoint(*client, join_path(dir, name), contents, message_id);
+  // Nothing of it was promised when it fails without a sticky failure: the
+  // message goes to a log file as usual, and the checkpoint waits for the
+  // next persist.
+  Status checkpoint_failed;
   const bool checkpoint_tried = arriving.has_value();
   if (arriving) {
-    const Status made = checkpoint(std::string(client_id), dir, *client, std::move(arriving));
-    if (made.is_ok()) return PersistOutcome::kWritten;
+    checkpoint_failed = checkpoint(std::string(client_id), dir, *client, std::move(*arriving));
+    if (checkpoint_failed.is_ok()) return PersistOutcome::kWritten;
     WAL_RETURN_IF_ERROR(check_writable());
-    // Nothing of it was promised: the message goes to a log file as usual,
-    // and the checkpoint waits for the next persist.
-    warn_checkpoint_failed(made);
   }
   WAL_RETURN_IF_ERROR(write_file_durably(dir, name, contents));
   client->last_timestamp = timestamp;
@@ -361,34 +357,43 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
   client->dedup.record(message_id);
 
   // Only settled logs are folded: a client with a gap open does not
-  // checkpoint again at every persist.
+  // checkpoint again at every persist. Under kHighWaterMark the message that
+  // reaches the threshold went into the checkpoint above; this one follows a
+  // late message, a gap closed, or a checkpoint that failed at an earlier persist.
   if (!checkpoint_tried && foldable_logs(logs, client->dedup) >= options_.checkpoint_threshold) {
-    if (Status made = checkpoint(std::string(client_id), dir, *client); !made.is_ok()) {
-      // The message is durable; the checkpoint is retried at the next persist.
-      warn_checkpoint_failed(made);
-    }
+    checkpoint_failed = checkpoint(std::string(client_id), dir, *client);
+  }
+  if (!checkpoint_failed.is_ok()) {
+    // The message is durable; the checkpoint is retried at the next persist.
+    warn(checkpoint_failed.with_context("checkpoint of client \"" + std::string(client_id) +
+                                        "\" failed and will be retried"));
   }
   return PersistOutcome::kWritten;
 }
 
-Result<std::optional<SeedEngine::Arriving>> SeedEngine::arrives_into_checkpoint(
-    const Client& client, const std::string& log_path, const std::string& contents,
-    uint64_t message_id) const {
-  const std::optional<Arriving> kNotArriving;
+std::optional<SeedEngine::Arriving> SeedEngine::arrives_into_checkpoint(const Client& client,
+                                                                        const std::string& log_path,
+                                                                        const std::string& contents,
+                                                                        uint64_t message_id) const {
   const std::vector<LogRef>& logs = client.files.logs;
-  if (logs.size() + 1 < options_.checkpoint_threshold) return kNotArriving;
+  if (logs.size() + 1 < options_.checkpoint_threshold) return std::nullopt;
   // Last in id order, so that it merges after every folded log.
-  if (!logs.empty() && logs.back().message_id > message_id) return kNotArriving;
+  if (!logs.empty() && logs.back().message_id > message_id) return std::nullopt;
+  // With a gap open the mark stays below the message (but for the rare id
+  // that settles the gaps), and the state to copy can be large.
+  if (client.dedup.gap_count() > 0) return std::nullopt;
   DedupState dedup = client.dedup;
   dedup.record(message_id);
-  if (foldable_logs(logs, dedup) != logs.size()) return kNotArriving;
+  if (foldable_logs(logs, dedup) != logs.size()) return std::nullopt;
   const std::optional<uint64_t> mark = dedup.low_water_mark();
-  if (!mark || *mark < message_id) return kNotArriving;
-  // The record exactly as the log file would read back.
-  WAL_ASSIGN_OR_RETURN(DecodedFile decoded, decode_file(contents, log_path));
-  auto data = interpreter_->parse_data(decoded.body);
-  if (!data.is_ok()) return data.status().with_context(log_path);
-  return std::optional(Arriving{LogEntry{message_id, std::move(data).value()}, std::move(dedup)});
+  if (!mark || *mark < message_id) return std::nullopt;
+  // The record exactly as the log file would read back. Should it not read
+  // back, the log file is written and its checkpoint reports why.
+  auto decoded = decode_file(contents, log_path);
+  if (!decoded.is_ok()) return std::nullopt;
+  auto data = interpreter_->parse_data(decoded->body);
+  if (!data.is_ok()) return std::nullopt;
+  return Arriving{LogEntry{message_id, std::move(data).value()}, std::move(dedup)};
 }
 
 Result<Json> SeedEngine::state_of(const std::string& client_id, const std::string& dir,
@@ -413,6 +418,7 @@ Result<Json> SeedEngine::state_of(const std::string& client_id, const std::strin
 
 Status SeedEngine::checkpoint(const std::string& client_id, const std::string& dir, Client& client,
                               std::optional<Arriving> arriving) {
+  // Until the end: client.dedup takes the arriving message's state last.
   const DedupState& dedup = arriving ? arriving->dedup : client.dedup;
   // The logs at or below the low-water mark are settled: no other id at or
   // below it can be written, so the checkpoint may hold them. The ones above
@@ -446,7 +452,6 @@ Status SeedEngine::checkpoint(const std::string& client_id, const std::string& d
   const std::string contents = encode_completed_file(body);
   WAL_RETURN_IF_ERROR(write_file_durably(dir, name, contents));
   client.last_timestamp = timestamp;
-  if (arriving) client.dedup = std::move(arriving->dedup);
   if (kept) {
     checkpoint_states_.put(client_id, segmented::StateCache::Entry{timestamp, std::move(*kept),
                                                                    std::nullopt, contents.size()});
@@ -464,6 +469,7 @@ Status SeedEngine::checkpoint(const std::string& client_id, const std::string& d
       warn(removed.with_context("could not remove a file the checkpoint replaced"));
     }
   }
+  if (arriving) client.dedup = std::move(arriving->dedup);  // `dedup` is not used after this
   return Status::ok();
 }
 

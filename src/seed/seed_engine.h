@@ -1,4 +1,4 @@
-// The seed layout engine: one folder per client, one file per message.
+// The seed layout engine: one folder per client, at most one file per message.
 // docs/format.md describes the bytes; this file says how they are written.
 #pragma once
 
@@ -28,7 +28,7 @@ class SeedEngine final : public WriteAheadLog::Engine {
 
   Result<PersistOutcome> persist(std::string_view client_id, const Json& data,
                                  uint64_t message_id) override;
-  // One file per message as persist writes it, after checking them all: each
+  // Each message written as persist writes it, after checking them all: each
   // message is durable on its own, so an I/O failure part-way leaves the
   // earlier ones recorded.
   Result<std::vector<PersistOutcome>> persist_batch(
@@ -84,12 +84,11 @@ class SeedEngine final : public WriteAheadLog::Engine {
     LogEntry entry;
     DedupState dedup;  // the client's, with the message recorded
   };
-  // The message as Arriving when its log would be the one to bring the
-  // client to checkpoint_threshold with every log folded, itself last.
-  Result<std::optional<Arriving>> arrives_into_checkpoint(const Client& client,
-                                                          const std::string& log_path,
-                                                          const std::string& contents,
-                                                          uint64_t message_id) const;
+  // The message as Arriving when its log would make the client reach
+  // checkpoint_threshold with every log folded, itself last in id order.
+  std::optional<Arriving> arrives_into_checkpoint(const Client& client, const std::string& log_path,
+                                                  const std::string& contents,
+                                                  uint64_t message_id) const;
   // Folds the settled logs (and `arriving`, when given) into a new checkpoint.
   Status checkpoint(const std::string& client_id, const std::string& dir, Client& client,
                     std::optional<Arriving> arriving = std::nullopt);
