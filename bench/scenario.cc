@@ -57,8 +57,9 @@ std::string count_label(size_t calls) {
 // The seed layout keeps a file per message (but for the one that completes a
 // checkpoint), syncs each one and its folder (batches too), and rewrites a
 // client's whole state at every checkpoint (every 3 messages), so its cost
-// per message grows with the history: its runs are capped at this many calls per client (2,000 over
-// 10 clients in a full run, as the original was measured), or they would take minutes.
+// per message grows with the history: its runs are capped at this many
+// calls per client (2,000 over 10 clients in a full run, as the original was
+// measured), or they would take minutes.
 size_t capped_calls(const std::string& engine, size_t calls, uint32_t clients, const Sizes& sizes) {
   if (engine != "wal-seed" && engine != "wal-seed-exact") return calls;
   return std::min(calls, sizes.seed_calls_per_client * clients);
