@@ -162,8 +162,8 @@ TEST(BuiltInInterpreterTest, RefusedDataIsRefusedByEveryLayoutAndRecordsNothing)
   }
 }
 
-// The merged content is stripped of surrounding ASCII whitespace once, after
-// the pieces are joined by single spaces, as the original's merge does.
+// The merged content is stripped of surrounding whitespace once, after the
+// pieces are joined by single spaces, as the original's merge does.
 TEST(ConsumerStateInterpreterTest, MergedContentIsJoinedThenStripped) {
   ConsumerStateInterpreter consumer;
   const std::vector<LogEntry> entries{
@@ -177,6 +177,27 @@ TEST(ConsumerStateInterpreterTest, MergedContentIsJoinedThenStripped) {
   auto kept = consumer.merge_data(Json{{"content", "x"}}, {{1, Json("y")}});
   ASSERT_TRUE(kept.is_ok());
   EXPECT_EQ((*kept)["content"], "x y");
+}
+
+// Whitespace is what Python's str.isspace() says: the file separators
+// 0x1C-0x1F and the Unicode spaces too, but not a zero-width space (U+200B)
+// or a lone byte of a space's UTF-8.
+TEST(ConsumerStateInterpreterTest, StripRemovesWhatPythonStripRemoves) {
+  ConsumerStateInterpreter consumer;
+  const auto merged = [&](const std::string& piece) {
+    auto state = consumer.merge_data(consumer.empty_state(), {{1, Json(piece)}});
+    EXPECT_TRUE(state.is_ok());
+    return state.is_ok() ? (*state)["content"].get<std::string>() : "";
+  };
+  // ' '.join(chr(c) for c in (0x1c, 0x85, 0xa0, 0x1680, 0x2000, 0x200a, 0x2028,
+  // 0x2029, 0x202f, 0x205f, 0x3000)) is all whitespace to Python.
+  const std::string spaces =
+      "\x1c\x1d\x1e\x1f\u0085\u00a0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000";
+  EXPECT_EQ(merged(spaces + "a" + spaces + "b" + spaces), "a" + spaces + "b");
+  EXPECT_EQ(merged(spaces), "");
+  EXPECT_EQ(merged("\u200ba\u200b"), "\u200ba\u200b");  // zero-width: not whitespace
+  EXPECT_EQ(merged("\u00e9"), "\u00e9");                // C3 A9: no space
+  EXPECT_EQ(merged("\u2010x\u2030"), "\u2010x\u2030");  // E2 80 90 and E2 80 B0
 }
 
 TEST(StateInterpreterTest, AnInterpreterOfTheCallersDoesNotClaimToWrapDataAsIs) {

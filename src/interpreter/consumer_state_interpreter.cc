@@ -8,7 +8,6 @@ namespace {
 
 constexpr std::string_view kContent = "content";
 constexpr std::string_view kMetadata = "_metadata";
-constexpr std::string_view kAsciiSpace = " \t\n\r\f\v";
 
 // Appends `piece` to `text` with one separating space, as the original's
 // merge does: no space is added when `text` is empty or already ends in one.
@@ -18,13 +17,49 @@ void append_content(std::string& text, const std::string& piece) {
   text += piece;
 }
 
-// Python's str.strip() for the ASCII whitespace the original's merge trims,
-// in place: the text is the whole merged content, often large.
+// The length of the character `text` starts with when Python's
+// str.isspace() calls it whitespace, else 0: ASCII 0x09-0x0D, 0x1C-0x20, and
+// in UTF-8 U+0085, U+00A0, U+1680, U+2000-U+200A, U+2028, U+2029, U+202F,
+// U+205F and U+3000.
+size_t python_space_length(std::string_view text) {
+  if (text.empty()) return 0;
+  const auto byte = [&](size_t i) { return static_cast<unsigned char>(text[i]); };
+  const unsigned char lead = byte(0);
+  if ((lead >= 0x09 && lead <= 0x0D) || (lead >= 0x1C && lead <= 0x20)) return 1;
+  if (lead == 0xC2 && text.size() >= 2) return byte(1) == 0x85 || byte(1) == 0xA0 ? 2 : 0;
+  if (text.size() < 3) return 0;
+  const unsigned second = byte(1);
+  const unsigned third = byte(2);
+  const bool space =
+      (lead == 0xE1 && second == 0x9A && third == 0x80) ||
+      (lead == 0xE2 && second == 0x80 &&
+       (third <= 0x8A || third == 0xA8 || third == 0xA9 || third == 0xAF) && third >= 0x80) ||
+      (lead == 0xE2 && second == 0x81 && third == 0x9F) ||
+      (lead == 0xE3 && second == 0x80 && third == 0x80);
+  return space ? 3 : 0;
+}
+
+// Python's str.strip() as the original's merge applies it, in place: the text
+// is the whole merged content, often large. A lead byte of UTF-8 is never a
+// continuation byte, so a whitespace character found at the end is whole.
 std::string strip(std::string text) {
-  const size_t first = text.find_first_not_of(kAsciiSpace);
-  if (first == std::string::npos) return "";
-  text.erase(text.find_last_not_of(kAsciiSpace) + 1);
-  text.erase(0, first);
+  size_t end = text.size();
+  for (bool trimmed = true; trimmed && end > 0;) {
+    trimmed = false;
+    for (size_t length = 1; length <= 3 && length <= end; ++length) {
+      if (python_space_length(std::string_view(text).substr(end - length, length)) == length) {
+        end -= length;
+        trimmed = true;
+        break;
+      }
+    }
+  }
+  text.erase(end);
+  size_t begin = 0;
+  while (size_t length = python_space_length(std::string_view(text).substr(begin))) {
+    begin += length;
+  }
+  text.erase(0, begin);
   return text;
 }
 
