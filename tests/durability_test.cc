@@ -269,8 +269,14 @@ TEST_F(DurabilityTest, CheckpointAndLogBothFailingReportOneErrorAndNoWarning) {
   auto log = open_faulty();
   persist_sentences(*log, 1, 2);
   faulty_->fail(Op::kCreate, 1, ENOSPC, /*persistent=*/true);
+  faulty_->start_trace();
   EXPECT_EQ(log->persist("c", sentence(3), 3).status().code(), Code::kNoSpace);
   EXPECT_TRUE(warnings_.empty());
+  std::vector<std::string> tried;
+  for (const auto& [op, path] : faulty_->trace()) {
+    if (op == Op::kCreate) tried.push_back(fs::path(path).filename().string().substr(0, 4));
+  }
+  EXPECT_EQ(tried, (std::vector<std::string>{"chec", "log_"}));
   faulty_->heal();
   EXPECT_EQ(*log->persist("c", sentence(3), 3), PersistOutcome::kWritten);
   EXPECT_TRUE(names_with_prefix(folder("c"), "log_").empty());

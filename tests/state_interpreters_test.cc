@@ -180,8 +180,8 @@ TEST(ConsumerStateInterpreterTest, MergedContentIsJoinedThenStripped) {
 }
 
 // Whitespace is what Python's str.isspace() says: the file separators
-// 0x1C-0x1F and the Unicode spaces too, but not a zero-width space (U+200B)
-// or a lone byte of a space's UTF-8.
+// 0x1C-0x1F and the Unicode spaces too, but not a zero-width space (U+200B),
+// U+180E, U+FEFF, or a lone byte of a space's UTF-8.
 TEST(ConsumerStateInterpreterTest, StripRemovesWhatPythonStripRemoves) {
   ConsumerStateInterpreter consumer;
   const auto merged = [&](const std::string& piece) {
@@ -189,8 +189,8 @@ TEST(ConsumerStateInterpreterTest, StripRemovesWhatPythonStripRemoves) {
     EXPECT_TRUE(state.is_ok());
     return state.is_ok() ? (*state)["content"].get<std::string>() : "";
   };
-  // ' '.join(chr(c) for c in (0x1c, 0x85, 0xa0, 0x1680, 0x2000, 0x200a, 0x2028,
-  // 0x2029, 0x202f, 0x205f, 0x3000)) is all whitespace to Python.
+  // All whitespace to Python: 0x1C-0x1F, U+0085, U+00A0, U+1680, U+2000,
+  // U+200A, U+2028, U+2029, U+202F, U+205F and U+3000.
   const std::string spaces =
       "\x1c\x1d\x1e\x1f\u0085\u00a0\u1680\u2000\u200a\u2028\u2029\u202f\u205f\u3000";
   EXPECT_EQ(merged(spaces + "a" + spaces + "b" + spaces), "a" + spaces + "b");
@@ -198,6 +198,13 @@ TEST(ConsumerStateInterpreterTest, StripRemovesWhatPythonStripRemoves) {
   EXPECT_EQ(merged("\u200ba\u200b"), "\u200ba\u200b");  // zero-width: not whitespace
   EXPECT_EQ(merged("\u00e9"), "\u00e9");                // C3 A9: no space
   EXPECT_EQ(merged("\u2010x\u2030"), "\u2010x\u2030");  // E2 80 90 and E2 80 B0
+  EXPECT_EQ(merged("\u180ex\ufeff"), "\u180ex\ufeff");  // not whitespace since Unicode 6.3
+  EXPECT_EQ(merged("\v\fx\u0086"), "x\u0086");          // C2 86 is no space
+  EXPECT_EQ(merged("a\xa0"), "a\xa0");                  // a lone byte of U+00A0
+  EXPECT_EQ(merged("\x85"
+                   "a"),
+            "\x85"
+            "a");  // a lone byte of U+0085
 }
 
 TEST(StateInterpreterTest, AnInterpreterOfTheCallersDoesNotClaimToWrapDataAsIs) {

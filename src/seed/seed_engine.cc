@@ -357,9 +357,10 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
   client->dedup.record(message_id);
 
   // Only settled logs are folded: a client with a gap open does not
-  // checkpoint again at every persist. Under kHighWaterMark the message that
-  // reaches the threshold went into the checkpoint above; this one follows a
-  // late message, a gap closed, or a checkpoint that failed at an earlier persist.
+  // checkpoint again at every persist. A message that reaches the threshold
+  // in order goes into the checkpoint above (so does the retry of one that
+  // failed); this one follows a late message, a gap that settled, or a
+  // record that did not read back.
   if (!checkpoint_tried && foldable_logs(logs, client->dedup) >= options_.checkpoint_threshold) {
     checkpoint_failed = checkpoint(std::string(client_id), dir, *client);
   }
