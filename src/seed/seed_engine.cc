@@ -385,16 +385,14 @@ std::optional<SeedEngine::Arriving> SeedEngine::arrives_into_checkpoint(const Cl
   if (client.dedup.gap_count() > 0) return std::nullopt;
   DedupState dedup = client.dedup;
   dedup.record(message_id);
-  if (foldable_logs(logs, dedup) != logs.size()) return std::nullopt;
+  // At or below the mark, the message and every log below it fold.
   const std::optional<uint64_t> mark = dedup.low_water_mark();
   if (!mark || *mark < message_id) return std::nullopt;
-  // The record exactly as the log file would read back. Should it not read
+  // The entry exactly as the log file would read back. Should it not read
   // back, the log file is written and its checkpoint reports why.
-  auto decoded = decode_file(contents, log_path);
-  if (!decoded.is_ok()) return std::nullopt;
-  auto data = interpreter_->parse_data(decoded->body);
-  if (!data.is_ok()) return std::nullopt;
-  return Arriving{LogEntry{message_id, std::move(data).value()}, std::move(dedup)};
+  auto entry = decode_log_entry(*interpreter_, contents, log_path, message_id);
+  if (!entry.is_ok()) return std::nullopt;
+  return Arriving{std::move(entry).value(), std::move(dedup)};
 }
 
 Result<Json> SeedEngine::state_of(const std::string& client_id, const std::string& dir,

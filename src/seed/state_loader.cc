@@ -14,13 +14,30 @@ StateFiles state_files(const ClientScan& scan) {
   return files;
 }
 
-Result<Json> read_record(Storage& storage, const std::string& path) {
-  WAL_ASSIGN_OR_RETURN(std::string contents, storage.read_file(path));
+namespace {
+
+// A whole record's body from a file's contents; anything else is kCorruption.
+Result<Json> decode_record(std::string_view contents, const std::string& path) {
   WAL_ASSIGN_OR_RETURN(DecodedFile decoded, decode_file(contents, path));
   if (decoded.state != DecodedFile::State::kCompleted) {
     return Status::corruption(path, 0, "was a whole record at start-up and is not any more");
   }
   return std::move(decoded.body);
+}
+
+}  // namespace
+
+Result<Json> read_record(Storage& storage, const std::string& path) {
+  WAL_ASSIGN_OR_RETURN(std::string contents, storage.read_file(path));
+  return decode_record(contents, path);
+}
+
+Result<LogEntry> decode_log_entry(const StateInterpreter& interpreter, std::string_view contents,
+                                  const std::string& path, uint64_t message_id) {
+  WAL_ASSIGN_OR_RETURN(Json record, decode_record(contents, path));
+  auto data = interpreter.parse_data(record);
+  if (!data.is_ok()) return Status::corruption(path, 0, data.status().message());
+  return LogEntry{message_id, std::move(data).value()};
 }
 
 Result<Json> load_checkpoint(Storage& storage, const StateInterpreter& interpreter,
@@ -42,10 +59,10 @@ Result<std::vector<LogEntry>> read_log_entries(Storage& storage,
   entries.reserve(logs.size() + 1);  // room for the message a checkpoint may fold in
   for (const LogRef& log : logs) {
     const std::string path = join_path(dir, log.name);
-    WAL_ASSIGN_OR_RETURN(Json record, read_record(storage, path));
-    auto data = interpreter.parse_data(record);
-    if (!data.is_ok()) return Status::corruption(path, 0, data.status().message());
-    entries.push_back(LogEntry{log.message_id, std::move(data).value()});
+    WAL_ASSIGN_OR_RETURN(std::string contents, storage.read_file(path));
+    WAL_ASSIGN_OR_RETURN(LogEntry entry,
+                         decode_log_entry(interpreter, contents, path, log.message_id));
+    entries.push_back(std::move(entry));
   }
   return entries;
 }

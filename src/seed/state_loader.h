@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "seed/client_scan.h"
@@ -29,6 +30,11 @@ StateFiles state_files(const ClientScan& scan);
 
 // Reads, checks and decodes one whole record; damage is kCorruption.
 Result<Json> read_record(Storage& storage, const std::string& path);
+
+// A log file's contents as the entry a merge takes, checked as read_record
+// checks a file; damage is kCorruption naming `path`.
+Result<LogEntry> decode_log_entry(const StateInterpreter& interpreter, std::string_view contents,
+                                  const std::string& path, uint64_t message_id);
 
 // The checkpoint's state: interpreter.empty_state() when there is none.
 Result<Json> load_checkpoint(Storage& storage, const StateInterpreter& interpreter,
