@@ -654,6 +654,23 @@ TEST(StateCacheTest, EntryLargerThanTheCacheIsNotKept) {
   EXPECT_TRUE(cache.get("a", 0).has_value());
 }
 
+TEST(StateCacheTest, TakenEntryLeavesTheCache) {
+  segmented::StateCache cache(100);
+  cache.put("a", {0, Json("a"), std::nullopt, 10});
+  const auto taken = cache.take("a", 0);
+  ASSERT_TRUE(taken.has_value());
+  EXPECT_EQ(taken->state, Json("a"));
+  EXPECT_FALSE(cache.get("a", 0).has_value());
+  EXPECT_EQ(cache.bytes(), 0u);
+}
+
+TEST(StateCacheTest, TakeOfAnOlderGenerationFindsNothingAndDropsIt) {
+  segmented::StateCache cache(100);
+  cache.put("a", {1, Json("a"), std::nullopt, 10});
+  EXPECT_FALSE(cache.take("a", 2).has_value());
+  EXPECT_EQ(cache.bytes(), 0u);
+}
+
 // ---- sync policies ------------------------------------------------------------
 
 TEST_F(SegmentedEngineTest, AlwaysPolicySyncsBeforeEveryPersistReturns) {

@@ -396,11 +396,14 @@ std::optional<SeedEngine::Arriving> SeedEngine::arrives_into_checkpoint(const Cl
 }
 
 Result<Json> SeedEngine::state_of(const std::string& client_id, const std::string& dir,
-                                  const StateFiles& files, std::optional<LogEntry> arriving) {
+                                  const StateFiles& files, CacheUse cache_use,
+                                  std::optional<LogEntry> arriving) {
   std::optional<Json> state;
   if (files.checkpoint) {
     const uint64_t timestamp = parse_file_name(*files.checkpoint).timestamp;
-    if (auto cached = checkpoint_states_.get(client_id, timestamp)) {
+    auto cached = cache_use == CacheUse::kTake ? checkpoint_states_.take(client_id, timestamp)
+                                               : checkpoint_states_.get(client_id, timestamp);
+    if (cached) {
       state = std::move(cached->state);
     }
   }
@@ -426,7 +429,7 @@ Status SeedEngine::checkpoint(const std::string& client_id, const std::string& d
   const auto folded_end = logs.begin() + static_cast<std::ptrdiff_t>(foldable_logs(logs, dedup));
   const StateFiles folded{client.files.checkpoint, {logs.begin(), folded_end}};
   WAL_ASSIGN_OR_RETURN(
-      Json state, state_of(client_id, dir, folded,
+      Json state, state_of(client_id, dir, folded, CacheUse::kTake,
                            arriving ? std::optional(std::move(arriving->entry)) : std::nullopt));
   WAL_ASSIGN_OR_RETURN(Json body, checked_format_checkpoint(*interpreter_, state));
   // What a reader of the file will get back, as the interpreter parses it.
@@ -480,7 +483,7 @@ Result<Json> SeedEngine::retrieve(std::string_view client_id) {
   if (!client) return interpreter_->empty_state();  // creates nothing on disk
   std::lock_guard lock(client->mutex);
   WAL_RETURN_IF_ERROR(client->damage);
-  return state_of(std::string(client_id), client_dir(client_id), client->files);
+  return state_of(std::string(client_id), client_dir(client_id), client->files, CacheUse::kCopy);
 }
 
 // ---- clear --------------------------------------------------------------------

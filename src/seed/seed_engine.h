@@ -92,10 +92,14 @@ class SeedEngine final : public WriteAheadLog::Engine {
   // Folds the settled logs (and `arriving`, when given) into a new checkpoint.
   Status checkpoint(const std::string& client_id, const std::string& dir, Client& client,
                     std::optional<Arriving> arriving = std::nullopt);
+  // What reading a state does with the cached state of its checkpoint: a
+  // retrieve copies it; a checkpoint takes it out, as it puts its own after.
+  enum class CacheUse { kCopy, kTake };
   // The state `files` hold, then `arriving`, from the cached state of their
   // checkpoint when there is one. The caller holds the client's lock.
   Result<Json> state_of(const std::string& client_id, const std::string& dir,
-                        const StateFiles& files, std::optional<LogEntry> arriving = std::nullopt);
+                        const StateFiles& files, CacheUse cache_use,
+                        std::optional<LogEntry> arriving = std::nullopt);
 
   Status check_writable() const { return failure_.check(); }
   Status fail(const Status& cause) { return failure_.fail(cause); }

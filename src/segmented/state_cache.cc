@@ -2,17 +2,31 @@
 
 namespace wal::segmented {
 
+StateCache::Entries::iterator StateCache::find_locked(const std::string& client_id,
+                                                      uint64_t generation) {
+  auto it = entries_.find(client_id);
+  if (it == entries_.end() || it->second.first.generation == generation) return it;
+  erase_locked(it);
+  return entries_.end();
+}
+
 std::optional<StateCache::Entry> StateCache::get(const std::string& client_id,
                                                  uint64_t generation) {
   std::lock_guard lock(mutex_);
-  auto it = entries_.find(client_id);
+  auto it = find_locked(client_id, generation);
   if (it == entries_.end()) return std::nullopt;
-  if (it->second.first.generation != generation) {
-    erase_locked(it);
-    return std::nullopt;
-  }
   lru_.splice(lru_.begin(), lru_, it->second.second);
   return it->second.first;
+}
+
+std::optional<StateCache::Entry> StateCache::take(const std::string& client_id,
+                                                  uint64_t generation) {
+  std::lock_guard lock(mutex_);
+  auto it = find_locked(client_id, generation);
+  if (it == entries_.end()) return std::nullopt;
+  std::optional<Entry> entry(std::move(it->second.first));
+  erase_locked(it);
+  return entry;
 }
 
 void StateCache::put(const std::string& client_id, Entry entry) {
@@ -36,8 +50,7 @@ size_t StateCache::bytes() const {
   return bytes_;
 }
 
-void StateCache::erase_locked(
-    std::unordered_map<std::string, std::pair<Entry, Lru::iterator>>::iterator it) {
+void StateCache::erase_locked(Entries::iterator it) {
   bytes_ -= it->second.first.bytes;
   lru_.erase(it->second.second);
   entries_.erase(it);

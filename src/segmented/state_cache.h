@@ -30,18 +30,24 @@ class StateCache {
 
   // A copy of the client's entry, if it has one of `generation`.
   std::optional<Entry> get(const std::string& client_id, uint64_t generation);
+  // As get, but the entry leaves the cache: no copy, for a caller that is
+  // about to put its successor.
+  std::optional<Entry> take(const std::string& client_id, uint64_t generation);
   void put(const std::string& client_id, Entry entry);
   void erase(const std::string& client_id);
   size_t bytes() const;
 
  private:
   using Lru = std::list<std::string>;
-  void erase_locked(std::unordered_map<std::string, std::pair<Entry, Lru::iterator>>::iterator it);
+  using Entries = std::unordered_map<std::string, std::pair<Entry, Lru::iterator>>;
+  // The client's entry if it is of `generation`; an older one is erased.
+  Entries::iterator find_locked(const std::string& client_id, uint64_t generation);
+  void erase_locked(Entries::iterator it);
 
   const size_t capacity_;
   mutable std::mutex mutex_;
   Lru lru_;  // most recently used first
-  std::unordered_map<std::string, std::pair<Entry, Lru::iterator>> entries_;
+  Entries entries_;
   size_t bytes_ = 0;
 };
 
