@@ -217,6 +217,42 @@ TEST_F(DurabilityTest, FailedCheckpointIsReportedAndRetried) {
   EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 4));
 }
 
+// A checkpoint is written as it is serialised, in pieces: a full disk on a
+// later piece is a failed checkpoint like any other, with no debris left.
+TEST_F(DurabilityTest, CheckpointFillingTheDiskPartWayIsRetriedAndLeavesNoDebris) {
+  auto log = open_faulty();
+  const auto big = [](uint64_t id) {
+    return Json{{"content", std::string(50000, static_cast<char>('a' + id))}};
+  };
+  std::string expected;
+  for (uint64_t id = 1; id <= 2; ++id) {
+    ASSERT_EQ(*log->persist("c", big(id), id), PersistOutcome::kWritten);
+    expected += (id > 1 ? " " : "") + big(id)["content"].get<std::string>();
+  }
+  faulty_->start_trace();
+  faulty_->fail(Op::kAppend, 2, ENOSPC);  // the checkpoint's second piece
+  EXPECT_EQ(*log->persist("c", big(3), 3), PersistOutcome::kWritten);
+  expected += " " + big(3)["content"].get<std::string>();
+  int checkpoint_appends = 0;
+  for (const auto& [op, path] : faulty_->trace()) {
+    checkpoint_appends += op == Op::kAppend && path.find("checkpoint_") != std::string::npos;
+  }
+  EXPECT_EQ(checkpoint_appends, 2);  // the first piece, then the one that failed
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_EQ(warnings_[0].code(), Code::kNoSpace);
+  EXPECT_TRUE(log->health().is_ok());
+  expect_no_debris();
+  EXPECT_EQ(names_with_prefix(folder("c"), "log_").size(), 3u);
+  EXPECT_TRUE(names_with_prefix(folder("c"), "checkpoint_").empty());
+
+  EXPECT_EQ(*log->persist("c", big(4), 4), PersistOutcome::kWritten);
+  expected += " " + big(4)["content"].get<std::string>();
+  EXPECT_EQ(names_with_prefix(folder("c"), "checkpoint_").size(), 1u);
+  EXPECT_EQ((*log->retrieve("c"))["content"], expected);
+  log.reset();
+  EXPECT_EQ((*reopen()->retrieve("c"))["content"], expected);
+}
+
 // The message that brings a client to the threshold goes into the
 // checkpoint it completes: no log file of it is ever made, one file sync and
 // one directory sync in all, and it is there after a restart.

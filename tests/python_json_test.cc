@@ -109,6 +109,25 @@ TEST(PythonJsonTest, EscapedCharacterIsFoundAtEveryPositionOfEachScan) {
   }
 }
 
+TEST(PythonJsonTest, TextWrittenInPiecesIsTheDumpedTextAndNoPieceIsLarger) {
+  Json value = parse_or_die(R"({"a": [1, 2.5, null, {"b": "\u00e9"}], "c": ""})");
+  value["c"] = std::string(1000, 'x') + "\"" + std::string(1000, 'y');
+  const std::string whole = dump_python_style(value);
+  for (size_t piece_bytes : {1, 2, 5, 255, 256, 257, 1000, 100000}) {
+    std::string joined;
+    size_t pieces = 0;
+    write_python_style(value, piece_bytes, [&](std::string_view piece) {
+      EXPECT_LE(piece.size(), piece_bytes);
+      EXPECT_FALSE(piece.empty());
+      joined.append(piece);
+      ++pieces;
+    });
+    EXPECT_EQ(joined, whole) << "pieces of " << piece_bytes;
+    EXPECT_EQ(pieces, (whole.size() + piece_bytes - 1) / piece_bytes)
+        << "pieces of " << piece_bytes;
+  }
+}
+
 TEST(PythonJsonTest, ObjectKeysAreEscaped) {
   Json value = Json::object();
   value["k\xC3\xA9y\n"] = "v";

@@ -128,6 +128,31 @@ TEST(RecordCodecTest, EmptyMetadataGetsAChecksumThatVerifies) {
   EXPECT_EQ(decoded->body, body);
 }
 
+// A checkpoint is written as it is serialised: the pieces, whatever their
+// size, join into exactly the bytes encode_completed_file returns, and none
+// is larger than asked.
+TEST(RecordCodecTest, FileWrittenInPiecesIsTheEncodedFile) {
+  Json big = Json::parse(R"({"content": "", "_metadata": {"timestamp": "1"}})");
+  big["content"] = std::string(200000, 'w') + "\"\n\xC3\xA9";
+  const std::vector<Json> bodies = {sample_log(),
+                                    Json::parse(R"({"content": "x", "_metadata": {}})"), big};
+  for (const Json& body : bodies) {
+    const std::string whole = encode_completed_file(body);
+    for (size_t piece_bytes : {1, 2, 3, 4, 7, 64, 4096, 65536, 1 << 20}) {
+      std::string joined;
+      size_t largest = 0;
+      const size_t reported = write_completed_file(body, piece_bytes, [&](std::string_view piece) {
+        joined.append(piece);
+        largest = std::max(largest, piece.size());
+      });
+      EXPECT_EQ(joined, whole) << "pieces of " << piece_bytes;
+      EXPECT_EQ(reported, whole.size()) << "pieces of " << piece_bytes;
+      // The held-back ending is written with its checksum field after it.
+      EXPECT_LE(largest, std::max<size_t>(piece_bytes + 16, 64)) << "pieces of " << piece_bytes;
+    }
+  }
+}
+
 TEST(FileNamesTest, NamesRoundTrip) {
   const ParsedFileName log = parse_file_name(log_file_name(1795558512488, UINT64_MAX));
   EXPECT_EQ(log.kind, FileKind::kLog);

@@ -1,5 +1,6 @@
 // dump_python_style() and parse_json(): see wal/json.h.
 
+#include <algorithm>
 #include <bit>
 #include <charconv>
 #include <cmath>
@@ -33,6 +34,10 @@ constexpr char kHexDigits[] = "0123456789abcdef";
 class TextSink {
  public:
   explicit TextSink(std::string& out) : out_(out) {}
+  // Streaming: each time `out` holds `piece_bytes`, they go to `write` and
+  // `out` is emptied, so the text is never held whole.
+  TextSink(std::string& out, size_t piece_bytes, const PieceWriter& write)
+      : out_(out), piece_bytes_(piece_bytes), write_(&write) {}
   TextSink(const TextSink&) = delete;
   TextSink& operator=(const TextSink&) = delete;
 
@@ -49,7 +54,7 @@ class TextSink {
     if (size > kBufferBytes - used_) {
       flush();
       if (size > kBufferBytes) {
-        out_.append(data, size);
+        append_to_out(data, size);
         return;
       }
     }
@@ -64,13 +69,27 @@ class TextSink {
   }
   // Called once the document is written: what is still buffered goes out.
   void flush() {
-    out_.append(buffer_, used_);
+    append_to_out(buffer_, used_);
     used_ = 0;
   }
 
  private:
+  void append_to_out(const char* data, size_t size) {
+    while (write_ != nullptr && out_.size() + size >= piece_bytes_) {
+      const size_t taken = piece_bytes_ - out_.size();
+      out_.append(data, taken);
+      data += taken;
+      size -= taken;
+      (*write_)(out_);
+      out_.clear();
+    }
+    out_.append(data, size);
+  }
+
   static constexpr size_t kBufferBytes = 256;
   std::string& out_;
+  const size_t piece_bytes_ = 0;
+  const PieceWriter* const write_ = nullptr;
   char buffer_[kBufferBytes];
   size_t used_ = 0;
 };
@@ -395,10 +414,7 @@ class ErrorCollector final : public Json::json_sax_t {
   std::string reason_;
 };
 
-}  // namespace
-
-void append_python_style(std::string& text, const Json& value) {
-  TextSink out(text);
+void append_to_sink(TextSink& out, const Json& value) {
   // An explicit stack instead of recursion: a deeply nested document from
   // outside must not overflow the call stack.
   struct Frame {
@@ -438,6 +454,21 @@ void append_python_style(std::string& text, const Json& value) {
     if (current == nullptr) break;
   }
   out.flush();
+}
+
+}  // namespace
+
+void append_python_style(std::string& text, const Json& value) {
+  TextSink out(text);
+  append_to_sink(out, value);
+}
+
+void write_python_style(const Json& value, size_t piece_bytes, const PieceWriter& write) {
+  std::string piece;
+  piece.reserve(piece_bytes);
+  TextSink out(piece, std::max<size_t>(piece_bytes, 1), write);
+  append_to_sink(out, value);
+  if (!piece.empty()) write(piece);
 }
 
 std::string dump_python_style(const Json& value) {

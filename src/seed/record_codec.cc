@@ -61,6 +61,51 @@ std::optional<ChecksumField> find_checksum_field(std::string_view contents) {
   return found;
 }
 
+// `text` ends with the "}}" that close "_metadata" and the record: puts the
+// checksum field before them. `crc` is the CRC-32C of `text` as it is.
+void close_with_checksum(std::string& text, uint32_t crc) {
+  text.resize(text.size() - kClosing.size());
+  if (text.back() != '{') text += kSeparator;  // "_metadata" has other keys
+  text += kChecksumField;
+  text += hex32(crc);
+  text += '"';
+  text += kClosing;
+}
+
+// Passes a file's bytes on as they come, with its checksum running, holding
+// back only the last few: the closing braces and the byte before them, which
+// says whether the field follows a separator.
+class ChecksummingWriter {
+ public:
+  // The status line is held until the JSON's first piece joins it.
+  explicit ChecksummingWriter(const PieceWriter& write)
+      : write_(write), held_(std::string(kCompleted) + '\n') {}
+
+  void take(std::string_view piece) {
+    held_.append(piece);
+    if (held_.size() <= kHeldBytes) return;
+    const std::string_view passed(held_.data(), held_.size() - kHeldBytes);
+    crc_ = crc32c::extend(crc_, passed.data(), passed.size());
+    write_(passed);
+    written_ += passed.size();
+    held_.erase(0, passed.size());
+  }
+
+  // Writes the rest, checksum field included; returns the file's size.
+  size_t finish() {
+    close_with_checksum(held_, crc32c::extend(crc_, held_.data(), held_.size()));
+    write_(held_);
+    return written_ + held_.size();
+  }
+
+ private:
+  static constexpr size_t kHeldBytes = kClosing.size() + 1;
+  const PieceWriter& write_;
+  std::string held_;
+  uint32_t crc_ = 0;
+  size_t written_ = 0;
+};
+
 bool is_prefix_of(std::string_view text, std::string_view whole) {
   return text.size() <= whole.size() && whole.substr(0, text.size()) == text;
 }
@@ -71,15 +116,14 @@ std::string encode_completed_file(const Json& body) {
   std::string contents(kCompleted);
   contents += '\n';
   append_python_style(contents, body);
-  // The record ends with the "}}" that closes "_metadata" and the record.
-  const uint32_t crc = crc32c::value(contents.data(), contents.size());
-  contents.resize(contents.size() - kClosing.size());
-  if (contents.back() != '{') contents += kSeparator;  // "_metadata" has other keys
-  contents += kChecksumField;
-  contents += hex32(crc);
-  contents += '"';
-  contents += kClosing;
+  close_with_checksum(contents, crc32c::value(contents.data(), contents.size()));
   return contents;
+}
+
+size_t write_completed_file(const Json& body, size_t piece_bytes, const PieceWriter& write) {
+  ChecksummingWriter file(write);
+  write_python_style(body, piece_bytes, [&file](std::string_view piece) { file.take(piece); });
+  return file.finish();
 }
 
 Result<DecodedFile> decode_file(std::string_view contents, const std::string& path) {

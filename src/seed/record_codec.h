@@ -13,6 +13,7 @@
 #include <string>
 #include <string_view>
 
+#include "json/python_style.h"
 #include "wal/json.h"
 #include "wal/status.h"
 
@@ -24,6 +25,10 @@ inline constexpr std::string_view kProcessing = "PROCESSING";
 // Serialises `body` (an object whose last key is the "_metadata" object)
 // into the bytes of a COMPLETED file carrying a checksum.
 std::string encode_completed_file(const Json& body);
+
+// Hands the bytes encode_completed_file(body) returns to `write` in pieces of
+// about `piece_bytes`, never holding them all; returns how many there were.
+size_t write_completed_file(const Json& body, size_t piece_bytes, const PieceWriter& write);
 
 struct DecodedFile {
   enum class State {

@@ -237,13 +237,13 @@ Status SeedEngine::ensure_client_folder(Client& client, const std::string& dir) 
 }
 
 Status SeedEngine::write_file_durably(const std::string& dir, const std::string& name,
-                                      const std::string& contents) {
+                                      const FileWriter& write_contents) {
   // Written whole under a temporary name, synced, then renamed: a crash never
   // leaves a partial file under a name the reader trusts.
   const std::string temp_path = join_path(dir, temp_file_name(name));
   const auto discard_temp = [&] { storage_->remove_file(temp_path).ignore_error(); };
   WAL_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, storage_->new_writable_file(temp_path));
-  if (Status appended = file->append(contents); !appended.is_ok()) {
+  if (Status appended = write_contents(*file); !appended.is_ok()) {
     file->close().ignore_error();
     discard_temp();
     return appended;  // nothing was promised: the next write may succeed
@@ -349,7 +349,8 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
     if (checkpoint_failed.is_ok()) return PersistOutcome::kWritten;
     WAL_RETURN_IF_ERROR(check_writable());
   }
-  WAL_RETURN_IF_ERROR(write_file_durably(dir, name, contents));
+  WAL_RETURN_IF_ERROR(write_file_durably(
+      dir, name, [&contents](WritableFile& file) { return file.append(contents); }));
   client->last_timestamp = timestamp;
   // In id order, so that the state merges a late id in its place.
   std::vector<LogRef>& logs = client->files.logs;
@@ -451,12 +452,19 @@ Status SeedEngine::checkpoint(const std::string& client_id, const std::string& d
   }
   body["_metadata"] = std::move(metadata);
   const std::string name = checkpoint_file_name(timestamp);
-  const std::string contents = encode_completed_file(body);
-  WAL_RETURN_IF_ERROR(write_file_durably(dir, name, contents));
+  // Written as it is serialised: a large state is not held twice more.
+  size_t file_bytes = 0;
+  WAL_RETURN_IF_ERROR(write_file_durably(dir, name, [&](WritableFile& file) {
+    Status written;
+    file_bytes = write_completed_file(body, kCheckpointPieceBytes, [&](std::string_view piece) {
+      if (written.is_ok()) written = file.append(piece);
+    });
+    return written;
+  }));
   client.last_timestamp = timestamp;
   if (kept) {
     checkpoint_states_.put(client_id, segmented::StateCache::Entry{timestamp, std::move(*kept),
-                                                                   std::nullopt, contents.size()});
+                                                                   std::nullopt, file_bytes});
   }
 
   // The new checkpoint is durable, file and directory entry: only now may the

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <atomic>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -76,8 +77,12 @@ class SeedEngine final : public WriteAheadLog::Engine {
   Result<PersistOutcome> persist_prepared(std::string_view client_id, Prepared prepared,
                                           uint64_t message_id);
   Status ensure_client_folder(Client& client, const std::string& dir);
+  // Writes a file's bytes, returning the first failure.
+  using FileWriter = std::function<Status(WritableFile& file)>;
+  // The pieces a checkpoint is written in: its bytes are never all in memory.
+  static constexpr size_t kCheckpointPieceBytes = 64 * 1024;
   Status write_file_durably(const std::string& dir, const std::string& name,
-                            const std::string& contents);
+                            const FileWriter& write_contents);
   // A message that goes into the checkpoint it completes instead of a log
   // file of its own: one file and two syncs fewer, the same state.
   struct Arriving {
