@@ -98,6 +98,10 @@ class MemoryStorage final : public Storage {
       bytes.replace(offset, data.size(), data);
       return Status::ok();
     }
+    Status truncate(uint64_t size) override {
+      storage_->files_[path_].resize(size, '\0');
+      return Status::ok();
+    }
     Status sync() override { return Status::ok(); }
     Result<uint64_t> size() override { return storage_->files_[path_].size(); }
     Status close() override { return Status::ok(); }

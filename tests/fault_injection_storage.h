@@ -34,9 +34,10 @@ enum class Op {
   kSyncDir,
   kList,
   kLock,
-  kOpen,     // open_positional_file
-  kWriteAt,  // PositionalFile::write_at
-  kReadAt,   // PositionalFile::read_at
+  kOpen,      // open_positional_file
+  kWriteAt,   // PositionalFile::write_at
+  kReadAt,    // PositionalFile::read_at
+  kTruncate,  // PositionalFile::truncate
 };
 
 class FaultInjectionStorage final : public Storage {
@@ -273,6 +274,10 @@ class FaultInjectionPositionalFile final : public PositionalFile {
   Status write_at(uint64_t offset, std::string_view data) override {
     WAL_RETURN_IF_ERROR(storage_->check(Op::kWriteAt, path_));
     return base_->write_at(offset, data);
+  }
+  Status truncate(uint64_t size) override {
+    WAL_RETURN_IF_ERROR(storage_->check(Op::kTruncate, path_));
+    return base_->truncate(size);
   }
   Status sync() override {
     WAL_RETURN_IF_ERROR(storage_->check(Op::kSync, path_));

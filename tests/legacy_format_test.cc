@@ -190,7 +190,7 @@ TEST_F(LegacyFormat, WrittenCheckpointHasTheOriginalFormatWithAnIntegerMax) {
   auto log = open(3);
   persist_sentences(*log, "default", 5, 6);
   const std::string name = only_file_with_prefix(dir(), "checkpoint_");
-  EXPECT_EQ(list_names(dir()), std::vector<std::string>{name});
+  EXPECT_EQ(record_names(dir()), std::vector<std::string>{name});
   EXPECT_EQ(read_bytes(dir() / name),
             with_crc32c(original_file(
                 "COMPLETED", R"({"content": ")" + sentences(1, 6) + R"(", "batch": 6, )" +

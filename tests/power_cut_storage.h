@@ -159,6 +159,10 @@ class PowerCutStorage final : public Storage {
     if (bytes.size() < offset + data.size()) bytes.resize(offset + data.size(), '\0');
     bytes.replace(offset, data.size(), data);
   }
+  void truncated(int inode, uint64_t size) {
+    std::lock_guard lock(mutex_);
+    if (inode >= 0) inodes_[inode].data.resize(size, '\0');
+  }
   // Creates the model's entry for a file the real storage just made.
   void created(const std::string& path) {
     std::lock_guard lock(mutex_);
@@ -353,6 +357,12 @@ class PowerCutPositionalFile final : public PositionalFile {
     WAL_RETURN_IF_ERROR(storage_->tick(path_));
     WAL_RETURN_IF_ERROR(base_->write_at(offset, data));
     storage_->written_at(inode_, offset, data);
+    return Status::ok();
+  }
+  Status truncate(uint64_t size) override {
+    WAL_RETURN_IF_ERROR(storage_->tick(path_));
+    WAL_RETURN_IF_ERROR(base_->truncate(size));
+    storage_->truncated(inode_, size);
     return Status::ok();
   }
   Status sync() override {

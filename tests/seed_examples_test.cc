@@ -60,7 +60,7 @@ TEST_F(Example2ThresholdDedupRestart, ThirdMessageLeavesOnlyACheckpointOfAllThre
   auto log = open(3);
   persist_sentences(*log, "c1", 1, 3);
   const std::string name = only_checkpoint();
-  EXPECT_EQ(list_names(client_dir("c1")), std::vector<std::string>{name});
+  EXPECT_EQ(record_names(client_dir("c1")), std::vector<std::string>{name});
   const std::string original = original_file(
       "COMPLETED", R"({"content": "Sentence 1. Sentence 2. Sentence 3.", "batch": 3, )"
                    R"("_metadata": {"timestamp": ")" +
@@ -80,7 +80,7 @@ TEST_F(Example2ThresholdDedupRestart, RetrieveAfterTheCheckpointGivesTheJoinedCo
 TEST_F(Example2ThresholdDedupRestart, FourthMessageIsALogBesideTheCheckpoint) {
   auto log = open(3);
   persist_sentences(*log, "c1", 1, 4);
-  const std::vector<std::string> names = list_names(client_dir("c1"));
+  const std::vector<std::string> names = record_names(client_dir("c1"));
   ASSERT_EQ(names.size(), 2u);
   EXPECT_TRUE(names[0].starts_with("checkpoint_")) << names[0];
   EXPECT_EQ(names[1], "log_" + timestamp_in_name(names[1]) + "_4.log");
@@ -97,10 +97,10 @@ TEST_F(Example2ThresholdDedupRestart, RetrieveJoinsTheCheckpointAndTheLog) {
 TEST_F(Example2ThresholdDedupRestart, RedeliveredIdsAreDuplicatesAndWriteNothing) {
   auto log = open(3);
   persist_sentences(*log, "c1", 1, 4);
-  const std::vector<std::string> before = list_names(client_dir("c1"));
+  const std::vector<std::string> before = record_names(client_dir("c1"));
   EXPECT_EQ(*log->persist("c1", sentence(2), 2), PersistOutcome::kDuplicate);
   EXPECT_EQ(*log->persist("c1", sentence(3), 3), PersistOutcome::kDuplicate);
-  EXPECT_EQ(list_names(client_dir("c1")), before);
+  EXPECT_EQ(record_names(client_dir("c1")), before);
   EXPECT_EQ(content_of(*log, "c1"), sentences(1, 4));
 }
 
@@ -127,7 +127,7 @@ TEST_F(Example2ThresholdDedupRestart, SecondCheckpointReplacesTheFirstAndItsLogs
   persist_sentences(*log, "c1", 5, 6);
   const std::string second_checkpoint = only_checkpoint();
   EXPECT_NE(second_checkpoint, first_checkpoint);
-  EXPECT_EQ(list_names(client_dir("c1")), std::vector<std::string>{second_checkpoint});
+  EXPECT_EQ(record_names(client_dir("c1")), std::vector<std::string>{second_checkpoint});
   EXPECT_EQ(*log->retrieve("c1"),
             parse(R"({"content": ")" + sentences(1, 6) + R"(", "batch": 6})"));
   EXPECT_EQ(mark_of(*log, "c1"), 6u);

@@ -234,6 +234,8 @@ const char* op_name(Op op) {
       return "write_at";
     case Op::kReadAt:
       return "read_at";
+    case Op::kTruncate:
+      return "truncate";
   }
   return "?";
 }

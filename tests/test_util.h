@@ -71,10 +71,18 @@ inline std::vector<std::string> list_names(const fs::path& dir) {
   return names;
 }
 
-// Names in `dir` that start with `prefix`, sorted.
+// The names in a directory that a reader reads, sorted: not the .tmp files,
+// which are writes in progress or spares waiting to be written over.
+inline std::vector<std::string> record_names(const fs::path& dir) {
+  std::vector<std::string> names = list_names(dir);
+  std::erase_if(names, [](const std::string& name) { return name.ends_with(".tmp"); });
+  return names;
+}
+
+// The record_names in `dir` that start with `prefix`.
 inline std::vector<std::string> names_with_prefix(const fs::path& dir, const std::string& prefix) {
   std::vector<std::string> names;
-  for (const std::string& name : list_names(dir)) {
+  for (const std::string& name : record_names(dir)) {
     if (name.rfind(prefix, 0) == 0) names.push_back(name);
   }
   return names;

@@ -36,6 +36,9 @@ class PositionalFile {
   virtual Result<std::string> read_at(uint64_t offset, size_t n) = 0;
   // Writes all of `data` at `offset`, growing the file if it reaches past its end.
   virtual Status write_at(uint64_t offset, std::string_view data) = 0;
+  // Sets the file's size to `size`: cuts what lies past it, or grows the
+  // file with zeros (ftruncate). Durable, like a write, after sync().
+  virtual Status truncate(uint64_t size) = 0;
   // Makes everything written so far durable (fdatasync).
   virtual Status sync() = 0;
   virtual Result<uint64_t> size() = 0;

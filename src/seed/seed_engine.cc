@@ -1,7 +1,9 @@
 #include "seed/seed_engine.h"
 
 #include <algorithm>
+#include <memory>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "dedup/saved_json.h"
@@ -236,14 +238,54 @@ Status SeedEngine::ensure_client_folder(Client& client, const std::string& dir) 
   return Status::ok();
 }
 
+namespace {
+
+// A spare written over from its start, so that its blocks are reused; cut()
+// then drops its old bytes past what was written.
+class OverwritingFile final : public WritableFile {
+ public:
+  explicit OverwritingFile(std::unique_ptr<PositionalFile> file) : file_(std::move(file)) {}
+  Status append(std::string_view data) override {
+    WAL_RETURN_IF_ERROR(file_->write_at(size_, data));
+    size_ += data.size();
+    return Status::ok();
+  }
+  Status cut() { return file_->truncate(size_); }
+  Status sync() override { return file_->sync(); }
+  Status close() override { return file_->close(); }
+
+ private:
+  std::unique_ptr<PositionalFile> file_;
+  uint64_t size_ = 0;
+};
+
+}  // namespace
+
 Status SeedEngine::write_file_durably(const std::string& dir, const std::string& name,
-                                      const FileWriter& write_contents) {
+                                      const FileWriter& write_contents,
+                                      std::optional<std::string> spare) {
   // Written whole under a temporary name, synced, then renamed: a crash never
   // leaves a partial file under a name the reader trusts.
-  const std::string temp_path = join_path(dir, temp_file_name(name));
+  std::string temp_path;
+  std::unique_ptr<WritableFile> file;
+  OverwritingFile* overwriting = nullptr;
+  if (spare) {
+    temp_path = join_path(dir, *spare);
+    auto opened = storage_->open_positional_file(temp_path, /*create=*/false);
+    if (opened.is_ok()) {
+      auto spare_file = std::make_unique<OverwritingFile>(std::move(opened).value());
+      overwriting = spare_file.get();
+      file = std::move(spare_file);
+    }
+  }
+  if (!file) {  // no spare, or one that is gone: a new file
+    temp_path = join_path(dir, temp_file_name(name));
+    WAL_ASSIGN_OR_RETURN(file, storage_->new_writable_file(temp_path));
+  }
   const auto discard_temp = [&] { storage_->remove_file(temp_path).ignore_error(); };
-  WAL_ASSIGN_OR_RETURN(std::unique_ptr<WritableFile> file, storage_->new_writable_file(temp_path));
-  if (Status appended = write_contents(*file); !appended.is_ok()) {
+  Status appended = write_contents(*file);
+  if (appended.is_ok() && overwriting != nullptr) appended = overwriting->cut();
+  if (!appended.is_ok()) {
     file->close().ignore_error();
     discard_temp();
     return appended;  // nothing was promised: the next write may succeed
@@ -349,8 +391,14 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
     if (checkpoint_failed.is_ok()) return PersistOutcome::kWritten;
     WAL_RETURN_IF_ERROR(check_writable());
   }
+  std::optional<std::string> spare;
+  if (!client->spare_logs.empty()) {
+    spare = std::move(client->spare_logs.back());
+    client->spare_logs.pop_back();
+  }
   WAL_RETURN_IF_ERROR(write_file_durably(
-      dir, name, [&contents](WritableFile& file) { return file.append(contents); }));
+      dir, name, [&contents](WritableFile& file) { return file.append(contents); },
+      std::move(spare)));
   client->last_timestamp = timestamp;
   // In id order, so that the state merges a late id in its place.
   std::vector<LogRef>& logs = client->files.logs;
@@ -454,13 +502,16 @@ Status SeedEngine::checkpoint(const std::string& client_id, const std::string& d
   const std::string name = checkpoint_file_name(timestamp);
   // Written as it is serialised: a large state is not held twice more.
   size_t file_bytes = 0;
-  WAL_RETURN_IF_ERROR(write_file_durably(dir, name, [&](WritableFile& file) {
-    Status written;
-    file_bytes = write_completed_file(body, kCheckpointPieceBytes, [&](std::string_view piece) {
-      if (written.is_ok()) written = file.append(piece);
-    });
-    return written;
-  }));
+  WAL_RETURN_IF_ERROR(write_file_durably(
+      dir, name,
+      [&](WritableFile& file) {
+        Status written;
+        file_bytes = write_completed_file(body, kCheckpointPieceBytes, [&](std::string_view piece) {
+          if (written.is_ok()) written = file.append(piece);
+        });
+        return written;
+      },
+      std::exchange(client.spare_checkpoint, std::nullopt)));
   client.last_timestamp = timestamp;
   if (kept) {
     checkpoint_states_.put(client_id, segmented::StateCache::Entry{timestamp, std::move(*kept),
@@ -474,13 +525,33 @@ Status SeedEngine::checkpoint(const std::string& client_id, const std::string& d
   for (const LogRef& log : folded.logs) replaced.push_back(log.name);
   if (client.files.checkpoint) replaced.push_back(*client.files.checkpoint);
   client.files = StateFiles{name, {folded_end, logs.end()}};
-  for (const std::string& old_name : replaced) {
-    if (Status removed = storage_->remove_file(join_path(dir, old_name)); !removed.is_ok()) {
-      warn(removed.with_context("could not remove a file the checkpoint replaced"));
-    }
-  }
+  for (const std::string& old_name : replaced) retire(dir, client, old_name);
   if (arriving) client.dedup = std::move(arriving->dedup);  // `dedup` is not used after this
   return Status::ok();
+}
+
+void SeedEngine::retire(const std::string& dir, Client& client, const std::string& name) {
+  // Renamed, it is a temporary file to the reader (and to start-up, which
+  // removes it); a rename costs less than an unlink, and writing over its
+  // blocks less than allocating new ones.
+  const bool is_log = parse_file_name(name).kind == FileKind::kLog;
+  const bool room =
+      is_log ? client.spare_logs.size() < options_.checkpoint_threshold : !client.spare_checkpoint;
+  const std::string path = join_path(dir, name);
+  if (room) {
+    const std::string spare = temp_file_name(name);
+    if (storage_->rename_file(path, join_path(dir, spare)).is_ok()) {
+      if (is_log) {
+        client.spare_logs.push_back(spare);
+      } else {
+        client.spare_checkpoint = spare;
+      }
+      return;
+    }
+  }
+  if (Status removed = storage_->remove_file(path); !removed.is_ok()) {
+    warn(removed.with_context("could not remove a file the checkpoint replaced"));
+  }
 }
 
 // ---- reading ----------------------------------------------------------------
@@ -516,6 +587,8 @@ Status SeedEngine::clear(std::string_view client_id) {
   }
   client->dedup = DedupState(options_.dedup);
   client->files = StateFiles{};
+  client->spare_logs.clear();
+  client->spare_checkpoint.reset();
   checkpoint_states_.erase(std::string(client_id));
   client->folder_exists = false;
   client->damage = Status::ok();

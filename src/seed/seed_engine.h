@@ -53,6 +53,10 @@ class SeedEngine final : public WriteAheadLog::Engine {
     uint64_t last_timestamp = 0;
     bool folder_exists = false;
     Status damage;  // refuses every call until the client is cleared or repaired
+    // Files a checkpoint replaced, renamed to temporary names: the next files
+    // are written over them instead of being created (docs/format.md).
+    std::vector<std::string> spare_logs;  // at most checkpoint_threshold
+    std::optional<std::string> spare_checkpoint;
   };
 
   SeedEngine(std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
@@ -81,8 +85,13 @@ class SeedEngine final : public WriteAheadLog::Engine {
   using FileWriter = std::function<Status(WritableFile& file)>;
   // The pieces a checkpoint is written in: its bytes are never all in memory.
   static constexpr size_t kCheckpointPieceBytes = 64 * 1024;
+  // Writes `name` whole under a temporary name, syncs it, renames it, and
+  // syncs `dir`. The temporary file is `spare` (a name in `dir`) when given.
   Status write_file_durably(const std::string& dir, const std::string& name,
-                            const FileWriter& write_contents);
+                            const FileWriter& write_contents, std::optional<std::string> spare);
+  // A file a checkpoint replaced: kept as a spare if `client` has room for
+  // one, else removed.
+  void retire(const std::string& dir, Client& client, const std::string& name);
   // A message that goes into the checkpoint it completes instead of a log
   // file of its own: one file and two syncs fewer, the same state.
   struct Arriving {

@@ -101,6 +101,14 @@ class PosixPositionalFile final : public PositionalFile {
     return Status::ok();
   }
 
+  Status truncate(uint64_t size) override {
+    if (fd_ < 0) return Status::failed("truncate of closed file " + path_);
+    if (retry_on_eintr([&] { return ::ftruncate(fd_, static_cast<off_t>(size)); }) != 0) {
+      return Status::io_error("ftruncate", path_, errno);
+    }
+    return Status::ok();
+  }
+
   Status sync() override { return sync_fd(fd_, path_); }
 
   Result<uint64_t> size() override {

@@ -19,6 +19,7 @@ class ReadingFile final : public wal::PositionalFile {
     return base_->read_at(offset, n);
   }
   Status write_at(uint64_t, std::string_view) override { return Status::ok(); }
+  Status truncate(uint64_t) override { return Status::ok(); }
   Status sync() override { return Status::ok(); }
   wal::Result<uint64_t> size() override { return base_->size(); }
   Status close() override { return base_->close(); }

@@ -14,6 +14,7 @@ class ReadOnlyFile final : public wal::PositionalFile {
   wal::Status write_at(uint64_t, std::string_view) override {
     return ReadOnlyStorage::refused("write", path_);
   }
+  wal::Status truncate(uint64_t) override { return ReadOnlyStorage::refused("truncate", path_); }
   wal::Status sync() override { return wal::Status::ok(); }  // nothing was written
   wal::Result<uint64_t> size() override { return base_->size(); }
   wal::Status close() override { return base_->close(); }
