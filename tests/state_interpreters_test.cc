@@ -75,6 +75,30 @@ TEST_P(StateInterpretersTest, CheckpointTextRoundTripsEveryStateExactly) {
   }
 }
 
+// The seed layout hands a checkpoint's state and body over with the
+// consuming forms: they must give what the copying forms give.
+TEST_P(StateInterpretersTest, ConsumingCheckpointFormsAgreeWithTheCopyingOnes) {
+  auto made = interpreter();
+  const std::vector<Json> messages = tricky_messages();
+  for (size_t n = 0; n <= messages.size(); ++n) {
+    const Json state = fold(*made, std::vector<Json>(messages.begin(), messages.begin() + n));
+    auto body = made->format_checkpoint(state);
+    auto consumed_body = made->format_checkpoint_consuming(Json(state));
+    ASSERT_TRUE(body.is_ok() && consumed_body.is_ok()) << consumed_body.status().to_string();
+    EXPECT_EQ(dump_python_style(*consumed_body), dump_python_style(*body)) << n << " messages";
+    auto back = made->parse_checkpoint(*body);
+    auto consumed_back = made->parse_checkpoint_consuming(std::move(*consumed_body));
+    ASSERT_TRUE(back.is_ok() && consumed_back.is_ok()) << consumed_back.status().to_string();
+    EXPECT_EQ(dump_python_style(*consumed_back), dump_python_style(*back)) << n << " messages";
+  }
+  // What each refuses, the other refuses too.
+  const Json not_a_state = Json::array({1, 2});
+  EXPECT_EQ(made->format_checkpoint(not_a_state).is_ok(),
+            made->format_checkpoint_consuming(not_a_state).is_ok());
+  EXPECT_EQ(made->parse_checkpoint(not_a_state).is_ok(),
+            made->parse_checkpoint_consuming(not_a_state).is_ok());
+}
+
 TEST_P(StateInterpretersTest, StateThroughTheLogEqualsOneFoldBeforeAndAfterReopen) {
   auto made = interpreter();
   const std::vector<Json> messages = tricky_messages();
@@ -217,6 +241,26 @@ TEST(StateInterpreterTest, AnInterpreterOfTheCallersDoesNotClaimToWrapDataAsIs) 
     }
   };
   EXPECT_FALSE(Minimal().wraps_data_as_is());
+}
+
+// An interpreter written before the consuming forms existed keeps working:
+// they default to the copying forms it overrides.
+TEST(StateInterpreterTest, ConsumingFormsDefaultToTheCopyingOnes) {
+  class Tagged final : public StateInterpreter {
+   public:
+    std::string name() const override { return "tagged"; }
+    Json empty_state() const override { return Json::object(); }
+    Result<Json> merge_data(Json state, const std::vector<LogEntry>&) const override {
+      return state;
+    }
+    Result<Json> format_checkpoint(const Json& state) const override {
+      return Json{{"tagged", state}};
+    }
+    Result<Json> parse_checkpoint(const Json& body) const override { return body.at("tagged"); }
+  };
+  const Json state = Json{{"k", "v"}};
+  EXPECT_EQ(*Tagged().format_checkpoint_consuming(state), Json({{"tagged", state}}));
+  EXPECT_EQ(*Tagged().parse_checkpoint_consuming(Json{{"tagged", state}}), state);
 }
 
 TEST(MakeStateInterpreterTest, MakesEveryListedName) {

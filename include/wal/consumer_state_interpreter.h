@@ -22,6 +22,8 @@ class ConsumerStateInterpreter final : public StateInterpreter {
   Result<Json> merge_data(Json state, const std::vector<LogEntry>& entries) const override;
   Result<Json> format_checkpoint(const Json& state) const override;
   Result<Json> parse_checkpoint(const Json& body) const override;
+  Result<Json> format_checkpoint_consuming(Json state) const override;
+  Result<Json> parse_checkpoint_consuming(Json body) const override;
 };
 
 }  // namespace wal

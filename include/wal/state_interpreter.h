@@ -57,6 +57,16 @@ class StateInterpreter {
   // the data alone, checked by check_data, without building the record around
   // it. The default is false, which is always safe.
   virtual bool wraps_data_as_is() const { return false; }
+  // format_checkpoint of a state, and parse_checkpoint of a body, that the
+  // caller no longer needs: an interpreter whose checkpoint holds the state
+  // as it is may move it instead of copying it (a state can be megabytes).
+  // The defaults call the two above, which is always right.
+  virtual Result<Json> format_checkpoint_consuming(Json state) const {
+    return format_checkpoint(state);
+  }
+  virtual Result<Json> parse_checkpoint_consuming(Json body) const {
+    return parse_checkpoint(body);
+  }
 };
 
 }  // namespace wal

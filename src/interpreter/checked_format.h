@@ -22,5 +22,7 @@ Status check_message_data(const StateInterpreter& interpreter, const Json& data)
 // interpreter.format_checkpoint(state), checked: an object without
 // "_metadata", with no NaN or infinity.
 Result<Json> checked_format_checkpoint(const StateInterpreter& interpreter, const Json& state);
+// The same for a state the caller no longer needs (format_checkpoint_consuming).
+Result<Json> checked_format_checkpoint(const StateInterpreter& interpreter, Json&& state);
 
 }  // namespace wal

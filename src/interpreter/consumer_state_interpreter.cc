@@ -122,15 +122,24 @@ Result<Json> ConsumerStateInterpreter::merge_data(Json state,
 }
 
 Result<Json> ConsumerStateInterpreter::format_checkpoint(const Json& state) const {
+  return format_checkpoint_consuming(state);
+}
+
+Result<Json> ConsumerStateInterpreter::parse_checkpoint(const Json& body) const {
+  return parse_checkpoint_consuming(body);
+}
+
+// The checkpoint is the state object itself, so both ways it moves.
+Result<Json> ConsumerStateInterpreter::format_checkpoint_consuming(Json state) const {
   if (!state.is_object() || state.contains(kMetadata)) {
     return Status::invalid_argument("consumer state must be an object without \"_metadata\"");
   }
   return state;
 }
 
-Result<Json> ConsumerStateInterpreter::parse_checkpoint(const Json& body) const {
+Result<Json> ConsumerStateInterpreter::parse_checkpoint_consuming(Json body) const {
   if (!body.is_object()) return Status::invalid_argument("checkpoint is not a JSON object");
-  Json state = body;
+  Json state = std::move(body);
   auto content = state.find(kContent);
   if (content == state.end()) {
     state[kContent] = "";

@@ -480,13 +480,7 @@ Status SeedEngine::checkpoint(const std::string& client_id, const std::string& d
   WAL_ASSIGN_OR_RETURN(
       Json state, state_of(client_id, dir, folded, CacheUse::kTake,
                            arriving ? std::optional(std::move(arriving->entry)) : std::nullopt));
-  WAL_ASSIGN_OR_RETURN(Json body, checked_format_checkpoint(*interpreter_, state));
-  // What a reader of the file will get back, as the interpreter parses it.
-  std::optional<Json> kept;
-  if (options_.checkpoint_cache_bytes > 0) {
-    auto parsed = interpreter_->parse_checkpoint(body);
-    if (parsed.is_ok()) kept = std::move(parsed).value();
-  }
+  WAL_ASSIGN_OR_RETURN(Json body, checked_format_checkpoint(*interpreter_, std::move(state)));
   // Strictly newer than every checkpoint name present, whatever the clock says.
   const uint64_t timestamp = std::max(storage_->now_millis(), client.last_timestamp + 1);
   Json metadata = Json::object();
@@ -513,9 +507,14 @@ Status SeedEngine::checkpoint(const std::string& client_id, const std::string& d
       },
       std::exchange(client.spare_checkpoint, std::nullopt)));
   client.last_timestamp = timestamp;
-  if (kept) {
-    checkpoint_states_.put(client_id, segmented::StateCache::Entry{timestamp, std::move(*kept),
-                                                                   std::nullopt, file_bytes});
+  if (options_.checkpoint_cache_bytes > 0) {
+    // What a reader of the file will get back, as the interpreter parses it.
+    body.erase("_metadata");
+    auto kept = interpreter_->parse_checkpoint_consuming(std::move(body));
+    if (kept.is_ok()) {
+      checkpoint_states_.put(client_id, segmented::StateCache::Entry{timestamp, std::move(*kept),
+                                                                     std::nullopt, file_bytes});
+    }
   }
 
   // The new checkpoint is durable, file and directory entry: only now may the

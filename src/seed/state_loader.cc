@@ -46,7 +46,7 @@ Result<Json> load_checkpoint(Storage& storage, const StateInterpreter& interpret
   const std::string path = join_path(dir, *checkpoint);
   WAL_ASSIGN_OR_RETURN(Json body, read_record(storage, path));
   body.erase("_metadata");
-  auto parsed = interpreter.parse_checkpoint(body);
+  auto parsed = interpreter.parse_checkpoint_consuming(std::move(body));
   if (!parsed.is_ok()) return Status::corruption(path, 0, parsed.status().message());
   return std::move(parsed).value();
 }
