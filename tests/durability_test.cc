@@ -370,6 +370,53 @@ TEST_F(DurabilityTest, FailedWriteOverASpareIsNotStickyAndRemovesIt) {
   }
 }
 
+// A failed sync of a file written over a spare is as final as any other.
+TEST_F(DurabilityTest, FailedSyncOfASpareIsSticky) {
+  auto log = open_faulty();
+  persist_sentences(*log, 1, 3);
+  faulty_->fail(Op::kSync, 1, EIO);
+  EXPECT_EQ(log->persist("c", sentence(4), 4).status().code(), Code::kFailed);
+  EXPECT_EQ(log->persist("c", sentence(4), 4).status().code(), Code::kFailed);
+  log.reset();
+  EXPECT_EQ((*reopen()->retrieve("c"))["content"], sentences(1, 3));
+}
+
+// A spare that cannot be renamed to its final name is removed; the message
+// was not written, and the instance goes on.
+TEST_F(DurabilityTest, FailedRenameOfASpareRemovesItAndIsNotSticky) {
+  auto log = open_faulty();
+  persist_sentences(*log, 1, 3);
+  faulty_->fail(Op::kRename, 1, EACCES);
+  EXPECT_EQ(log->persist("c", sentence(4), 4).status().code(), Code::kIOError);
+  EXPECT_EQ(temp_names(folder("c")).size(), 1u);
+  EXPECT_TRUE(names_with_prefix(folder("c"), "log_").empty());
+  EXPECT_EQ(*log->persist("c", sentence(4), 4), PersistOutcome::kWritten);
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 4));
+}
+
+// A replaced file that cannot be renamed to a spare is removed instead.
+TEST_F(DurabilityTest, ReplacedFileThatCannotBecomeASpareIsRemoved) {
+  auto log = open_faulty();
+  persist_sentences(*log, 1, 2);
+  // Message 3's checkpoint: its own rename, then one for each replaced log.
+  faulty_->fail(Op::kRename, 2, EACCES);
+  EXPECT_EQ(*log->persist("c", sentence(3), 3), PersistOutcome::kWritten);
+  EXPECT_TRUE(warnings_.empty());
+  EXPECT_TRUE(names_with_prefix(folder("c"), "log_").empty());
+  EXPECT_EQ(temp_names(folder("c")).size(), 1u);
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 3));
+}
+
+// A spare that will not open is removed, and the file is created anew.
+TEST_F(DurabilityTest, SpareThatWillNotOpenIsRemovedAndAFileCreated) {
+  auto log = open_faulty();
+  persist_sentences(*log, 1, 3);
+  faulty_->fail(Op::kOpen, 1, EMFILE);
+  EXPECT_EQ(*log->persist("c", sentence(4), 4), PersistOutcome::kWritten);
+  EXPECT_EQ(temp_names(folder("c")).size(), 1u);
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 4));
+}
+
 // A spare removed behind the instance's back (by an operator tidying .tmp
 // files) costs nothing: the file is created anew.
 TEST_F(DurabilityTest, SpareThatIsGoneIsReplacedByANewFile) {

@@ -72,31 +72,16 @@ TEST_P(StateInterpretersTest, CheckpointTextRoundTripsEveryStateExactly) {
     ASSERT_TRUE(back.is_ok()) << back.status().to_string();
     EXPECT_EQ(dump_python_style(*back), dump_python_style(state)) << "after " << n << " messages";
     EXPECT_EQ(*back, state);
-  }
-}
 
-// The seed layout hands a checkpoint's state and body over with the
-// consuming forms: they must give what the copying forms give.
-TEST_P(StateInterpretersTest, ConsumingCheckpointFormsAgreeWithTheCopyingOnes) {
-  auto made = interpreter();
-  const std::vector<Json> messages = tricky_messages();
-  for (size_t n = 0; n <= messages.size(); ++n) {
-    const Json state = fold(*made, std::vector<Json>(messages.begin(), messages.begin() + n));
-    auto body = made->format_checkpoint(state);
+    // The forms the seed layout uses, which may move: the same text, and the
+    // same state back from that text.
     auto consumed_body = made->format_checkpoint_consuming(Json(state));
-    ASSERT_TRUE(body.is_ok() && consumed_body.is_ok()) << consumed_body.status().to_string();
-    EXPECT_EQ(dump_python_style(*consumed_body), dump_python_style(*body)) << n << " messages";
-    auto back = made->parse_checkpoint(*body);
-    auto consumed_back = made->parse_checkpoint_consuming(std::move(*consumed_body));
-    ASSERT_TRUE(back.is_ok() && consumed_back.is_ok()) << consumed_back.status().to_string();
-    EXPECT_EQ(dump_python_style(*consumed_back), dump_python_style(*back)) << n << " messages";
+    ASSERT_TRUE(consumed_body.is_ok()) << consumed_body.status().to_string();
+    EXPECT_EQ(dump_python_style(*consumed_body), text) << "after " << n << " messages";
+    auto consumed_back = made->parse_checkpoint_consuming(*parse_json(text, "checkpoint"));
+    ASSERT_TRUE(consumed_back.is_ok()) << consumed_back.status().to_string();
+    EXPECT_EQ(*consumed_back, state) << "after " << n << " messages";
   }
-  // What each refuses, the other refuses too.
-  const Json not_a_state = Json::array({1, 2});
-  EXPECT_EQ(made->format_checkpoint(not_a_state).is_ok(),
-            made->format_checkpoint_consuming(not_a_state).is_ok());
-  EXPECT_EQ(made->parse_checkpoint(not_a_state).is_ok(),
-            made->parse_checkpoint_consuming(not_a_state).is_ok());
 }
 
 TEST_P(StateInterpretersTest, StateThroughTheLogEqualsOneFoldBeforeAndAfterReopen) {

@@ -276,9 +276,11 @@ Status SeedEngine::write_file_durably(const std::string& dir, const std::string&
       auto spare_file = std::make_unique<OverwritingFile>(std::move(opened).value());
       overwriting = spare_file.get();
       file = std::move(spare_file);
+    } else {
+      storage_->remove_file(temp_path).ignore_error();  // not left until the next start
     }
   }
-  if (!file) {  // no spare, or one that is gone: a new file
+  if (!file) {  // no spare, or one that would not open: a new file
     temp_path = join_path(dir, temp_file_name(name));
     WAL_ASSIGN_OR_RETURN(file, storage_->new_writable_file(temp_path));
   }

@@ -107,7 +107,8 @@ class SeedEngine final : public WriteAheadLog::Engine {
   Status checkpoint(const std::string& client_id, const std::string& dir, Client& client,
                     std::optional<Arriving> arriving = std::nullopt);
   // What reading a state does with the cached state of its checkpoint: a
-  // retrieve copies it; a checkpoint takes it out, as it puts its own after.
+  // retrieve copies it; a checkpoint takes it out, as it puts its own after
+  // (one that fails leaves none: the next read loads the file).
   enum class CacheUse { kCopy, kTake };
   // The state `files` hold, then `arriving`, from the cached state of their
   // checkpoint when there is one. The caller holds the client's lock.
