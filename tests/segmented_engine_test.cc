@@ -639,11 +639,13 @@ TEST(StateCacheTest, LeastRecentlyUsedEntryGoesFirst) {
   EXPECT_LE(cache.bytes(), 100u);
 }
 
-TEST(StateCacheTest, EntryOfAnOlderGenerationIsDropped) {
-  segmented::StateCache cache(100);
-  cache.put("a", {1, Json("a"), std::nullopt, 10});
-  EXPECT_FALSE(cache.get("a", 2).has_value());
-  EXPECT_EQ(cache.bytes(), 0u);
+TEST(StateCacheTest, EntryOfAnOlderGenerationIsDroppedByGetAndByTake) {
+  for (const bool take : {false, true}) {
+    segmented::StateCache cache(100);
+    cache.put("a", {1, Json("a"), std::nullopt, 10});
+    EXPECT_FALSE((take ? cache.take("a", 2) : cache.get("a", 2)).has_value());
+    EXPECT_EQ(cache.bytes(), 0u);
+  }
 }
 
 TEST(StateCacheTest, EntryLargerThanTheCacheIsNotKept) {
@@ -661,13 +663,6 @@ TEST(StateCacheTest, TakenEntryLeavesTheCache) {
   ASSERT_TRUE(taken.has_value());
   EXPECT_EQ(taken->state, Json("a"));
   EXPECT_FALSE(cache.get("a", 0).has_value());
-  EXPECT_EQ(cache.bytes(), 0u);
-}
-
-TEST(StateCacheTest, TakeOfAnOlderGenerationFindsNothingAndDropsIt) {
-  segmented::StateCache cache(100);
-  cache.put("a", {1, Json("a"), std::nullopt, 10});
-  EXPECT_FALSE(cache.take("a", 2).has_value());
   EXPECT_EQ(cache.bytes(), 0u);
 }
 
