@@ -352,8 +352,8 @@ TEST_F(DurabilityTest, ShortFileWrittenOverALongSpareIsCutToItsLength) {
   EXPECT_EQ((*reopen()->retrieve("c"))["content"], expected);
 }
 
-// Writing over a spare can fail as a new file can (a full disk, here at its
-// write or its cut): the message is not written, the spare is removed, the
+// Writing over a spare can fail as a new file can (an I/O error, here at its
+// write or its cut): the message is not written, that spare is removed, the
 // instance goes on, and the retry writes the message.
 TEST_F(DurabilityTest, FailedWriteOverASpareIsNotStickyAndRemovesIt) {
   for (const Op op : {Op::kWriteAt, Op::kTruncate}) {
@@ -361,13 +361,28 @@ TEST_F(DurabilityTest, FailedWriteOverASpareIsNotStickyAndRemovesIt) {
     auto log = open_faulty();
     persist_sentences(*log, 1, 3);
     ASSERT_EQ(temp_names(folder("c")).size(), 2u);
-    faulty_->fail(op, 1, ENOSPC);
-    EXPECT_EQ(log->persist("c", sentence(4), 4).status().code(), Code::kNoSpace);
+    faulty_->fail(op, 1, EIO);
+    EXPECT_EQ(log->persist("c", sentence(4), 4).status().code(), Code::kIOError);
     EXPECT_TRUE(log->health().is_ok());
     EXPECT_EQ(temp_names(folder("c")).size(), 1u);
     EXPECT_EQ(*log->persist("c", sentence(4), 4), PersistOutcome::kWritten);
     EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 4));
   }
+}
+
+// A full disk takes the client's spares away: their space is given back, so
+// that the retry fits where it otherwise might not.
+TEST_F(DurabilityTest, FullDiskGivesTheSparesSpaceBack) {
+  auto log = open_faulty();
+  persist_sentences(*log, 1, 3);
+  ASSERT_EQ(temp_names(folder("c")).size(), 2u);
+  faulty_->fail(Op::kWriteAt, 1, ENOSPC);
+  EXPECT_EQ(log->persist("c", sentence(4), 4).status().code(), Code::kNoSpace);
+  EXPECT_TRUE(temp_names(folder("c")).empty());
+  faulty_->start_trace();
+  EXPECT_EQ(*log->persist("c", sentence(4), 4), PersistOutcome::kWritten);
+  EXPECT_EQ(count_op(faulty_->trace(), Op::kCreate), 1);  // no spare left: a new file
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 4));
 }
 
 // A failed sync of a file written over a spare is as final as any other.

@@ -309,6 +309,31 @@ Status SeedEngine::write_file_durably(const std::string& dir, const std::string&
   return Status::ok();
 }
 
+Status SeedEngine::write_client_file(const std::string& dir, Client& client,
+                                     const std::string& name, const FileWriter& write_contents) {
+  std::optional<std::string> spare;
+  if (parse_file_name(name).kind == FileKind::kCheckpoint) {
+    spare = std::exchange(client.spare_checkpoint, std::nullopt);
+  } else if (!client.spare_logs.empty()) {
+    spare = std::move(client.spare_logs.back());
+    client.spare_logs.pop_back();
+  }
+  Status written = write_file_durably(dir, name, write_contents, std::move(spare));
+  if (written.code() == Code::kNoSpace) {
+    // A full disk: the spares give their space back, so that the retry (or
+    // a log after a failed checkpoint) may fit.
+    for (const std::string& spare_name : client.spare_logs) {
+      storage_->remove_file(join_path(dir, spare_name)).ignore_error();
+    }
+    if (client.spare_checkpoint) {
+      storage_->remove_file(join_path(dir, *client.spare_checkpoint)).ignore_error();
+    }
+    client.spare_logs.clear();
+    client.spare_checkpoint.reset();
+  }
+  return written;
+}
+
 Result<SeedEngine::Prepared> SeedEngine::prepare(std::string_view client_id,
                                                  const Json& data) const {
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
@@ -393,14 +418,8 @@ Result<PersistOutcome> SeedEngine::persist_prepared(std::string_view client_id, 
     if (checkpoint_failed.is_ok()) return PersistOutcome::kWritten;
     WAL_RETURN_IF_ERROR(check_writable());
   }
-  std::optional<std::string> spare;
-  if (!client->spare_logs.empty()) {
-    spare = std::move(client->spare_logs.back());
-    client->spare_logs.pop_back();
-  }
-  WAL_RETURN_IF_ERROR(write_file_durably(
-      dir, name, [&contents](WritableFile& file) { return file.append(contents); },
-      std::move(spare)));
+  WAL_RETURN_IF_ERROR(write_client_file(
+      dir, *client, name, [&contents](WritableFile& file) { return file.append(contents); }));
   client->last_timestamp = timestamp;
   // In id order, so that the state merges a late id in its place.
   std::vector<LogRef>& logs = client->files.logs;
@@ -498,16 +517,13 @@ Status SeedEngine::checkpoint(const std::string& client_id, const std::string& d
   const std::string name = checkpoint_file_name(timestamp);
   // Written as it is serialised: a large state is not held twice more.
   size_t file_bytes = 0;
-  WAL_RETURN_IF_ERROR(write_file_durably(
-      dir, name,
-      [&](WritableFile& file) {
-        Status written;
-        file_bytes = write_completed_file(body, kCheckpointPieceBytes, [&](std::string_view piece) {
-          if (written.is_ok()) written = file.append(piece);
-        });
-        return written;
-      },
-      std::exchange(client.spare_checkpoint, std::nullopt)));
+  WAL_RETURN_IF_ERROR(write_client_file(dir, client, name, [&](WritableFile& file) {
+    Status written;
+    file_bytes = write_completed_file(body, kCheckpointPieceBytes, [&](std::string_view piece) {
+      if (written.is_ok()) written = file.append(piece);
+    });
+    return written;
+  }));
   client.last_timestamp = timestamp;
   if (options_.checkpoint_cache_bytes > 0) {
     // What a reader of the file will get back, as the interpreter parses it.

@@ -89,6 +89,10 @@ class SeedEngine final : public WriteAheadLog::Engine {
   // syncs `dir`. The temporary file is `spare` (a name in `dir`) when given.
   Status write_file_durably(const std::string& dir, const std::string& name,
                             const FileWriter& write_contents, std::optional<std::string> spare);
+  // write_file_durably of one of `client`'s files, over a spare of its kind
+  // when the client has one. On a full disk the client's spares are removed.
+  Status write_client_file(const std::string& dir, Client& client, const std::string& name,
+                           const FileWriter& write_contents);
   // A file a checkpoint replaced: kept as a spare if `client` has room for
   // one, else removed.
   void retire(const std::string& dir, Client& client, const std::string& name);
