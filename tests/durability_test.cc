@@ -257,13 +257,6 @@ TEST_F(DurabilityTest, CheckpointFillingTheDiskPartWayIsRetriedAndLeavesNoDebris
 
 // ---- spares ------------------------------------------------------------------
 
-// The .tmp files in a client folder: spares, or writes in progress.
-std::vector<std::string> temp_names(const fs::path& dir) {
-  std::vector<std::string> names = list_names(dir);
-  std::erase_if(names, [](const std::string& name) { return !name.ends_with(".tmp"); });
-  return names;
-}
-
 // The storage calls of persisting `id`, as (op, file name).
 std::vector<std::pair<Op, std::string>> calls_of_persist(WriteAheadLog& log,
                                                          FaultInjectionStorage& storage,

@@ -71,11 +71,20 @@ inline std::vector<std::string> list_names(const fs::path& dir) {
   return names;
 }
 
-// The names in a directory that a reader reads, sorted: not the .tmp files,
-// which are writes in progress or spares waiting to be written over.
+// A .tmp file: a write in progress, or a spare waiting to be written over.
+inline bool is_temp_name(const std::string& name) { return name.ends_with(".tmp"); }
+
+// The names in a directory that a reader reads, sorted: not the .tmp files.
 inline std::vector<std::string> record_names(const fs::path& dir) {
   std::vector<std::string> names = list_names(dir);
-  std::erase_if(names, [](const std::string& name) { return name.ends_with(".tmp"); });
+  std::erase_if(names, is_temp_name);
+  return names;
+}
+
+// The .tmp files in a directory, sorted.
+inline std::vector<std::string> temp_names(const fs::path& dir) {
+  std::vector<std::string> names = list_names(dir);
+  std::erase_if(names, [](const std::string& name) { return !is_temp_name(name); });
   return names;
 }
 

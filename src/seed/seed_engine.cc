@@ -68,7 +68,9 @@ SeedEngine::SeedEngine(std::shared_ptr<StateInterpreter> interpreter,
     : interpreter_(std::move(interpreter)),
       storage_(std::move(storage)),
       options_(std::move(options)),
-      clients_([this] { return std::make_shared<Client>(options_.dedup); }),
+      clients_([this] {
+        return std::make_shared<Client>(options_.dedup, options_.checkpoint_threshold);
+      }),
       checkpoint_states_(options_.checkpoint_cache_bytes) {}
 
 Result<std::unique_ptr<WriteAheadLog::Engine>> SeedEngine::open(
@@ -138,7 +140,7 @@ Status SeedEngine::recover_client(const std::string& client_id) {
   const std::string dir = client_dir(client_id);
   WAL_ASSIGN_OR_RETURN(ClientScan scan,
                        scan_client(*storage_, dir, client_id, options_.dedup.policy));
-  auto client = std::make_shared<Client>(options_.dedup);
+  auto client = std::make_shared<Client>(options_.dedup, options_.checkpoint_threshold);
   client->folder_exists = true;
   client->last_timestamp = scan.newest_timestamp;
   client->dedup = recovered_dedup(options_.dedup, scan);
@@ -311,25 +313,14 @@ Status SeedEngine::write_file_durably(const std::string& dir, const std::string&
 
 Status SeedEngine::write_client_file(const std::string& dir, Client& client,
                                      const std::string& name, const FileWriter& write_contents) {
-  std::optional<std::string> spare;
-  if (parse_file_name(name).kind == FileKind::kCheckpoint) {
-    spare = std::exchange(client.spare_checkpoint, std::nullopt);
-  } else if (!client.spare_logs.empty()) {
-    spare = std::move(client.spare_logs.back());
-    client.spare_logs.pop_back();
-  }
-  Status written = write_file_durably(dir, name, write_contents, std::move(spare));
+  Status written =
+      write_file_durably(dir, name, write_contents, client.spares.take(parse_file_name(name).kind));
   if (written.code() == Code::kNoSpace) {
     // A full disk: the spares give their space back, so that the retry (or
     // a log after a failed checkpoint) may fit.
-    for (const std::string& spare_name : client.spare_logs) {
-      storage_->remove_file(join_path(dir, spare_name)).ignore_error();
+    for (const std::string& spare : client.spares.release()) {
+      storage_->remove_file(join_path(dir, spare)).ignore_error();
     }
-    if (client.spare_checkpoint) {
-      storage_->remove_file(join_path(dir, *client.spare_checkpoint)).ignore_error();
-    }
-    client.spare_logs.clear();
-    client.spare_checkpoint.reset();
   }
   return written;
 }
@@ -551,18 +542,12 @@ void SeedEngine::retire(const std::string& dir, Client& client, const std::strin
   // Renamed, it is a temporary file to the reader (and to start-up, which
   // removes it); a rename costs less than an unlink, and writing over its
   // blocks less than allocating new ones.
-  const bool is_log = parse_file_name(name).kind == FileKind::kLog;
-  const bool room =
-      is_log ? client.spare_logs.size() < options_.checkpoint_threshold : !client.spare_checkpoint;
+  const FileKind kind = parse_file_name(name).kind;
   const std::string path = join_path(dir, name);
-  if (room) {
-    const std::string spare = temp_file_name(name);
+  if (client.spares.has_room(kind)) {
+    std::string spare = temp_file_name(name);
     if (storage_->rename_file(path, join_path(dir, spare)).is_ok()) {
-      if (is_log) {
-        client.spare_logs.push_back(spare);
-      } else {
-        client.spare_checkpoint = spare;
-      }
+      client.spares.keep(kind, std::move(spare));
       return;
     }
   }
@@ -604,8 +589,7 @@ Status SeedEngine::clear(std::string_view client_id) {
   }
   client->dedup = DedupState(options_.dedup);
   client->files = StateFiles{};
-  client->spare_logs.clear();
-  client->spare_checkpoint.reset();
+  client->spares = SpareFiles(options_.checkpoint_threshold);  // gone with the folder
   checkpoint_states_.erase(std::string(client_id));
   client->folder_exists = false;
   client->damage = Status::ok();

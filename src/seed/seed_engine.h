@@ -14,6 +14,7 @@
 #include "dedup/dedup_state.h"
 #include "engine.h"
 #include "seed/client_scan.h"
+#include "seed/spare_files.h"
 #include "seed/state_loader.h"
 #include "segmented/state_cache.h"
 #include "util/client_map.h"
@@ -43,7 +44,8 @@ class SeedEngine final : public WriteAheadLog::Engine {
  private:
   // What we know of a client folder; guarded by `mutex`.
   struct Client {
-    explicit Client(const DedupOptions& options) : dedup(options) {}
+    Client(const DedupOptions& options, size_t max_spare_logs)
+        : dedup(options), spares(max_spare_logs) {}
 
     std::mutex mutex;
     DedupState dedup;  // the ids recorded, per options_.dedup
@@ -53,10 +55,7 @@ class SeedEngine final : public WriteAheadLog::Engine {
     uint64_t last_timestamp = 0;
     bool folder_exists = false;
     Status damage;  // refuses every call until the client is cleared or repaired
-    // Files a checkpoint replaced, renamed to temporary names: the next files
-    // are written over them instead of being created (docs/format.md).
-    std::vector<std::string> spare_logs;  // at most checkpoint_threshold
-    std::optional<std::string> spare_checkpoint;
+    SpareFiles spares;
   };
 
   SeedEngine(std::shared_ptr<StateInterpreter> interpreter, std::shared_ptr<Storage> storage,
