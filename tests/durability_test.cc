@@ -363,18 +363,60 @@ TEST_F(DurabilityTest, FailedWriteOverASpareIsNotStickyAndRemovesIt) {
   }
 }
 
-// A full disk takes the client's spares away: their space is given back, so
-// that the retry fits where it otherwise might not.
-TEST_F(DurabilityTest, FullDiskGivesTheSparesSpaceBack) {
+// A full disk takes the spares away: their space is given back, and the
+// write is tried once more, now in a new file.
+TEST_F(DurabilityTest, FullDiskGivesTheSparesSpaceBackAndTriesOnceMore) {
   auto log = open_faulty();
   persist_sentences(*log, 1, 3);
   ASSERT_EQ(temp_names(folder("c")).size(), 2u);
   faulty_->fail(Op::kWriteAt, 1, ENOSPC);
-  EXPECT_EQ(log->persist("c", sentence(4), 4).status().code(), Code::kNoSpace);
-  EXPECT_TRUE(temp_names(folder("c")).empty());
   faulty_->start_trace();
   EXPECT_EQ(*log->persist("c", sentence(4), 4), PersistOutcome::kWritten);
   EXPECT_EQ(count_op(faulty_->trace(), Op::kCreate), 1);  // no spare left: a new file
+  EXPECT_TRUE(temp_names(folder("c")).empty());
+  EXPECT_TRUE(log->health().is_ok());
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 4));
+  log.reset();
+  EXPECT_EQ((*reopen()->retrieve("c"))["content"], sentences(1, 4));
+}
+
+// The spares of other clients make room too: a client with none of its own
+// takes theirs away, and its write fits.
+TEST_F(DurabilityTest, FullDiskGivesOtherClientsSparesBack) {
+  auto log = open_faulty();
+  for (uint64_t id = 1; id <= 3; ++id) {
+    ASSERT_EQ(*log->persist("a", sentence(id), id), PersistOutcome::kWritten);
+  }
+  ASSERT_EQ(temp_names(folder("a")).size(), 2u);
+  faulty_->fail(Op::kAppend, 1, ENOSPC);  // the new client's first file
+  EXPECT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
+  EXPECT_TRUE(temp_names(folder("a")).empty());
+  EXPECT_EQ((*log->retrieve("a"))["content"], sentences(1, 3));
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 1));
+}
+
+// Without spares to give back, a full disk is reported at once: no second try.
+TEST_F(DurabilityTest, FullDiskWithoutSparesIsReported) {
+  auto log = open_faulty();
+  faulty_->fail(Op::kAppend, 1, ENOSPC);
+  faulty_->start_trace();
+  EXPECT_EQ(log->persist("c", sentence(1), 1).status().code(), Code::kNoSpace);
+  EXPECT_EQ(count_op(faulty_->trace(), Op::kCreate), 1);
+  EXPECT_TRUE(log->health().is_ok());
+  expect_no_debris();
+  EXPECT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
+}
+
+// A disk that stays full once the spares are gone is reported, not sticky.
+TEST_F(DurabilityTest, DiskStillFullWithoutTheSparesIsReported) {
+  auto log = open_faulty();
+  persist_sentences(*log, 1, 3);
+  faulty_->fail(Op::kWriteAt, 1, ENOSPC);
+  faulty_->fail(Op::kAppend, 1, ENOSPC);
+  EXPECT_EQ(log->persist("c", sentence(4), 4).status().code(), Code::kNoSpace);
+  EXPECT_TRUE(temp_names(folder("c")).empty());
+  EXPECT_TRUE(log->health().is_ok());
+  EXPECT_EQ(*log->persist("c", sentence(4), 4), PersistOutcome::kWritten);
   EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 4));
 }
 

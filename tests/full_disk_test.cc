@@ -4,8 +4,10 @@
 // Needs permission to mount (root in CI); skipped with a message otherwise.
 // Runs on both layouts: the segmented one preallocates its segments, so the
 // disk fills while a segment is made, not only while a record is written.
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/mount.h>
+#include <unistd.h>
 
 #include "test_util.h"
 
@@ -114,6 +116,44 @@ TEST_P(FullDiskTest, WritingResumesOnceSpaceIsFreed) {
   log.reset();
   EXPECT_EQ(content_of(*open_log(options()), "c"), contents(1, acknowledged + 5));
 }
+
+// The seed layout keeps the files a checkpoint replaced as spares
+// (docs/format.md, item 8). On a full disk they are space the original would
+// have had free: a client with no spares of its own gets theirs.
+using SeedFullDiskTest = FullDiskTest;
+
+TEST_P(SeedFullDiskTest, OtherClientsSparesMakeRoomOnAFullDisk) {
+  auto log = open_log(options());
+  ASSERT_NE(log, nullptr);
+  const std::vector<std::string> holders = {"a", "b", "d", "e"};
+  for (const std::string& client : holders) {
+    for (uint64_t id = 1; id <= 3; ++id) {  // logs 1 and 2 become spares
+      ASSERT_EQ(*log->persist(client, message(id), id), PersistOutcome::kWritten) << client;
+    }
+  }
+  // The rest of the disk goes to a file, until not one more byte fits.
+  const int filler_fd = ::open(filler().c_str(), O_WRONLY | O_CREAT | O_TRUNC, 0644);
+  ASSERT_GE(filler_fd, 0);
+  const std::string block(4096, 'f');
+  while (::write(filler_fd, block.data(), block.size()) > 0) {
+  }
+  while (::write(filler_fd, block.data(), 1) > 0) {
+  }
+  ::close(filler_fd);
+
+  auto outcome = log->persist("c", message(1), 1);
+  ASSERT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+  EXPECT_EQ(*outcome, PersistOutcome::kWritten);
+  for (const std::string& client : holders) {
+    EXPECT_EQ(content_of(*log, client), contents(1, 3)) << client;
+  }
+  log.reset();
+  auto reopened = open_log(options());
+  EXPECT_EQ(content_of(*reopened, "c"), contents(1, 1));
+}
+
+INSTANTIATE_TEST_SUITE_P(Seed, SeedFullDiskTest, ::testing::Values(Layout::kSeed),
+                         [](const auto& info) { return std::string(layout_name(info.param)); });
 
 INSTANTIATE_TEST_SUITE_P(Layouts, FullDiskTest,
                          ::testing::Values(Layout::kSeed, Layout::kSegmented),

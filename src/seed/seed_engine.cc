@@ -315,14 +315,34 @@ Status SeedEngine::write_client_file(const std::string& dir, Client& client,
                                      const std::string& name, const FileWriter& write_contents) {
   Status written =
       write_file_durably(dir, name, write_contents, client.spares.take(parse_file_name(name).kind));
-  if (written.code() == Code::kNoSpace) {
-    // A full disk: the spares give their space back, so that the retry (or
-    // a log after a failed checkpoint) may fit.
-    for (const std::string& spare : client.spares.release()) {
-      storage_->remove_file(join_path(dir, spare)).ignore_error();
-    }
+  // Spares hold space only while there is space to spare: on a full disk
+  // they give it back, and the file is tried once more in it. A caller sees
+  // kNoSpace only when the disk would be full without them.
+  if (written.code() == Code::kNoSpace && check_writable().is_ok() &&
+      release_spares(dir, client) > 0) {
+    written = write_file_durably(dir, name, write_contents, std::nullopt);
   }
   return written;
+}
+
+size_t SeedEngine::remove_spares(const std::string& dir, Client& client) {
+  size_t removed = 0;
+  for (const std::string& spare : client.spares.release()) {
+    removed += storage_->remove_file(join_path(dir, spare)).is_ok();
+  }
+  return removed;
+}
+
+size_t SeedEngine::release_spares(const std::string& dir, Client& client) {
+  size_t removed = remove_spares(dir, client);
+  for (const auto& [client_id, other] : clients_.all()) {
+    if (other.get() == &client) continue;
+    // A busy client keeps its spares: waiting for it while holding `client`
+    // could deadlock with its own release.
+    std::unique_lock lock(other->mutex, std::try_to_lock);
+    if (lock.owns_lock()) removed += remove_spares(client_dir(client_id), *other);
+  }
+  return removed;
 }
 
 Result<SeedEngine::Prepared> SeedEngine::prepare(std::string_view client_id,

@@ -89,9 +89,15 @@ class SeedEngine final : public WriteAheadLog::Engine {
   Status write_file_durably(const std::string& dir, const std::string& name,
                             const FileWriter& write_contents, std::optional<std::string> spare);
   // write_file_durably of one of `client`'s files, over a spare of its kind
-  // when the client has one. On a full disk the client's spares are removed.
+  // when the client has one. On a full disk every spare that can be had is
+  // removed, and the file written once more if any was.
   Status write_client_file(const std::string& dir, Client& client, const std::string& name,
                            const FileWriter& write_contents);
+  // Removes the spares of `client` (whose folder is `dir`; the caller holds
+  // its lock); returns how many were removed.
+  size_t remove_spares(const std::string& dir, Client& client);
+  // remove_spares of `client` and of every other client not locked right now.
+  size_t release_spares(const std::string& dir, Client& client);
   // A file a checkpoint replaced: kept as a spare if `client` has room for
   // one, else removed.
   void retire(const std::string& dir, Client& client, const std::string& name);
