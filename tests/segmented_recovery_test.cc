@@ -12,7 +12,7 @@ class SegmentedRecoveryTest : public ::testing::Test {
   WriteAheadLogOptions options(RecoveryMode mode = RecoveryMode::kTolerateTornTail) const {
     WriteAheadLogOptions options = segmented_options_for(data());
     options.segmented.recovery_mode = mode;
-    options.on_warning = [](const Status&) {};
+    options.on_warning = [this](const Status& warning) { warnings_.push_back(warning); };
     return options;
   }
   std::unique_ptr<WriteAheadLog> open(RecoveryMode mode = RecoveryMode::kTolerateTornTail) const {
@@ -31,7 +31,15 @@ class SegmentedRecoveryTest : public ::testing::Test {
     persist_sentences(*log, "c", 1, count);
   }
 
+  // Whether exactly one warning was given, of kCorruption, naming `path` and `action`.
+  bool warned_once(const std::string& path, const std::string& action) const {
+    return warnings_.size() == 1 && warnings_[0].code() == Code::kCorruption &&
+           warnings_[0].to_string().find(path) != std::string::npos &&
+           warnings_[0].to_string().find("start-up " + action) != std::string::npos;
+  }
+
   TempDir dir_;
+  mutable std::vector<Status> warnings_;
 };
 
 TEST_F(SegmentedRecoveryTest, CleanEndIsNotReported) {
@@ -39,6 +47,7 @@ TEST_F(SegmentedRecoveryTest, CleanEndIsNotReported) {
   auto log = open();
   EXPECT_FALSE(log->recovery_report().torn_tail);
   EXPECT_TRUE(log->recovery_report().events.empty());
+  EXPECT_TRUE(warnings_.empty());
   EXPECT_EQ(log->recovery_report().layout, Layout::kSegmented);
   EXPECT_EQ(log->recovery_report().records, 3u);
   EXPECT_EQ(content_of(*log, "c"), sentences(1, 3));
@@ -52,6 +61,7 @@ TEST_F(SegmentedRecoveryTest, TornTailIsTruncatedAndReported) {
   auto log = open();
   EXPECT_TRUE(log->recovery_report().torn_tail);
   EXPECT_TRUE(reported(log->recovery_report(), last.path, "truncated"));
+  EXPECT_TRUE(warned_once(last.path, "truncated")) << ::testing::PrintToString(warnings_.size());
   EXPECT_EQ(content_of(*log, "c"), sentences(1, 2));
   EXPECT_EQ(mark_of(*log, "c"), 2u);
   EXPECT_EQ(*log->persist("c", sentence(3), 3), PersistOutcome::kWritten);
@@ -102,6 +112,7 @@ TEST_F(SegmentedRecoveryTest, DamagedLogNumberOfTheLastRecordIsATornTail) {
   auto log = open();
   EXPECT_TRUE(log->recovery_report().torn_tail);
   EXPECT_TRUE(reported(log->recovery_report(), last.path, "truncated"));
+  EXPECT_TRUE(warned_once(last.path, "truncated")) << ::testing::PrintToString(warnings_.size());
   EXPECT_EQ(content_of(*log, "c"), sentences(1, 2));
 }
 
@@ -135,6 +146,7 @@ TEST_F(SegmentedRecoveryTest, SegmentCutShortOfAHeaderIsATornTail) {
   auto log = open();
   EXPECT_TRUE(log->recovery_report().torn_tail);
   EXPECT_TRUE(reported(log->recovery_report(), last.path, "truncated"));
+  EXPECT_TRUE(warned_once(last.path, "truncated")) << ::testing::PrintToString(warnings_.size());
   EXPECT_EQ(content_of(*log, "c"), sentences(1, 2));
   EXPECT_EQ(*log->persist("c", sentence(3), 3), PersistOutcome::kWritten);
   log.reset();
@@ -183,6 +195,7 @@ TEST_F(SegmentedRecoveryTest, PointInTimeDropsEverythingFromTheDamage) {
   flip_byte(second.path, second.offset + 20);
   auto log = open(RecoveryMode::kPointInTime);
   EXPECT_TRUE(reported(log->recovery_report(), second.path, "dropped"));
+  EXPECT_TRUE(warned_once(second.path, "dropped"));
   EXPECT_EQ(content_of(*log, "c"), sentences(1, 1));
   log.reset();
 
@@ -211,6 +224,7 @@ TEST_F(SegmentedRecoveryTest, SkipDamagedKeepsWhatFollows) {
   flip_byte(second.path, second.offset + 20);
   auto log = open(RecoveryMode::kSkipDamaged);
   EXPECT_TRUE(reported(log->recovery_report(), second.path, "skipped"));
+  EXPECT_TRUE(warned_once(second.path, "skipped"));
   EXPECT_EQ(content_of(*log, "c"), "Sentence 1. Sentence 3. Sentence 4.");
   EXPECT_EQ(mark_of(*log, "c"), 4u);
 }

@@ -58,6 +58,7 @@ Result<std::unique_ptr<SegmentedEngine>> SegmentedEngine::open_segmented(
   WAL_ASSIGN_OR_RETURN(Recovered recovered, recover(*engine->storage_, engine->options_.base_dir,
                                                     engine->options_.segmented.recovery_mode,
                                                     &engine->report_, engine->options_.dedup));
+  engine->warn_of_data_let_go();
   WAL_RETURN_IF_ERROR(engine->start(std::move(recovered)));
   return engine;
 }
@@ -172,6 +173,18 @@ Result<std::vector<ClientSummary>> SegmentedEngine::clients() {
 
 void SegmentedEngine::warn(const Status& status) const {
   if (options_.on_warning) options_.on_warning(status);
+}
+
+void SegmentedEngine::warn_of_data_let_go() const {
+  // The lenient recovery modes open past damage, and the default one past a
+  // torn tail: what they let go is told as a warning too, not only in the
+  // report, so that a service that logs warnings logs it.
+  for (const RecoveryReport::Event& event : report_.events) {
+    if (event.action == "truncated" || event.action == "skipped" || event.action == "dropped") {
+      warn(Status::corruption("start-up " + event.action + " data in " + event.path + ": " +
+                              event.reason));
+    }
+  }
 }
 
 // ---- writing ----------------------------------------------------------------

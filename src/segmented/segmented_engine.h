@@ -143,6 +143,8 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   void run_interval_syncs();
 
   void warn(const Status& status) const;
+  // warn() of every record start-up truncated, skipped or dropped.
+  void warn_of_data_let_go() const;
 
   const std::shared_ptr<StateInterpreter> interpreter_;
   const std::shared_ptr<Storage> storage_;
