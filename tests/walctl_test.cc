@@ -713,6 +713,18 @@ TEST_F(WalctlTest, ConvertRefusesANonEmptyTargetWithExitTwo) {
   EXPECT_EQ(list_names(other.path()), std::vector<std::string>{"keep"});
 }
 
+// Merged states and marks cannot carry the ids an exact-dedup directory
+// still awaits: convert refuses it rather than call them duplicates after.
+TEST_F(WalctlTest, ConvertRefusesAnExactDedupDirectoryWithExitTwo) {
+  ASSERT_EQ(walctl({"--dedup", "exact", "persist", "c1", "2", R"({"content": "b"})"}).exit_code, 0);
+  TempDir other;
+  const fs::path target = other.path() / "converted";
+  auto result = walctl({"convert", "--to", target.string()});
+  EXPECT_EQ(result.exit_code, 2);
+  EXPECT_NE(result.err.find("exact dedup policy"), std::string::npos) << result.err;
+  EXPECT_FALSE(fs::exists(target));
+}
+
 TEST_F(WalctlTest, ConvertRefusesADamagedSourceWithExitOneNamingTheFile) {
   const std::string name = persist_then_damage_the_log().filename().string();
   TempDir other;
