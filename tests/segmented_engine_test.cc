@@ -360,6 +360,30 @@ TEST_F(SegmentedEngineTest, SupersededSnapshotsAreRecycledAsSegments) {
   EXPECT_TRUE(warnings_.empty()) << warnings_.front().to_string();
 }
 
+// Start-up reads a segment whole, so a superseded snapshot becomes one only
+// while it is at most four segments long: larger ones are removed, and open
+// takes memory bounded by the segment size, not by the states' growth.
+TEST_F(SegmentedEngineTest, SnapshotsLongerThanFourSegmentsAreNotRecycled) {
+  auto small = tiny_options();
+  auto log = open_log(small);
+  uintmax_t largest_snapshot = 0;
+  for (uint64_t id = 1; id <= 3000; ++id) {
+    ASSERT_TRUE(log->persist("c", sentence(id), id).is_ok());
+    for (const std::string& name : names_with_prefix(data(), "snapshot-")) {
+      largest_snapshot = std::max(largest_snapshot, fs::file_size(data() / name));
+    }
+    for (const auto& [name, size] : free_files_in(data())) {
+      ASSERT_LE(size, 4u * 4096) << name << " after message " << id;
+    }
+    for (const std::string& name : names_with_prefix(data(), "segment-")) {
+      ASSERT_LE(fs::file_size(data() / name), 4u * 4096) << name << " after message " << id;
+    }
+  }
+  EXPECT_GT(largest_snapshot, 8u * 4096) << "no snapshot grew past the bound";
+  log.reset();
+  EXPECT_EQ(content_of(*open_log(small), "c"), sentences(1, 3000));
+}
+
 // Files past `recycled_segments` are kept only while their bytes stay within
 // the log the next snapshot waits for (twice the last snapshot here): what
 // that log will need, and no more.
@@ -486,6 +510,74 @@ TEST_F(SegmentedEngineTest, LargeSegmentIsKeptOnlyWithinTheBudget) {
     EXPECT_EQ(fs::file_size(data() / name), 4096u) << name;
   }
   for (const auto& [name, size] : free_files_in(data())) EXPECT_EQ(size, 4096u) << name;
+}
+
+// Start-up reads a snapshot through a window of 1 MiB, not whole: client
+// frames that straddle the window's end, and one larger than the window,
+// read back exactly.
+class LargeSnapshotTest : public SegmentedEngineTest {
+ protected:
+  static constexpr size_t kPiece = 250 * 1024;
+  static Json piece(char letter, uint64_t id) {
+    return Json{{"content", std::string(kPiece, letter) + std::to_string(id)}};
+  }
+  static std::string pieces(char letter, uint64_t first, uint64_t last) {
+    std::string text;
+    for (uint64_t id = first; id <= last; ++id) {
+      text += (text.empty() ? "" : " ") + piece(letter, id)["content"].get<std::string>();
+    }
+    return text;
+  }
+  // Client c gets eight pieces (2 MB), then a and b two each. Snapshots come
+  // after 4 KiB of log, then after twice the last one's size: at c1, at c3,
+  // and at a1 or a2, which holds a (first, in id order) and c. Its frame for
+  // c starts inside the first 1 MiB window and is longer than a window.
+  fs::path write_large_snapshot() {
+    WriteAheadLogOptions large = options();
+    large.segmented.segment_bytes = 32u << 20;
+    large.segmented.checkpoint_bytes = 4096;
+    auto log = open_log(large);
+    for (uint64_t id = 1; id <= 8; ++id) {
+      EXPECT_EQ(*log->persist("c", piece('c', id), id), PersistOutcome::kWritten);
+    }
+    for (uint64_t id = 1; id <= 2; ++id) {
+      EXPECT_EQ(*log->persist("a", piece('a', id), id), PersistOutcome::kWritten);
+    }
+    for (uint64_t id = 1; id <= 2; ++id) {
+      EXPECT_EQ(*log->persist("b", piece('b', id), id), PersistOutcome::kWritten);
+    }
+    const std::vector<std::string> snapshots = names_with_prefix(data(), "snapshot-");
+    if (snapshots.empty()) return {};
+    return data() / snapshots.back();
+  }
+};
+
+TEST_F(LargeSnapshotTest, IsReadInAWindowAndBackWhole) {
+  const fs::path snapshot = write_large_snapshot();
+  ASSERT_FALSE(snapshot.empty());
+  ASSERT_GT(fs::file_size(snapshot), 2u << 20);
+  auto reopened = reopen();
+  EXPECT_EQ(reopened->recovery_report().checkpoints, 1u);
+  EXPECT_TRUE(reopened->recovery_report().events.empty());
+  EXPECT_EQ(content_of(*reopened, "a"), pieces('a', 1, 2));
+  EXPECT_EQ(content_of(*reopened, "b"), pieces('b', 1, 2));
+  EXPECT_EQ(content_of(*reopened, "c"), pieces('c', 1, 8));
+  EXPECT_EQ(*reopened->persist("c", piece('c', 8), 8), PersistOutcome::kDuplicate);
+}
+
+TEST_F(LargeSnapshotTest, DamagePastTheFirstWindowIsNamedAtItsFrame) {
+  const fs::path snapshot = write_large_snapshot();
+  ASSERT_FALSE(snapshot.empty());
+  ASSERT_GT(fs::file_size(snapshot), 2u << 20);
+  const uint64_t at = fs::file_size(snapshot) - 100;  // in c's frame, the last client's
+  flip_byte(snapshot, at);
+  auto reopened = WriteAheadLog::open(std::make_shared<ConsumerStateInterpreter>(),
+                                      std::make_shared<FileSystemStorage>(), options());
+  ASSERT_EQ(reopened.status().code(), Code::kCorruption) << reopened.status().to_string();
+  EXPECT_EQ(reopened.status().path(), snapshot.string());
+  // Named at the start of c's frame, which the first window reached into.
+  EXPECT_GT(reopened.status().offset(), kPiece);
+  EXPECT_LT(reopened.status().offset(), 1u << 20);
 }
 
 TEST_F(SegmentedEngineTest, SnapshotIsTakenInTheBackground) {

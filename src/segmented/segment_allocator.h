@@ -5,6 +5,7 @@
 // handed out in number order with no gaps; recovery relies on that.
 #pragma once
 
+#include <algorithm>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -16,6 +17,7 @@
 #include <thread>
 #include <vector>
 
+#include "segmented/record_format.h"
 #include "wal/status.h"
 #include "wal/storage.h"
 
@@ -37,6 +39,12 @@ struct FreeFile {
   // free-<number>.snap or free-<number>.log, in the base directory.
   std::string name() const;
 };
+
+// The largest superseded snapshot kept to be recycled as a segment: four
+// segments, and never past the 1 GiB a frame may declare.
+inline uint64_t max_recycled_snapshot_bytes(uint64_t segment_bytes) {
+  return std::min<uint64_t>(4 * segment_bytes, kMaxPayload);
+}
 
 class SegmentAllocator {
  public:
