@@ -107,6 +107,7 @@ int run(int argc, char** argv) {
   bool quick = false, tiny = false, json = false, allow_tmpfs = false;
   std::string engines_text, scenarios_text, dir, dedup = "high-water-mark";
   size_t repetitions = 0;
+  std::vector<size_t> scale_messages;
   app.add_flag("--quick", quick, "smaller sizes: the whole run within about a minute");
   app.add_flag("--tiny", tiny, "tiny sizes, for the smoke test (figures mean nothing)");
   app.add_option(
@@ -122,6 +123,12 @@ int run(int argc, char** argv) {
   app.add_option("--scenarios", scenarios_text,
                  "comma-separated: sync-1t,sync-8t,batch-64,batch-1024,recovery-200k,scale,"
                  "clients-10k (default all)");
+  app.add_option("--scale-messages", scale_messages,
+                 "scale: the sizes to run, in messages, instead of the run size's (full: "
+                 "10000,100000,1000000), e.g. "
+                 "--scale-messages 1000000,1200000")
+      ->delimiter(',')
+      ->check(CLI::PositiveNumber);
   app.add_option("--reps", repetitions, "repetitions (default 3, 1 with --quick or --tiny)");
   app.add_option("--dir", dir, "data directory (default walbench-data next to the executable)");
   app.add_flag("--json", json, "one JSON object per line instead of tables");
@@ -172,7 +179,7 @@ int run(int argc, char** argv) {
   }
 #endif
 
-  const std::vector<Job> jobs = plan_jobs(engines, scenarios, size);
+  const std::vector<Job> jobs = plan_jobs(engines, scenarios, size, scale_messages);
   const std::string summary = machine_summary(dir);
   std::cerr << "walbench: " << jobs.size() << " jobs x " << repetitions << " repetitions; "
             << summary << "\n";

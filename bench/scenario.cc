@@ -292,8 +292,10 @@ const std::vector<std::string>& scenario_names() {
 }
 
 std::vector<Job> plan_jobs(const std::vector<std::string>& engines,
-                           const std::vector<std::string>& scenarios, Size size) {
-  const Sizes sizes = sizes_for(size);
+                           const std::vector<std::string>& scenarios, Size size,
+                           const std::vector<size_t>& scale_messages) {
+  Sizes sizes = sizes_for(size);
+  if (!scale_messages.empty()) sizes.scale_calls = scale_messages;
   using Kind = Job::Kind;
   std::vector<Job> jobs;
   for (const auto& scenario : scenarios) {

@@ -28,8 +28,10 @@ struct Job {
 const std::vector<std::string>& scenario_names();
 
 // The jobs of `scenarios` for each of `engines`, at the given size.
+// `scale_messages`, when not empty, replaces the size's scale points.
 std::vector<Job> plan_jobs(const std::vector<std::string>& engines,
-                           const std::vector<std::string>& scenarios, Size size);
+                           const std::vector<std::string>& scenarios, Size size,
+                           const std::vector<size_t>& scale_messages = {});
 
 struct Measurement {
   std::string engine, scenario, label;
