@@ -178,9 +178,12 @@ TEST_F(EtcdPersistenceTest, ConcurrentPersistsShareTransactions) {
     });
   }
   for (auto& thread : threads) thread.join();
-  // Each transaction is one revision.
+  // Each transaction is one revision. The leader waits a moment for the
+  // callers the last transaction released: without that, eight closed-loop
+  // callers split into two alternating halves (4.3 to 5 persists a
+  // transaction here, 7 to 8 with it).
   const int64_t transactions = current_revision() - before;
-  EXPECT_LT(transactions, static_cast<int64_t>(kThreads * kIds) * 3 / 4);
+  EXPECT_LT(transactions, static_cast<int64_t>(kThreads * kIds) / 5);
   std::cout << kThreads * kIds << " persists in " << transactions << " transactions\n";
 }
 

@@ -1,6 +1,7 @@
 #include "etcd/group_commit.h"
 
 #include <algorithm>
+#include <chrono>
 #include <cstdio>
 #include <map>
 #include <optional>
@@ -76,6 +77,8 @@ std::vector<Result<PersistOutcome>> GroupCommit::persist_all(const std::vector<M
 
   std::unique_lock lock(mutex_);
   for (Writer& writer : mine) writers_.push_back(&writer);
+  awaited_ -= std::min(awaited_, mine.size());
+  if (gathering_ != nullptr && awaited_ == 0) gathering_->notify_all();
   for (;;) {
     cv.wait(lock, [&] {
       return all_done() || (writers_.front()->cv == &cv && in_flight_ < limits_.max_in_flight);
@@ -90,8 +93,18 @@ std::vector<Result<PersistOutcome>> GroupCommit::persist_all(const std::vector<M
 
 void GroupCommit::lead_batch(std::unique_lock<std::mutex>& lock) {
   // At the front with a transaction slot free: lead a batch of the writers
-  // queued behind, in order. Taking them off the queue lets the next writer
+  // queued behind, in order, once those the last batch released are back
+  // (or a moment has passed). Taking them off the queue lets the next writer
   // lead another batch while this one is in flight.
+  if (awaited_ > 0) {
+    std::condition_variable* mine = writers_.front()->cv;
+    const auto wait =
+        std::min<std::chrono::nanoseconds>(last_round_ / 4, std::chrono::milliseconds(1));
+    gathering_ = mine;
+    mine->wait_for(lock, wait, [&] { return awaited_ == 0; });
+    gathering_ = nullptr;
+    awaited_ = 0;
+  }
   std::vector<Writer*> batch;
   PersistTxnBuilder builder(limits_);
   std::map<std::string_view, size_t> messages_per_client;
@@ -111,9 +124,13 @@ void GroupCommit::lead_batch(std::unique_lock<std::mutex>& lock) {
   if (!writers_.empty()) writers_.front()->cv->notify_all();
   lock.unlock();
 
+  const auto started = std::chrono::steady_clock::now();
   commit(batch);
+  const auto took = std::chrono::steady_clock::now() - started;
 
   lock.lock();
+  last_round_ = took;
+  awaited_ = batch.size();
   --in_flight_;
   for (Writer* writer : batch) {
     writer->done = true;

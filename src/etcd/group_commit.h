@@ -6,9 +6,18 @@
 // queue fills again, so batches grow with the load and a lone caller waits
 // for nothing but its own round trip. Up to TxnLimits::max_in_flight
 // batches are sent at once; etcd's Raft log then syncs them together.
+//
+// The callers a batch releases come straight back with their next message
+// (a consumer's loop). A leader that found them not yet queued would send a
+// batch without them, and closed-loop callers would settle into two
+// alternating half-full batches. So a leader waits a moment for them: until
+// as many writers have queued since the last batch ended as it carried, at
+// most a quarter of its round trip and 1 ms. A lone caller is its own
+// returning writer and never waits.
 #pragma once
 
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <deque>
@@ -70,8 +79,11 @@ class GroupCommit {
   std::atomic<uint64_t> token_counter_{0};
 
   std::mutex mutex_;
-  std::deque<Writer*> writers_;  // queued, not yet in a batch
-  uint32_t in_flight_ = 0;       // batches being committed
+  std::deque<Writer*> writers_;                   // queued, not yet in a batch
+  uint32_t in_flight_ = 0;                        // batches being committed
+  size_t awaited_ = 0;                            // writers the last batch released, not yet back
+  std::chrono::nanoseconds last_round_{0};        // how long the last batch's commit took
+  std::condition_variable* gathering_ = nullptr;  // a leader waiting for them
 };
 
 }  // namespace wal::etcd
