@@ -16,6 +16,7 @@ struct GroupCommit::Writer {
   std::optional<Result<PersistOutcome>> result;
   bool done = false;
   std::condition_variable* cv;  // the caller's; one caller may queue several writers
+  size_t* caller_pending;       // the caller's writers not yet done
 };
 
 namespace {
@@ -64,12 +65,14 @@ Result<PersistOutcome> GroupCommit::persist(const std::string& client_prefix, ui
 
 std::vector<Result<PersistOutcome>> GroupCommit::persist_all(const std::vector<Message>& messages) {
   std::condition_variable cv;
+  size_t pending = messages.size();
   std::vector<Writer> mine(messages.size());
   for (size_t i = 0; i < messages.size(); ++i) {
     mine[i].client_prefix = messages[i].client_prefix;
     mine[i].id = messages[i].id;
     mine[i].record = messages[i].record;
     mine[i].cv = &cv;
+    mine[i].caller_pending = &pending;
   }
   auto all_done = [&] {
     return std::all_of(mine.begin(), mine.end(), [](const Writer& w) { return w.done; });
@@ -77,8 +80,7 @@ std::vector<Result<PersistOutcome>> GroupCommit::persist_all(const std::vector<M
 
   std::unique_lock lock(mutex_);
   for (Writer& writer : mine) writers_.push_back(&writer);
-  awaited_ -= std::min(awaited_, mine.size());
-  if (gathering_ != nullptr && awaited_ == 0) gathering_->notify_all();
+  if (awaited_ > 0 && --awaited_ == 0 && gathering_ != nullptr) gathering_->notify_all();
   for (;;) {
     cv.wait(lock, [&] {
       return all_done() || (writers_.front()->cv == &cv && in_flight_ < limits_.max_in_flight);
@@ -96,7 +98,8 @@ void GroupCommit::lead_batch(std::unique_lock<std::mutex>& lock) {
   // queued behind, in order, once those the last batch released are back
   // (or a moment has passed). Taking them off the queue lets the next writer
   // lead another batch while this one is in flight.
-  if (awaited_ > 0) {
+  // Enough queued for a full transaction needs no more.
+  if (awaited_ > 0 && writers_.size() < limits_.max_ops / 2) {
     std::condition_variable* mine = writers_.front()->cv;
     const auto wait =
         std::min<std::chrono::nanoseconds>(last_round_ / 4, std::chrono::milliseconds(1));
@@ -130,10 +133,12 @@ void GroupCommit::lead_batch(std::unique_lock<std::mutex>& lock) {
 
   lock.lock();
   last_round_ = took;
-  awaited_ = batch.size();
+  // Callers with all their messages done return, and come back if in a loop.
+  awaited_ = 0;
   --in_flight_;
   for (Writer* writer : batch) {
     writer->done = true;
+    if (--*writer->caller_pending == 0) ++awaited_;
     writer->cv->notify_all();
   }
   if (!writers_.empty()) writers_.front()->cv->notify_all();

@@ -11,9 +11,10 @@
 // (a consumer's loop). A leader that found them not yet queued would send a
 // batch without them, and closed-loop callers would settle into two
 // alternating half-full batches. So a leader waits a moment for them: until
-// as many writers have queued since the last batch ended as it carried, at
-// most a quarter of its round trip and 1 ms. A lone caller is its own
-// returning writer and never waits.
+// as many callers have queued since the last batch ended as it released (a
+// caller with messages still queued is not released), at most a quarter of
+// its round trip and 1 ms, and not when a full transaction is queued. A lone
+// caller is its own returning caller and never waits.
 #pragma once
 
 #include <atomic>
@@ -81,7 +82,7 @@ class GroupCommit {
   std::mutex mutex_;
   std::deque<Writer*> writers_;                   // queued, not yet in a batch
   uint32_t in_flight_ = 0;                        // batches being committed
-  size_t awaited_ = 0;                            // writers the last batch released, not yet back
+  size_t awaited_ = 0;                            // callers the last batch released, not yet back
   std::chrono::nanoseconds last_round_{0};        // how long the last batch's commit took
   std::condition_variable* gathering_ = nullptr;  // a leader waiting for them
 };
