@@ -395,6 +395,20 @@ TEST_F(DurabilityTest, FullDiskGivesOtherClientsSparesBack) {
   EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 1));
 }
 
+// A new client's folder needs a block on ext4: a full disk there takes the
+// other clients' spares too, and the folder is made.
+TEST_F(DurabilityTest, FullDiskAtANewClientsFolderGivesOtherClientsSparesBack) {
+  auto log = open_faulty();
+  for (uint64_t id = 1; id <= 3; ++id) {
+    ASSERT_EQ(*log->persist("a", sentence(id), id), PersistOutcome::kWritten);
+  }
+  ASSERT_EQ(temp_names(folder("a")).size(), 2u);
+  faulty_->fail(Op::kCreateDir, 1, ENOSPC);
+  EXPECT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
+  EXPECT_TRUE(temp_names(folder("a")).empty());
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 1));
+}
+
 // Without spares to give back, a full disk is reported at once: no second try.
 TEST_F(DurabilityTest, FullDiskWithoutSparesIsReported) {
   auto log = open_faulty();

@@ -150,6 +150,9 @@ TEST_P(SeedFullDiskTest, OtherClientsSparesMakeRoomOnAFullDisk) {
   log.reset();
   auto reopened = open_log(options());
   EXPECT_EQ(content_of(*reopened, "c"), contents(1, 1));
+  for (const std::string& client : holders) {
+    EXPECT_EQ(content_of(*reopened, client), contents(1, 3)) << client;
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Seed, SeedFullDiskTest, ::testing::Values(Layout::kSeed),

@@ -232,8 +232,13 @@ void SeedEngine::note(const std::string& path, const std::string& action,
 
 Status SeedEngine::ensure_client_folder(Client& client, const std::string& dir) {
   if (client.folder_exists) return Status::ok();
-  WAL_ASSIGN_OR_RETURN(bool created, storage_->create_dir(dir));
-  if (created) {
+  auto created = storage_->create_dir(dir);
+  // A new folder needs a block on most file systems: the spares give theirs.
+  if (created.status().code() == Code::kNoSpace && release_spares(dir, client) > 0) {
+    created = storage_->create_dir(dir);
+  }
+  WAL_RETURN_IF_ERROR(created.status());
+  if (*created) {
     if (Status synced = storage_->sync_dir(options_.base_dir); !synced.is_ok()) return fail(synced);
   }
   client.folder_exists = true;
