@@ -176,11 +176,15 @@ void SegmentedEngine::warn(const Status& status) const {
 }
 
 void SegmentedEngine::warn_of_data_let_go() const {
-  // The lenient recovery modes open past damage, and the default one past a
-  // torn tail: what they let go is told as a warning too, not only in the
-  // report, so that a service that logs warnings logs it.
+  // The lenient recovery modes open past damage: what they let go may have
+  // been acknowledged, so it is told as a warning too, not only in the
+  // report, so that a service that logs warnings logs it. A torn tail is
+  // not: it is a write a crash cut short, never acknowledged.
   for (const RecoveryReport::Event& event : report_.events) {
-    if (event.action == "truncated" || event.action == "skipped" || event.action == "dropped") {
+    const bool damaged_snapshot =
+        event.action == "ignored" &&
+        parse_file_name(base_name(event.path)).kind == FileKind::kSnapshot;
+    if (event.action == "skipped" || event.action == "dropped" || damaged_snapshot) {
       warn(Status::corruption("start-up " + event.action + " data in " + event.path + ": " +
                               event.reason));
     }

@@ -143,7 +143,7 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   void run_interval_syncs();
 
   void warn(const Status& status) const;
-  // warn() of every record start-up truncated, skipped or dropped.
+  // warn() of what start-up skipped or dropped, and of a damaged snapshot it ignored.
   void warn_of_data_let_go() const;
 
   const std::shared_ptr<StateInterpreter> interpreter_;

@@ -12,6 +12,8 @@ std::string join_path(std::string_view directory, std::string_view name);
 
 // The directory holding `path` ("." for a bare name).
 std::string parent_of(const std::string& path);
+// The last component of `path`: the name after its last '/'.
+std::string base_name(const std::string& path);
 
 // mkdir -p, syncing the parent of every directory it creates so that the new
 // entries survive a power cut.

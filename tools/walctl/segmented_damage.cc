@@ -58,11 +58,6 @@ std::optional<Json> record_of(uint8_t type, std::string_view payload) {
 
 }  // namespace
 
-std::string base_name(const std::string& path) {
-  const size_t slash = path.rfind('/');
-  return slash == std::string::npos ? path : path.substr(slash + 1);
-}
-
 wal::Result<SegmentedSurvey> survey_segmented_dir(wal::Storage& storage,
                                                   const std::string& base_dir,
                                                   wal::RecoveryMode mode) {

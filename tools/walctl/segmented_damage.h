@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "segmented/recovery.h"
+#include "util/paths.h"
 #include "wal/json.h"
 #include "wal/storage.h"
 #include "wal/write_ahead_log.h"
@@ -35,8 +36,7 @@ struct SegmentedSurvey {
                                                                 const std::string& base_dir,
                                                                 wal::RecoveryMode mode);
 
-// The part of a path after its last '/'.
-std::string base_name(const std::string& path);
+using wal::base_name;
 
 // What the damaged bytes of a file (numbered `number`) held, from `from` on,
 // as far as frame headers still read: {"client", "message_id"} per persist
