@@ -556,7 +556,17 @@ TEST_F(LargeSnapshotTest, IsReadInAWindowAndBackWhole) {
   const fs::path snapshot = write_large_snapshot();
   ASSERT_FALSE(snapshot.empty());
   ASSERT_GT(fs::file_size(snapshot), 2u << 20);
-  auto reopened = reopen();
+  auto traced = std::make_shared<FaultInjectionStorage>(std::make_shared<FileSystemStorage>());
+  traced->start_trace();
+  auto reopened = open_log(options(), traced);
+  int whole_reads = 0, window_reads = 0;
+  for (const auto& [op, path] : traced->trace()) {
+    if (fs::path(path).filename() != snapshot.filename()) continue;
+    whole_reads += op == Op::kRead;
+    window_reads += op == Op::kReadAt;
+  }
+  EXPECT_EQ(whole_reads, 0);
+  EXPECT_GE(window_reads, 2);  // the first window, then c's frame
   EXPECT_EQ(reopened->recovery_report().checkpoints, 1u);
   EXPECT_TRUE(reopened->recovery_report().events.empty());
   EXPECT_EQ(content_of(*reopened, "a"), pieces('a', 1, 2));

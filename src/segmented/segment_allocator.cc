@@ -181,14 +181,13 @@ Status SegmentAllocator::retire_snapshot(const std::string& path, uint64_t numbe
 bool SegmentAllocator::worth_keeping_locked(const FreeFile& file) const {
   if (config_.keep_free == 0) return false;
   // A snapshot shorter than a segment might not hold a frame as large as a
-  // segment must take; one longer than max_recycled_snapshot_bytes would
-  // make start-up, which reads a segment whole, take memory that grows with
-  // the states; and a file numbered at or above the next segment can go into
+  // segment must take; a file longer than max_recycled_snapshot_bytes (a
+  // snapshot, or a segment an older build recycled from one) would make
+  // start-up, which reads a segment whole, take memory that grows with the
+  // states; and a file numbered at or above the next segment can go into
   // none yet.
-  if (file.snapshot && (file.bytes < config_.segment_bytes ||
-                        file.bytes > max_recycled_snapshot_bytes(config_.segment_bytes))) {
-    return false;
-  }
+  if (file.snapshot && file.bytes < config_.segment_bytes) return false;
+  if (file.bytes > max_recycled_snapshot_bytes(config_.segment_bytes)) return false;
   if (file.number >= next_number_) return false;
   if (free_bytes_ + file.bytes <= keep_bytes_) return true;
   // Beyond the budget only a few files of a segment's size: a segment

@@ -30,7 +30,7 @@ class FramesInWindow {
       const uint32_t length = get_fixed32(window_.data() + at + kLengthOffset);
       // A length that runs past the file is damage the reader tells as such;
       // it is not read for.
-      if (length <= file_size_ - position_ - kHeaderSize) {
+      if (length <= kMaxPayload && length <= file_size_ - position_ - kHeaderSize) {
         WAL_RETURN_IF_ERROR(hold(kHeaderSize + length));
       }
     }
