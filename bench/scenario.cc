@@ -295,7 +295,12 @@ std::vector<Job> plan_jobs(const std::vector<std::string>& engines,
                            const std::vector<std::string>& scenarios, Size size,
                            const std::vector<size_t>& scale_messages) {
   Sizes sizes = sizes_for(size);
-  if (!scale_messages.empty()) sizes.scale_calls = scale_messages;
+  if (!scale_messages.empty()) {
+    sizes.scale_calls = scale_messages;
+    std::sort(sizes.scale_calls.begin(), sizes.scale_calls.end());
+    sizes.scale_calls.erase(std::unique(sizes.scale_calls.begin(), sizes.scale_calls.end()),
+                            sizes.scale_calls.end());
+  }
   using Kind = Job::Kind;
   std::vector<Job> jobs;
   for (const auto& scenario : scenarios) {
