@@ -64,7 +64,9 @@ class Storage {
   // Creates or truncates `path` and opens it for writing.
   virtual Result<std::unique_ptr<WritableFile>> new_writable_file(const std::string& path) = 0;
   // Opens `path` for positional reads and writes, creating it empty when
-  // `create` is set and it does not exist. Never truncates.
+  // `create` is set and it does not exist. Never truncates. An existing file
+  // that may not be written (a read-only file system, or no permission) may
+  // be opened for reads only: its writes then fail.
   virtual Result<std::unique_ptr<PositionalFile>> open_positional_file(const std::string& path,
                                                                        bool create) = 0;
   // Reads a whole file. Fails with kNotFound when it does not exist.

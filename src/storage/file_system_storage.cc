@@ -158,7 +158,11 @@ Result<std::unique_ptr<WritableFile>> FileSystemStorage::new_writable_file(
 Result<std::unique_ptr<PositionalFile>> FileSystemStorage::open_positional_file(
     const std::string& path, bool create) {
   const int flags = O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0);
-  const int fd = retry_on_eintr([&] { return ::open(path.c_str(), flags, 0644); });
+  int fd = retry_on_eintr([&] { return ::open(path.c_str(), flags, 0644); });
+  if (fd < 0 && !create && (errno == EROFS || errno == EACCES)) {
+    // Read only (an operator inspecting a read-only copy): reads work, writes fail.
+    fd = retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
+  }
   if (fd < 0) return Status::io_error("open for positional i/o", path, errno);
   return std::unique_ptr<PositionalFile>(std::make_unique<PosixPositionalFile>(path, fd));
 }
