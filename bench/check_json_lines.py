@@ -2,7 +2,7 @@
 """Runs walbench --tiny --json and checks its output against what the
 README promises: one JSON object per line, each with its engine and
 scenario, the rate and latencies for runs of persists, recovery_ms for
-recovery, and no field that does not apply.
+recovery, no field that does not apply, and each repetition's own figure.
 
     check_json_lines.py WALBENCH DATA_DIR
 """
@@ -27,6 +27,10 @@ def check_line(number, text):
         problems.append(f"line {number}: unexpected engine or scenario: {text}")
     if line.get("checks_passed") != line.get("repetitions"):
         problems.append(f"line {number}: a check failed: {text}")
+    runs = line.get("per_repetition", [])
+    figure = "recovery_ms" if line.get("scenario") == "recovery-200k" else "persists_per_s"
+    if len(runs) != line.get("checks_passed") or not all(run.get(figure, 0) > 0 for run in runs):
+        problems.append(f"line {number}: per_repetition does not hold each run's {figure}: {text}")
     if line.get("scenario") == "recovery-200k":
         if not line.get("recovery_ms", 0) > 0:
             problems.append(f"line {number}: recovery without recovery_ms: {text}")

@@ -266,6 +266,16 @@ void print_json_lines(std::ostream& out, const std::vector<RepeatedMeasurement>&
         line["fdatasyncs_per_call"] = median_of(group, syncs_per_call);
         line["write_amplification"] = median_of(group, write_amplification);
       }
+      // Each passed repetition's own figures, in run order: the spread
+      // behind the medians.
+      nlohmann::json runs = nlohmann::json::array();
+      for (const Measurement* m : group.passed) {
+        runs.push_back(is_recovery(group) ? nlohmann::json{{"recovery_ms", m->recovery_ms}}
+                                          : nlohmann::json{{"persists_per_s", m->persists_per_s},
+                                                           {"p50_us", m->p50_us},
+                                                           {"p99_us", m->p99_us}});
+      }
+      line["per_repetition"] = std::move(runs);
       line["disk_bytes"] = static_cast<uint64_t>(
           median_of(group, [](const Measurement& m) { return m.disk_bytes; }));
       line["peak_rss_bytes"] = static_cast<uint64_t>(
