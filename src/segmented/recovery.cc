@@ -406,4 +406,10 @@ Result<Recovered> recover(Storage& storage, const std::string& base_dir, Recover
   return Recoverer(storage, base_dir, mode, report, dedup).run();
 }
 
+bool lets_go_of_records(const RecoveryReport::Event& event) {
+  if (event.action == "skipped" || event.action == "dropped") return true;
+  return event.action == "ignored" &&
+         parse_file_name(base_name(event.path)).kind == FileKind::kSnapshot;
+}
+
 }  // namespace wal::segmented

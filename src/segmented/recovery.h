@@ -55,4 +55,9 @@ struct Recovered {
 Result<Recovered> recover(Storage& storage, const std::string& base_dir, RecoveryMode mode,
                           RecoveryReport* report, const DedupOptions& dedup = {});
 
+// Whether a report event of recover() let go of records that may have been
+// acknowledged: skipped or dropped ones, or a damaged snapshot a lenient mode
+// ignored. (A torn tail's were never acknowledged.)
+bool lets_go_of_records(const RecoveryReport::Event& event);
+
 }  // namespace wal::segmented

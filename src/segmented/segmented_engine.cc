@@ -181,10 +181,7 @@ void SegmentedEngine::warn_of_data_let_go() const {
   // report, so that a service that logs warnings logs it. A torn tail is
   // not: it is a write a crash cut short, never acknowledged.
   for (const RecoveryReport::Event& event : report_.events) {
-    const bool damaged_snapshot =
-        event.action == "ignored" &&
-        parse_file_name(base_name(event.path)).kind == FileKind::kSnapshot;
-    if (event.action == "skipped" || event.action == "dropped" || damaged_snapshot) {
+    if (lets_go_of_records(event)) {
       warn(Status::corruption("start-up " + event.action + " data in " + event.path + ": " +
                               event.reason));
     }

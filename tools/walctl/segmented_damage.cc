@@ -70,8 +70,7 @@ wal::Result<SegmentedSurvey> survey_segmented_dir(wal::Storage& storage,
   for (const auto& event : survey.report.events) {
     const bool snapshot =
         seg::parse_file_name(base_name(event.path)).kind == seg::FileKind::kSnapshot;
-    const bool damage = event.action == "truncated" || event.action == "skipped" ||
-                        event.action == "dropped" || (event.action == "ignored" && snapshot);
+    const bool damage = event.action == "truncated" || seg::lets_go_of_records(event);
     if (damage) {
       std::string reason = event.reason;
       if (size_t at = reason.find("from at offset"); at != std::string::npos) {
