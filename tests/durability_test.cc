@@ -44,12 +44,10 @@ class DurabilityTest : public ::testing::Test {
   std::vector<Status> warnings_;
 };
 
-// Persists 1..count for client "c".
+// test_util's persist_sentences, here for client "c" unless another is named.
+using wal::testing::persist_sentences;
 void persist_sentences(WriteAheadLog& log, uint64_t first, uint64_t last) {
-  for (uint64_t id = first; id <= last; ++id) {
-    auto outcome = log.persist("c", sentence(id), id);
-    ASSERT_TRUE(outcome.is_ok()) << outcome.status().to_string();
-  }
+  persist_sentences(log, "c", first, last);
 }
 
 int DurabilityTest::crash_at_every_call_of_persist(uint64_t id) {
@@ -384,9 +382,7 @@ TEST_F(DurabilityTest, FullDiskGivesTheSparesSpaceBackAndTriesOnceMore) {
 // takes theirs away, and its write fits.
 TEST_F(DurabilityTest, FullDiskGivesOtherClientsSparesBack) {
   auto log = open_faulty();
-  for (uint64_t id = 1; id <= 3; ++id) {
-    ASSERT_EQ(*log->persist("a", sentence(id), id), PersistOutcome::kWritten);
-  }
+  persist_sentences(*log, "a", 1, 3);  // logs 1 and 2 become spares
   ASSERT_EQ(temp_names(folder("a")).size(), 2u);
   faulty_->fail(Op::kAppend, 1, ENOSPC);  // the new client's first file
   EXPECT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
@@ -399,9 +395,7 @@ TEST_F(DurabilityTest, FullDiskGivesOtherClientsSparesBack) {
 // other clients' spares too, and the folder is made.
 TEST_F(DurabilityTest, FullDiskAtANewClientsFolderGivesOtherClientsSparesBack) {
   auto log = open_faulty();
-  for (uint64_t id = 1; id <= 3; ++id) {
-    ASSERT_EQ(*log->persist("a", sentence(id), id), PersistOutcome::kWritten);
-  }
+  persist_sentences(*log, "a", 1, 3);  // logs 1 and 2 become spares
   ASSERT_EQ(temp_names(folder("a")).size(), 2u);
   faulty_->fail(Op::kCreateDir, 1, ENOSPC);
   EXPECT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
