@@ -124,11 +124,11 @@ int run(int argc, char** argv) {
                  "comma-separated: sync-1t,sync-8t,batch-64,batch-1024,recovery-200k,scale,"
                  "clients-10k (default all)");
   app.add_option("--scale-messages", scale_messages,
-                 "scale: the sizes to run, in messages, instead of the run size's (full: "
-                 "10000,100000,1000000), e.g. "
-                 "--scale-messages 1000000,1200000")
+                 "scale: the sizes to run, in messages from 1 to 20000000 (the workload is "
+                 "held in memory), instead of the run size's (full: 10000,100000,1000000), "
+                 "e.g. --scale-messages 1000000,1200000")
       ->delimiter(',')
-      ->check(CLI::PositiveNumber);
+      ->check(CLI::Range(size_t{1}, size_t{20'000'000}));
   app.add_option("--reps", repetitions, "repetitions (default 3, 1 with --quick or --tiny)");
   app.add_option("--dir", dir, "data directory (default walbench-data next to the executable)");
   app.add_flag("--json", json, "one JSON object per line instead of tables");
