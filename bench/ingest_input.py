@@ -7,6 +7,7 @@ object as walbench's ({"content": "..."}, 86 characters of content).
     python3 bench/ingest_input.py 1000000 10000 > input.jsonl
     /usr/bin/time -v walctl --dir D ingest < input.jsonl > /dev/null
 """
+import argparse
 import json
 import random
 import sys
@@ -22,9 +23,19 @@ def content(client, message_id):
     return head + FILLER[start:start + 86 - len(head)]
 
 
+def positive(text):
+    value = int(text) if text.isdigit() else 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return value
+
+
 def main():
-    messages = int(sys.argv[1]) if len(sys.argv) > 1 else 1_000_000
-    clients = int(sys.argv[2]) if len(sys.argv) > 2 else 10_000
+    parser = argparse.ArgumentParser(description="JSON Lines input for walctl ingest")
+    parser.add_argument("messages", nargs="?", type=positive, default=1_000_000)
+    parser.add_argument("clients", nargs="?", type=positive, default=10_000)
+    args = parser.parse_args()
+    messages, clients = args.messages, args.clients
     rng = random.Random(1)
     highest = [0] * clients
     out = sys.stdout
