@@ -64,6 +64,28 @@ class EtcdPersistenceTest : public SharedEtcdTest {
     return keys;
   }
 
+  // The revision at which the service's ".batch" key last changed: only the
+  // full form of a persist transaction puts it.
+  int64_t batch_key_revision() {
+    pb::RangeRequest request;
+    request.set_key(prefix_ + "/test/.batch");
+    auto response = raw_->range(request);
+    EXPECT_TRUE(response.is_ok()) << response.status().to_string();
+    return response.is_ok() && response->kvs_size() == 1 ? response->kvs(0).mod_revision() : 0;
+  }
+
+  // Transactions etcd has answered (the member's gRPC metrics): a failed
+  // compare writes nothing and raises no revision, so this is what counts
+  // the optimistic transactions that were refused.
+  int64_t transactions_answered() {
+    const HttpReply reply = cluster_->metrics(0);
+    EXPECT_EQ(reply.status, 200) << reply.body;
+    const std::string line = R"(grpc_server_handled_total{grpc_code="OK",grpc_method="Txn",)"
+                             R"(grpc_service="etcdserverpb.KV",grpc_type="unary"} )";
+    const size_t at = reply.body.find(line);
+    return at == std::string::npos ? 0 : std::stoll(reply.body.substr(at + line.size()));
+  }
+
   int64_t current_revision() {
     auto status = raw_->status();
     EXPECT_TRUE(status.is_ok());
@@ -122,6 +144,127 @@ TEST_F(EtcdPersistenceTest, ATransactionSentAgainAfterItLandedIsReportedWritten)
   EXPECT_EQ(results->writes[0].stored_max, 2u);
 }
 
+TEST_F(EtcdPersistenceTest, AnOptimisticTransactionWritesEveryClientOrNone) {
+  const std::string record = "{}";
+  const std::string batch_key = prefix_ + "/test/.batch";
+  etcd::ClientWrite a{prefix_ + "/test/a/", "first", {1}, {&record}};
+  etcd::ClientWrite b{prefix_ + "/test/b/", "first", {1, 2}, {&record, &record}};
+  ASSERT_TRUE(raw_->txn(etcd::build_persist_txn({a, b}, {}, batch_key, DedupPolicy::kHighWaterMark))
+                  ->succeeded());
+  const auto before = all_keys();
+
+  // Client b's max (2) is not below its first id (2): nothing is written.
+  a = {prefix_ + "/test/a/", "second", {2}, {&record}};
+  b = {prefix_ + "/test/b/", "second", {2, 3}, {&record, &record}};
+  auto refused = raw_->txn(etcd::build_optimistic_persist_txn({a, b}, DedupPolicy::kHighWaterMark));
+  ASSERT_TRUE(refused.is_ok()) << refused.status().to_string();
+  EXPECT_FALSE(refused->succeeded());
+  EXPECT_EQ(all_keys(), before);
+
+  // The full form with the same writes then decides each client on its own.
+  auto decided =
+      raw_->txn(etcd::build_persist_txn({a, b}, {}, batch_key, DedupPolicy::kHighWaterMark));
+  auto results = etcd::parse_persist_txn({a, b}, {}, *decided);
+  ASSERT_TRUE(results.is_ok()) << results.status().to_string();
+  EXPECT_TRUE(results->writes[0].written);
+  EXPECT_FALSE(results->writes[1].written);
+  EXPECT_EQ(results->writes[1].stored_max, 2u);
+
+  // With every max below, every client is written, and no ".batch" put is needed.
+  a = {prefix_ + "/test/a/", "third", {3}, {&record}};
+  b = {prefix_ + "/test/b/", "third", {3, 4}, {&record, &record}};
+  auto written = raw_->txn(etcd::build_optimistic_persist_txn({a, b}, DedupPolicy::kHighWaterMark));
+  ASSERT_TRUE(written.is_ok()) << written.status().to_string();
+  EXPECT_TRUE(written->succeeded());
+  const auto after = all_keys();
+  EXPECT_TRUE(after.at(prefix_ + "/test/a/max").starts_with("00000000000000000003 third"));
+  EXPECT_TRUE(after.at(prefix_ + "/test/b/max").starts_with("00000000000000000004 third"));
+  EXPECT_TRUE(after.count(prefix_ + "/test/b/log/00000000000000000004"));
+  EXPECT_EQ(after.at(batch_key), "second");  // as the full form left it
+}
+
+TEST_F(EtcdPersistenceTest, AnOptimisticTransactionSentAgainAfterItLandedIsReportedWritten) {
+  // Its resend finds its own max and fails; the full form with the same
+  // tokens then reads them back.
+  const std::string record = "{}";
+  const std::string batch_key = prefix_ + "/test/.batch";
+  etcd::ClientWrite write{prefix_ + "/test/c/", "first", {1}, {&record}};
+  ASSERT_TRUE(
+      raw_->txn(etcd::build_persist_txn({write}, {}, batch_key, DedupPolicy::kHighWaterMark))
+          ->succeeded());
+  write = {prefix_ + "/test/c/", "retry-token", {2, 3}, {&record, &record}};
+  const pb::TxnRequest optimistic =
+      etcd::build_optimistic_persist_txn({write}, DedupPolicy::kHighWaterMark);
+  EXPECT_TRUE(raw_->txn(optimistic)->succeeded());
+  EXPECT_FALSE(raw_->txn(optimistic)->succeeded());
+  auto response =
+      raw_->txn(etcd::build_persist_txn({write}, {}, batch_key, DedupPolicy::kHighWaterMark));
+  auto results = etcd::parse_persist_txn({write}, {}, *response);
+  ASSERT_TRUE(results.is_ok()) << results.status().to_string();
+  EXPECT_TRUE(results->writes[0].written);
+}
+
+TEST_F(EtcdPersistenceTest, PersistsToAClientWhoseMaxIsKnownTakeOneOptimisticTransaction) {
+  auto log = open_etcd(options());
+  ASSERT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
+  // The first persist of a client takes the full form: its max is not known yet.
+  const int64_t full_form = batch_key_revision();
+  EXPECT_EQ(full_form, current_revision());
+  for (uint64_t id = 2; id <= 5; ++id) {
+    const int64_t before = transactions_answered();
+    ASSERT_EQ(*log->persist("c", sentence(id), id), PersistOutcome::kWritten);
+    EXPECT_EQ(transactions_answered(), before + 1) << "one transaction for message " << id;
+  }
+  EXPECT_EQ(batch_key_revision(), full_form);
+  // A redelivery is not expected to be new: the full form decides it at once.
+  const int64_t before = transactions_answered();
+  EXPECT_EQ(*log->persist("c", sentence(5), 5), PersistOutcome::kDuplicate);
+  EXPECT_EQ(transactions_answered(), before + 1);
+  EXPECT_EQ(batch_key_revision(), current_revision());
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 5));
+}
+
+TEST_F(EtcdPersistenceTest, AnotherInstancesWritesSendTheOptimisticFormBackToTheFullOne) {
+  auto mine = open_etcd(options());
+  auto other = open_etcd(options());
+  persist_sentences(*mine, "c", 1, 2);
+  persist_sentences(*other, "c", 3, 5);
+  // This instance last saw max 2: id 4 is sent optimistically, refused by
+  // its compare, and found a duplicate by the full form.
+  const int64_t before = transactions_answered();
+  EXPECT_EQ(*mine->persist("c", sentence(4), 4), PersistOutcome::kDuplicate);
+  EXPECT_EQ(transactions_answered(), before + 2);
+  // It has now seen max 5: id 6 goes optimistically, and is written.
+  EXPECT_EQ(*mine->persist("c", sentence(6), 6), PersistOutcome::kWritten);
+  EXPECT_EQ(transactions_answered(), before + 3);
+  EXPECT_EQ(*other->persist("c", sentence(6), 6), PersistOutcome::kDuplicate);
+  EXPECT_EQ(mark_of(*other, "c"), 6u);
+  EXPECT_EQ((*other->retrieve("c"))["content"], sentences(1, 6));
+}
+
+TEST_F(EtcdPersistenceTest, AClientClearedByAnotherInstanceIsWrittenAgainFromAnyId) {
+  auto mine = open_etcd(options());
+  auto other = open_etcd(options());
+  persist_sentences(*mine, "c", 1, 5);
+  ASSERT_TRUE(other->clear("c").is_ok());
+  // Above what this instance last saw: the optimistic compare fails on the
+  // missing max, and the full form writes it.
+  EXPECT_EQ(*mine->persist("c", sentence(7), 7), PersistOutcome::kWritten);
+  ASSERT_TRUE(other->clear("c").is_ok());
+  // At or below it: the full form at once.
+  EXPECT_EQ(*mine->persist("c", sentence(2), 2), PersistOutcome::kWritten);
+  EXPECT_EQ(*mine->persist("c", sentence(3), 3), PersistOutcome::kWritten);
+  EXPECT_EQ((*other->retrieve("c"))["content"], sentences(2, 3));
+  // Cleared by this instance, the client starts again in the full form, at
+  // once (one transaction) whatever its id.
+  ASSERT_TRUE(mine->clear("c").is_ok());
+  const int64_t before = transactions_answered();
+  EXPECT_EQ(*mine->persist("c", sentence(9), 9), PersistOutcome::kWritten);
+  EXPECT_EQ(transactions_answered(), before + 1);
+  EXPECT_EQ(batch_key_revision(), current_revision());
+  EXPECT_EQ((*other->retrieve("c"))["content"], sentences(9, 9));
+}
+
 TEST_F(EtcdPersistenceTest, TransactionsFilledToEtcdsOperationLimitAreAccepted) {
   for (const DedupPolicy policy : {DedupPolicy::kHighWaterMark, DedupPolicy::kExact}) {
     SCOPED_TRACE(dedup_policy_name(policy));
@@ -161,6 +304,27 @@ TEST_F(EtcdPersistenceTest, TransactionsFilledToEtcdsOperationLimitAreAccepted) 
     EXPECT_NE(refused.status().message().find("too many operations"), std::string::npos)
         << refused.status().to_string();
   }
+}
+
+TEST_F(EtcdPersistenceTest, OptimisticTransactionsFilledToEtcdsOperationLimitAreAccepted) {
+  const etcd::TxnLimits limits;  // etcd's defaults, as the test cluster runs
+  const std::string record = "{}";
+  std::vector<etcd::ClientWrite> writes;
+  while (etcd::optimistic_persist_ops(writes) + 2 <= limits.max_ops) {
+    writes.push_back(
+        {prefix_ + "/test/c" + std::to_string(writes.size()) + "/", "t", {1}, {&record}});
+  }
+  ASSERT_EQ(etcd::optimistic_persist_ops(writes), limits.max_ops);
+  auto accepted = raw_->txn(etcd::build_optimistic_persist_txn(writes, limits.policy));
+  ASSERT_TRUE(accepted.is_ok()) << accepted.status().to_string();
+
+  writes.back().ids.push_back(2);
+  writes.back().records.push_back(&record);
+  ASSERT_EQ(etcd::optimistic_persist_ops(writes), limits.max_ops + 1);
+  auto refused = raw_->txn(etcd::build_optimistic_persist_txn(writes, limits.policy));
+  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(refused.status().message().find("too many operations"), std::string::npos)
+      << refused.status().to_string();
 }
 
 TEST_F(EtcdPersistenceTest, ConcurrentPersistsShareTransactions) {

@@ -148,7 +148,7 @@ inline std::string sentences(uint64_t first, uint64_t last) {
 }
 
 // Persists sentence(i) under id i for i in [first, last]; each must be written.
-inline void persist_sentences(WriteAheadLog& log, const std::string& client, uint64_t first,
+inline void persist_sentences(DataPersistence& log, const std::string& client, uint64_t first,
                               uint64_t last) {
   for (uint64_t i = first; i <= last; ++i) {
     auto outcome = log.persist(client, sentence(i), i);

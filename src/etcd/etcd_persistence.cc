@@ -199,6 +199,7 @@ class EtcdPersistence::Impl {
       std::lock_guard lock(mutex_);
       log_counts_.erase(prefix);
     }
+    group_commit_.forget(prefix);
     return deleted.status();
   }
 

@@ -21,6 +21,10 @@ struct GroupCommit::Writer {
 
 namespace {
 
+// Clients whose max is remembered for choosing the optimistic form; past it
+// the memory starts afresh (a forgotten client takes the full form once).
+constexpr size_t kKnownClientsLimit = size_t{1} << 16;
+
 std::string random_token() {
   std::random_device device;
   const uint64_t value = (static_cast<uint64_t>(device()) << 32) ^ device();
@@ -38,6 +42,14 @@ std::optional<PersistOutcome> settled_by_reads(uint64_t id, const ClientWriteRes
     return id >= result.floor->recorded_from ? PersistOutcome::kDuplicate : PersistOutcome::kTooOld;
   }
   return std::nullopt;
+}
+
+// The results of a round the optimistic form wrote whole.
+PersistTxnResults all_written(size_t writes) {
+  PersistTxnResults results;
+  results.writes.resize(writes);
+  for (ClientWriteResult& result : results.writes) result.written = true;
+  return results;
 }
 
 }  // namespace
@@ -144,6 +156,46 @@ void GroupCommit::lead_batch(std::unique_lock<std::mutex>& lock) {
   if (!writers_.empty()) writers_.front()->cv->notify_all();
 }
 
+void GroupCommit::forget(const std::string& client_prefix) {
+  note_max(client_prefix, std::nullopt);
+}
+
+void GroupCommit::note_max(const std::string& client_prefix, std::optional<uint64_t> max) {
+  std::lock_guard lock(known_mutex_);
+  if (!max) {
+    known_max_.erase(client_prefix);
+    return;
+  }
+  if (known_max_.size() >= kKnownClientsLimit && !known_max_.contains(client_prefix)) {
+    known_max_.clear();
+  }
+  known_max_[client_prefix] = *max;
+}
+
+Result<std::optional<pb::TxnResponse>> GroupCommit::send_round(
+    const std::vector<ClientWrite>& writes, const std::vector<LateWrite>& late_writes) {
+  const bool optimistic = [&] {
+    if (writes.empty() || !late_writes.empty() ||
+        optimistic_persist_ops(writes) > limits_.max_ops) {
+      return false;
+    }
+    std::lock_guard lock(known_mutex_);
+    return std::all_of(writes.begin(), writes.end(), [&](const ClientWrite& write) {
+      auto known = known_max_.find(write.client_prefix);
+      return known != known_max_.end() && known->second < write.ids.front();
+    });
+  }();
+  if (optimistic) {
+    WAL_ASSIGN_OR_RETURN(pb::TxnResponse response, client_.txn(build_optimistic_persist_txn(
+                                                       writes, limits_.policy, policy_key_)));
+    if (response.succeeded()) return std::optional<pb::TxnResponse>();
+  }
+  WAL_ASSIGN_OR_RETURN(
+      pb::TxnResponse response,
+      client_.txn(build_persist_txn(writes, late_writes, batch_key_, limits_.policy, policy_key_)));
+  return std::optional<pb::TxnResponse>(std::move(response));
+}
+
 Result<std::vector<ClientWriteResult>> GroupCommit::recover_landed(
     const std::vector<ClientWrite>& writes, const Status& error) {
   auto reads = client_.txn(build_max_reads(writes));
@@ -233,10 +285,9 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
     if (round >= kMaxRounds) {
       failure = Status::failed("persist: still racing another writer after " +
                                std::to_string(kMaxRounds) + " rounds");
-    } else if (auto response = client_.txn(
-                   build_persist_txn(writes, late_writes, batch_key_, limits_.policy, policy_key_));
-               response.is_ok()) {
-      auto parsed = parse_persist_txn(writes, late_writes, *response);
+    } else if (auto response = send_round(writes, late_writes); response.is_ok()) {
+      auto parsed = *response ? parse_persist_txn(writes, late_writes, **response)
+                              : Result<PersistTxnResults>(all_written(writes.size()));
       if (parsed.is_ok()) {
         results = std::move(parsed).value();
       } else {
@@ -264,6 +315,7 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
     for (size_t i = 0; i < writes.size(); ++i) {
       Pending& pending = clients[writes[i].client_prefix];
       const ClientWriteResult& result = results.writes[i];
+      note_max(writes[i].client_prefix, result.written ? writes[i].ids.back() : result.stored_max);
       if (!result.written && !result.stored_max) {  // failed, and did not land
         fail(pending.by_id, result.error);
         continue;

@@ -15,6 +15,10 @@
 // caller with messages still queued is not released), at most a quarter of
 // its round trip and 1 ms, and not when a full transaction is queued. A lone
 // caller is its own returning caller and never waits.
+//
+// A round whose clients were last seen with a max below their ids is sent
+// first in the optimistic form (build_optimistic_persist_txn), which costs
+// etcd less; when its compares fail, the full form decides the round.
 #pragma once
 
 #include <atomic>
@@ -24,7 +28,9 @@
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "etcd/persist_txn.h"
@@ -59,6 +65,9 @@ class GroupCommit {
   // kHighWaterMark ascend: the caller settles the others as duplicates.
   std::vector<Result<PersistOutcome>> persist_all(const std::vector<Message>& messages);
 
+  // Forgets what was last seen of a client's max (it was cleared).
+  void forget(const std::string& client_prefix);
+
  private:
   struct Writer;
   // Takes the writers at the front of the queue that fit one transaction,
@@ -70,6 +79,13 @@ class GroupCommit {
   Result<std::vector<ClientWriteResult>> recover_landed(const std::vector<ClientWrite>& writes,
                                                         const Status& error);
   std::string next_token();
+  // Sends a round's request: the optimistic form when every client was last
+  // seen below its ids, and the full form unless that wrote them all
+  // (nullopt then).
+  Result<std::optional<pb::TxnResponse>> send_round(const std::vector<ClientWrite>& writes,
+                                                    const std::vector<LateWrite>& late_writes);
+  // What a round showed of a client's max: its new value, or nullopt when unknown.
+  void note_max(const std::string& client_prefix, std::optional<uint64_t> max);
 
   EtcdClient& client_;
   const TxnLimits limits_;
@@ -85,6 +101,11 @@ class GroupCommit {
   size_t awaited_ = 0;                            // callers the last batch released, not yet back
   std::chrono::nanoseconds last_round_{0};        // how long the last batch's commit took
   std::condition_variable* gathering_ = nullptr;  // a leader waiting for them
+
+  // Each client's max as this instance last saw it, only to choose the
+  // optimistic form: etcd's compares decide every write whatever it holds.
+  std::mutex known_mutex_;
+  std::unordered_map<std::string, uint64_t> known_max_;
 };
 
 }  // namespace wal::etcd

@@ -187,6 +187,25 @@ pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
   return request;
 }
 
+pb::TxnRequest build_optimistic_persist_txn(const std::vector<ClientWrite>& writes,
+                                            DedupPolicy policy, const std::string& policy_key) {
+  pb::TxnRequest request;
+  if (!policy_key.empty()) add_policy_compare(request, policy_key, policy);
+  for (const ClientWrite& write : writes) {
+    add_compare(&request, KeyLayout::max_key(write.client_prefix), pb::Compare::VALUE,
+                pb::Compare::LESS);
+    request.mutable_compare(request.compare_size() - 1)->set_value(pad_id(write.ids.front()));
+    add_puts(write, request.mutable_success());
+  }
+  return request;
+}
+
+size_t optimistic_persist_ops(const std::vector<ClientWrite>& writes) {
+  size_t ops = 0;
+  for (const ClientWrite& write : writes) ops += write.ids.size() + 1;
+  return ops;
+}
+
 namespace {
 
 Status unexpected_answer(const std::string& what) {

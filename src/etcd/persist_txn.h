@@ -118,6 +118,25 @@ pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
                                  const std::vector<LateWrite>& late_writes,
                                  const std::string& batch_key, DedupPolicy policy,
                                  const std::string& policy_key = std::string());
+// The optimistic form, for a round whose clients this instance last saw with
+// a max below their first ids (the common case: one writer per client, ids
+// ascending). All compares at the top level, so it writes every client or none:
+//
+//   if value(max_1) < pad(first id of client 1) and ... (and the policy compare):
+//       put log/... and max of every client
+//   else: nothing
+//
+// Its puts are at the top level, where etcd applies its quota and permission
+// checks, so it needs no ".batch" put; and each record is carried once. When
+// its compares fail nothing was written and build_persist_txn decides the
+// round, with the same writes (tokens included: a resend of this form that
+// finds its own landing then reads its own token back).
+pb::TxnRequest build_optimistic_persist_txn(const std::vector<ClientWrite>& writes,
+                                            DedupPolicy policy,
+                                            const std::string& policy_key = std::string());
+// The operations it needs at its one level: a put per message and per client.
+size_t optimistic_persist_ops(const std::vector<ClientWrite>& writes);
+
 // The compare build_persist_txn adds for `policy_key`.
 void add_policy_compare(pb::TxnRequest& txn, const std::string& policy_key, DedupPolicy policy);
 

@@ -161,6 +161,10 @@ HttpReply EtcdCluster::post(int i, const std::string& path, const std::string& b
   return http_request(members_[i].client_port, "POST", path, body);
 }
 
+HttpReply EtcdCluster::metrics(int i) const {
+  return http_request(members_[i].metrics_port, "GET", "/metrics");
+}
+
 std::string EtcdCluster::log_tail(int i) const {
   const std::string log = read_file(log_path(i));
   return log.size() > 4000 ? log.substr(log.size() - 4000) : log;

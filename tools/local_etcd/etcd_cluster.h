@@ -73,6 +73,9 @@ class EtcdCluster {
   // POSTs to the JSON gateway of member i (e.g. "/v3/auth/enable").
   HttpReply post(int i, const std::string& path, const std::string& body) const;
 
+  // GETs member i's Prometheus metrics (plain HTTP, whatever the client scheme).
+  HttpReply metrics(int i) const;
+
   std::string log_tail(int i) const;
 
  private:
