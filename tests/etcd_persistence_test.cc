@@ -74,17 +74,7 @@ class EtcdPersistenceTest : public SharedEtcdTest {
     return response.is_ok() && response->kvs_size() == 1 ? response->kvs(0).mod_revision() : 0;
   }
 
-  // Transactions etcd has answered (the member's gRPC metrics): a failed
-  // compare writes nothing and raises no revision, so this is what counts
-  // the optimistic transactions that were refused.
-  int64_t transactions_answered() {
-    const HttpReply reply = cluster_->metrics(0);
-    EXPECT_EQ(reply.status, 200) << reply.body;
-    const std::string line = R"(grpc_server_handled_total{grpc_code="OK",grpc_method="Txn",)"
-                             R"(grpc_service="etcdserverpb.KV",grpc_type="unary"} )";
-    const size_t at = reply.body.find(line);
-    return at == std::string::npos ? 0 : std::stoll(reply.body.substr(at + line.size()));
-  }
+  int64_t transactions_answered() { return testing::transactions_answered(*cluster_); }
 
   int64_t current_revision() {
     auto status = raw_->status();
@@ -216,11 +206,16 @@ TEST_F(EtcdPersistenceTest, PersistsToAClientWhoseMaxIsKnownTakeOneOptimisticTra
     EXPECT_EQ(transactions_answered(), before + 1) << "one transaction for message " << id;
   }
   EXPECT_EQ(batch_key_revision(), full_form);
-  // A redelivery is not expected to be new: the full form decides it at once.
-  const int64_t before = transactions_answered();
-  EXPECT_EQ(*log->persist("c", sentence(5), 5), PersistOutcome::kDuplicate);
-  EXPECT_EQ(transactions_answered(), before + 1);
-  EXPECT_EQ(batch_key_revision(), current_revision());
+  // A redelivery at or below the max it saw is expected a duplicate: one
+  // transaction reads the max, and writes nothing.
+  for (uint64_t id : {5, 1}) {
+    const int64_t before = transactions_answered();
+    const int64_t revision = current_revision();
+    EXPECT_EQ(*log->persist("c", sentence(id), id), PersistOutcome::kDuplicate);
+    EXPECT_EQ(transactions_answered(), before + 1) << "one transaction for message " << id;
+    EXPECT_EQ(current_revision(), revision);
+  }
+  EXPECT_EQ(batch_key_revision(), full_form);
   EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 5));
 }
 
@@ -251,7 +246,8 @@ TEST_F(EtcdPersistenceTest, AClientClearedByAnotherInstanceIsWrittenAgainFromAny
   // missing max, and the full form writes it.
   EXPECT_EQ(*mine->persist("c", sentence(7), 7), PersistOutcome::kWritten);
   ASSERT_TRUE(other->clear("c").is_ok());
-  // At or below it: the full form at once.
+  // At or below it: expected a duplicate, but the optimistic compare (max at
+  // or above the id) fails on the missing max, and the full form writes it.
   EXPECT_EQ(*mine->persist("c", sentence(2), 2), PersistOutcome::kWritten);
   EXPECT_EQ(*mine->persist("c", sentence(3), 3), PersistOutcome::kWritten);
   EXPECT_EQ((*other->retrieve("c"))["content"], sentences(2, 3));
@@ -307,24 +303,36 @@ TEST_F(EtcdPersistenceTest, TransactionsFilledToEtcdsOperationLimitAreAccepted) 
 }
 
 TEST_F(EtcdPersistenceTest, OptimisticTransactionsFilledToEtcdsOperationLimitAreAccepted) {
-  const etcd::TxnLimits limits;  // etcd's defaults, as the test cluster runs
-  const std::string record = "{}";
-  std::vector<etcd::ClientWrite> writes;
-  while (etcd::optimistic_persist_ops(writes) + 2 <= limits.max_ops) {
-    writes.push_back(
-        {prefix_ + "/test/c" + std::to_string(writes.size()) + "/", "t", {1}, {&record}});
-  }
-  ASSERT_EQ(etcd::optimistic_persist_ops(writes), limits.max_ops);
-  auto accepted = raw_->txn(etcd::build_optimistic_persist_txn(writes, limits.policy));
-  ASSERT_TRUE(accepted.is_ok()) << accepted.status().to_string();
+  for (const DedupPolicy policy : {DedupPolicy::kHighWaterMark, DedupPolicy::kExact}) {
+    SCOPED_TRACE(dedup_policy_name(policy));
+    const etcd::TxnLimits limits;  // etcd's defaults, as the test cluster runs
+    const std::string record = "{}";
+    const std::string clients = prefix_ + "/test/" + dedup_policy_name(policy) + "-c";
+    etcd::ClientWrite duplicate{clients + "dup/", "t", {1, 2}, {&record, &record}};
+    duplicate.expected_duplicate = true;
+    std::vector<etcd::ClientWrite> writes = {duplicate};
+    const size_t duplicate_ops = etcd::optimistic_persist_ops(writes, policy);
+    // New clients of one message, then one more message at a time up to the limit.
+    while (etcd::optimistic_persist_ops(writes, policy) + 2 <= limits.max_ops) {
+      writes.push_back({clients + std::to_string(writes.size()) + "/", "t", {1}, {&record}});
+    }
+    while (etcd::optimistic_persist_ops(writes, policy) < limits.max_ops) {
+      writes.back().ids.push_back(writes.back().ids.size() + 1);
+      writes.back().records.push_back(&record);
+    }
+    EXPECT_EQ(duplicate_ops, policy == DedupPolicy::kExact ? 3u : 1u);
+    ASSERT_EQ(etcd::optimistic_persist_ops(writes, policy), limits.max_ops);
+    auto accepted = raw_->txn(etcd::build_optimistic_persist_txn(writes, policy));
+    ASSERT_TRUE(accepted.is_ok()) << accepted.status().to_string();
 
-  writes.back().ids.push_back(2);
-  writes.back().records.push_back(&record);
-  ASSERT_EQ(etcd::optimistic_persist_ops(writes), limits.max_ops + 1);
-  auto refused = raw_->txn(etcd::build_optimistic_persist_txn(writes, limits.policy));
-  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
-  EXPECT_NE(refused.status().message().find("too many operations"), std::string::npos)
-      << refused.status().to_string();
+    writes.back().ids.push_back(writes.back().ids.size() + 1);
+    writes.back().records.push_back(&record);
+    ASSERT_EQ(etcd::optimistic_persist_ops(writes, policy), limits.max_ops + 1);
+    auto refused = raw_->txn(etcd::build_optimistic_persist_txn(writes, policy));
+    EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
+    EXPECT_NE(refused.status().message().find("too many operations"), std::string::npos)
+        << refused.status().to_string();
+  }
 }
 
 TEST_F(EtcdPersistenceTest, ConcurrentPersistsShareTransactions) {

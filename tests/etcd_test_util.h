@@ -42,6 +42,17 @@ class SharedEtcdTest : public ::testing::Test {
   EtcdCluster* cluster_ = nullptr;
 };
 
+// Transactions member `i` has answered, from its gRPC metrics. A transaction
+// whose compares fail, or that only reads, raises no revision: this counts it.
+inline int64_t transactions_answered(const EtcdCluster& cluster, int i = 0) {
+  const HttpReply reply = cluster.metrics(i);
+  EXPECT_EQ(reply.status, 200) << reply.body;
+  const std::string line = R"(grpc_server_handled_total{grpc_code="OK",grpc_method="Txn",)"
+                           R"(grpc_service="etcdserverpb.KV",grpc_type="unary"} )";
+  const size_t at = reply.body.find(line);
+  return at == std::string::npos ? 0 : std::stoll(reply.body.substr(at + line.size()));
+}
+
 inline EtcdOptions etcd_options(const std::vector<std::string>& endpoints,
                                 const std::string& prefix, uint32_t threshold = 100) {
   EtcdOptions options;

@@ -44,14 +44,6 @@ std::optional<PersistOutcome> settled_by_reads(uint64_t id, const ClientWriteRes
   return std::nullopt;
 }
 
-// The results of a round the optimistic form wrote whole.
-PersistTxnResults all_written(size_t writes) {
-  PersistTxnResults results;
-  results.writes.resize(writes);
-  for (ClientWriteResult& result : results.writes) result.written = true;
-  return results;
-}
-
 }  // namespace
 
 GroupCommit::GroupCommit(EtcdClient& client, TxnLimits limits, std::string batch_key,
@@ -172,28 +164,37 @@ void GroupCommit::note_max(const std::string& client_prefix, std::optional<uint6
   known_max_[client_prefix] = *max;
 }
 
-Result<std::optional<pb::TxnResponse>> GroupCommit::send_round(
-    const std::vector<ClientWrite>& writes, const std::vector<LateWrite>& late_writes) {
-  const bool optimistic = [&] {
-    if (writes.empty() || !late_writes.empty() ||
-        optimistic_persist_ops(writes) > limits_.max_ops) {
-      return false;
-    }
+bool GroupCommit::expect_outcomes(std::vector<ClientWrite>& writes) {
+  if (writes.empty()) return false;
+  {
     std::lock_guard lock(known_mutex_);
-    return std::all_of(writes.begin(), writes.end(), [&](const ClientWrite& write) {
+    for (ClientWrite& write : writes) {
       auto known = known_max_.find(write.client_prefix);
-      return known != known_max_.end() && known->second < write.ids.front();
-    });
-  }();
+      if (known == known_max_.end()) return false;
+      if (known->second < write.ids.front()) {
+        write.expected_duplicate = false;
+      } else if (known->second >= write.ids.back()) {
+        write.expected_duplicate = true;
+      } else {
+        return false;  // some ids above, some at or below: the full form splits them
+      }
+    }
+  }
+  return optimistic_persist_ops(writes, limits_.policy) <= limits_.max_ops;
+}
+
+Result<GroupCommit::RoundAnswer> GroupCommit::send_round(const std::vector<ClientWrite>& writes,
+                                                         const std::vector<LateWrite>& late_writes,
+                                                         bool optimistic) {
   if (optimistic) {
     WAL_ASSIGN_OR_RETURN(pb::TxnResponse response, client_.txn(build_optimistic_persist_txn(
                                                        writes, limits_.policy, policy_key_)));
-    if (response.succeeded()) return std::optional<pb::TxnResponse>();
+    if (response.succeeded()) return RoundAnswer{std::move(response), true};
   }
   WAL_ASSIGN_OR_RETURN(
       pb::TxnResponse response,
       client_.txn(build_persist_txn(writes, late_writes, batch_key_, limits_.policy, policy_key_)));
-  return std::optional<pb::TxnResponse>(std::move(response));
+  return RoundAnswer{std::move(response), false};
 }
 
 Result<std::vector<ClientWriteResult>> GroupCommit::recover_landed(
@@ -285,9 +286,12 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
     if (round >= kMaxRounds) {
       failure = Status::failed("persist: still racing another writer after " +
                                std::to_string(kMaxRounds) + " rounds");
-    } else if (auto response = send_round(writes, late_writes); response.is_ok()) {
-      auto parsed = *response ? parse_persist_txn(writes, late_writes, **response)
-                              : Result<PersistTxnResults>(all_written(writes.size()));
+    } else if (auto answer =
+                   send_round(writes, late_writes, late_writes.empty() && expect_outcomes(writes));
+               answer.is_ok()) {
+      auto parsed = answer->optimistic
+                        ? parse_optimistic_persist_txn(writes, limits_.policy, answer->response)
+                        : parse_persist_txn(writes, late_writes, answer->response);
       if (parsed.is_ok()) {
         results = std::move(parsed).value();
       } else {
@@ -297,10 +301,10 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
       // A client write that landed all the same shows its token in max. A
       // late write that landed cannot be told from another writer's: it
       // fails, and a retry then reports it a duplicate.
-      auto landed = recover_landed(writes, response.status());
+      auto landed = recover_landed(writes, answer.status());
       if (landed.is_ok()) {
         results.writes = std::move(landed).value();
-        late_failure = response.status();
+        late_failure = answer.status();
       } else {
         failure = landed.status();
       }

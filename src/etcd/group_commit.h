@@ -16,9 +16,10 @@
 // its round trip and 1 ms, and not when a full transaction is queued. A lone
 // caller is its own returning caller and never waits.
 //
-// A round whose clients were last seen with a max below their ids is sent
-// first in the optimistic form (build_optimistic_persist_txn), which costs
-// etcd less; when its compares fail, the full form decides the round.
+// A round whose clients were each last seen with a max below their ids, or
+// at or above them (redeliveries), is sent first in the optimistic form
+// (build_optimistic_persist_txn), which costs etcd less; when its compares
+// fail, the full form decides the round.
 #pragma once
 
 #include <atomic>
@@ -79,11 +80,19 @@ class GroupCommit {
   Result<std::vector<ClientWriteResult>> recover_landed(const std::vector<ClientWrite>& writes,
                                                         const Status& error);
   std::string next_token();
-  // Sends a round's request: the optimistic form when every client was last
-  // seen below its ids, and the full form unless that wrote them all
-  // (nullopt then).
-  Result<std::optional<pb::TxnResponse>> send_round(const std::vector<ClientWrite>& writes,
-                                                    const std::vector<LateWrite>& late_writes);
+  // Marks each write for the optimistic form by what this instance last saw
+  // of its client's max: below every id, or at or above every id
+  // (expected_duplicate). False when a client's max is unknown or between
+  // its ids, or the form would not fit: the full form goes alone then.
+  bool expect_outcomes(std::vector<ClientWrite>& writes);
+  struct RoundAnswer {
+    pb::TxnResponse response;
+    bool optimistic;  // the optimistic form's, its compares held
+  };
+  // Sends a round's request: the optimistic form first when `optimistic`,
+  // then the full form unless the optimistic one's compares held.
+  Result<RoundAnswer> send_round(const std::vector<ClientWrite>& writes,
+                                 const std::vector<LateWrite>& late_writes, bool optimistic);
   // What a round showed of a client's max: its new value, or nullopt when unknown.
   void note_max(const std::string& client_prefix, std::optional<uint64_t> max);
 

@@ -24,6 +24,21 @@ void add_puts(const ClientWrite& write, google::protobuf::RepeatedPtrField<pb::R
   max->set_value(max_value(write.ids.back(), write.token));
 }
 
+// What a client's duplicate branch reads: its max, and under kExact also its
+// floor and which of the write's ids a log holds (keys only).
+void add_duplicate_reads(const ClientWrite& write, DedupPolicy policy,
+                         google::protobuf::RepeatedPtrField<pb::RequestOp>* ops) {
+  ops->Add()->mutable_request_range()->set_key(KeyLayout::max_key(write.client_prefix));
+  if (policy != DedupPolicy::kExact) return;
+  ops->Add()->mutable_request_range()->set_key(KeyLayout::floor_key(write.client_prefix));
+  pb::RangeRequest* logs = ops->Add()->mutable_request_range();
+  logs->set_key(KeyLayout::log_key(write.client_prefix, write.ids.front()));
+  logs->set_range_end(KeyLayout::log_key(write.client_prefix, write.ids.back()) +
+                      std::string(1, '\0'));
+  logs->set_keys_only(true);
+  logs->set_limit(kLoggedReadLimit);
+}
+
 void add_compare(pb::TxnRequest* txn, const std::string& key, pb::Compare::CompareTarget target,
                  pb::Compare::CompareResult result) {
   pb::Compare* compare = txn->add_compare();
@@ -168,17 +183,7 @@ pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
     less->set_result(pb::Compare::LESS);
     less->set_value(pad_id(write.ids.front()));
     add_puts(write, below->mutable_success());
-    below->add_failure()->mutable_request_range()->set_key(max_key);
-    if (policy == DedupPolicy::kExact) {
-      below->add_failure()->mutable_request_range()->set_key(
-          KeyLayout::floor_key(write.client_prefix));
-      pb::RangeRequest* logs = below->add_failure()->mutable_request_range();
-      logs->set_key(KeyLayout::log_key(write.client_prefix, write.ids.front()));
-      logs->set_range_end(KeyLayout::log_key(write.client_prefix, write.ids.back()) +
-                          std::string(1, '\0'));
-      logs->set_keys_only(true);
-      logs->set_limit(kLoggedReadLimit);
-    }
+    add_duplicate_reads(write, policy, below->mutable_failure());
   }
   for (const LateWrite& late : late_writes) add_late_write(late, request.mutable_success());
   pb::PutRequest* batch = request.add_success()->mutable_request_put();
@@ -192,17 +197,28 @@ pb::TxnRequest build_optimistic_persist_txn(const std::vector<ClientWrite>& writ
   pb::TxnRequest request;
   if (!policy_key.empty()) add_policy_compare(request, policy_key, policy);
   for (const ClientWrite& write : writes) {
+    // "<padded max> <token>" is greater than a padded id exactly when max is
+    // at or above it, and less than it exactly when max is below it.
     add_compare(&request, KeyLayout::max_key(write.client_prefix), pb::Compare::VALUE,
-                pb::Compare::LESS);
-    request.mutable_compare(request.compare_size() - 1)->set_value(pad_id(write.ids.front()));
-    add_puts(write, request.mutable_success());
+                write.expected_duplicate ? pb::Compare::GREATER : pb::Compare::LESS);
+    request.mutable_compare(request.compare_size() - 1)
+        ->set_value(pad_id(write.expected_duplicate ? write.ids.back() : write.ids.front()));
+    if (write.expected_duplicate) {
+      add_duplicate_reads(write, policy, request.mutable_success());
+    } else {
+      add_puts(write, request.mutable_success());
+    }
   }
   return request;
 }
 
-size_t optimistic_persist_ops(const std::vector<ClientWrite>& writes) {
+size_t optimistic_persist_ops(const std::vector<ClientWrite>& writes, DedupPolicy policy) {
   size_t ops = 0;
-  for (const ClientWrite& write : writes) ops += write.ids.size() + 1;
+  for (const ClientWrite& write : writes) {
+    ops += !write.expected_duplicate       ? write.ids.size() + 1
+           : policy == DedupPolicy::kExact ? kExactDuplicateReads
+                                           : size_t{1};
+  }
   return ops;
 }
 
@@ -212,10 +228,13 @@ Status unexpected_answer(const std::string& what) {
   return Status::corruption("etcd answered a persist transaction unexpectedly: " + what);
 }
 
-// The floor and the logged ids a kExact duplicate branch read.
-Status parse_exact_reads(const ClientWrite& write, const pb::TxnResponse& branch,
+using ResponseOps = google::protobuf::RepeatedPtrField<pb::ResponseOp>;
+
+// The floor and the logged ids a kExact duplicate branch read (at
+// reads[first + 1] and reads[first + 2]).
+Status parse_exact_reads(const ClientWrite& write, const ResponseOps& reads, int first,
                          ClientWriteResult& result) {
-  const pb::RangeResponse& floor = branch.responses(1).response_range();
+  const pb::RangeResponse& floor = reads.Get(first + 1).response_range();
   if (floor.kvs_size() == 1) {
     result.floor = parse_floor_value(floor.kvs(0).value());
     if (!result.floor) {
@@ -223,7 +242,7 @@ Status parse_exact_reads(const ClientWrite& write, const pb::TxnResponse& branch
                                 ": not two 20-digit ids");
     }
   }
-  const pb::RangeResponse& logs = branch.responses(2).response_range();
+  const pb::RangeResponse& logs = reads.Get(first + 2).response_range();
   const std::string log_prefix = KeyLayout::log_prefix(write.client_prefix);
   for (const auto& kv : logs.kvs()) {
     auto id = parse_padded_id(std::string_view(kv.key()).substr(log_prefix.size()));
@@ -231,6 +250,32 @@ Status parse_exact_reads(const ClientWrite& write, const pb::TxnResponse& branch
       return Status::corruption("etcd key " + kv.key() + ": not a log key");
     }
     result.logged.insert(*id);
+  }
+  return Status::ok();
+}
+
+// What a client's duplicate reads (add_duplicate_reads: `count` answers
+// from reads[first]) say. An error fails the whole answer; a damaged floor or
+// log key fails this client's write alone (it did not land), in result.error.
+Status parse_duplicate_reads(const ClientWrite& write, const ResponseOps& reads, int first,
+                             int count, ClientWriteResult& result) {
+  if ((count != 1 && count != 3) || first + count > reads.size() ||
+      !reads.Get(first).has_response_range() || reads.Get(first).response_range().kvs_size() != 1) {
+    return unexpected_answer("no max in the duplicate branch");
+  }
+  auto max = parse_max_value(reads.Get(first).response_range().kvs(0).value());
+  if (!max) {
+    return Status::corruption("etcd key " + KeyLayout::max_key(write.client_prefix) +
+                              ": not a 20-digit id");
+  }
+  Status exact = count == 3 ? parse_exact_reads(write, reads, first, result) : Status::ok();
+  if (!exact.is_ok()) {
+    result = ClientWriteResult{};
+    result.error = std::move(exact);
+  } else if (max->token == write.token && max->id == write.ids.back()) {
+    result.written = true;  // an earlier send of this very request landed
+  } else {
+    result.stored_max = max->id;
   }
   return Status::ok();
 }
@@ -300,29 +345,8 @@ Result<PersistTxnResults> parse_persist_txn(const std::vector<ClientWrite>& writ
       if (inner.succeeded()) {
         result.written = true;  // max was below the first id
       } else {
-        if ((inner.responses_size() != 1 && inner.responses_size() != 3) ||
-            !inner.responses(0).has_response_range() ||
-            inner.responses(0).response_range().kvs_size() != 1) {
-          return unexpected("no max in the duplicate branch");
-        }
-        const std::string& value = inner.responses(0).response_range().kvs(0).value();
-        auto max = parse_max_value(value);
-        if (!max) {
-          return Status::corruption("etcd key " + KeyLayout::max_key(write.client_prefix) +
-                                    ": not a 20-digit id");
-        }
-        // A damaged floor or log key fails this client's write alone (it did
-        // not land: this is its duplicate branch), not the others'.
-        Status reads =
-            inner.responses_size() == 3 ? parse_exact_reads(write, inner, result) : Status::ok();
-        if (!reads.is_ok()) {
-          result = ClientWriteResult{};
-          result.error = std::move(reads);
-        } else if (max->token == write.token && max->id == write.ids.back()) {
-          result.written = true;  // an earlier send of this very request landed
-        } else {
-          result.stored_max = max->id;
-        }
+        WAL_RETURN_IF_ERROR(
+            parse_duplicate_reads(write, inner.responses(), 0, inner.responses_size(), result));
       }
     }
     results.push_back(result);
@@ -331,6 +355,28 @@ Result<PersistTxnResults> parse_persist_txn(const std::vector<ClientWrite>& writ
     const auto& answer = response.responses(static_cast<int>(writes.size() + i));
     parsed.late_writes.push_back(parse_late_write(late_writes[i], answer));
   }
+  return parsed;
+}
+
+Result<PersistTxnResults> parse_optimistic_persist_txn(const std::vector<ClientWrite>& writes,
+                                                       DedupPolicy policy,
+                                                       const pb::TxnResponse& response) {
+  if (!response.succeeded()) return unexpected_answer("its compares failed");
+  PersistTxnResults parsed;
+  int at = 0;
+  for (const ClientWrite& write : writes) {
+    ClientWriteResult result;
+    if (write.expected_duplicate) {
+      const int reads = policy == DedupPolicy::kExact ? kExactDuplicateReads : 1;
+      WAL_RETURN_IF_ERROR(parse_duplicate_reads(write, response.responses(), at, reads, result));
+      at += reads;
+    } else {
+      result.written = true;
+      at += static_cast<int>(write.ids.size()) + 1;
+    }
+    parsed.writes.push_back(std::move(result));
+  }
+  if (at != response.responses_size()) return unexpected_answer("wrong number of answers");
   return parsed;
 }
 

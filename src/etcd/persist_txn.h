@@ -64,6 +64,9 @@ struct ClientWrite {
   std::string token;
   std::vector<uint64_t> ids;                // ascending, distinct
   std::vector<const std::string*> records;  // records[i] is ids[i]'s
+  // Only for the optimistic form: this instance last saw the client's max at
+  // or above every id, so the form reads the client instead of writing it.
+  bool expected_duplicate = false;
 };
 
 // A message whose id is at or below its client's max, under exact dedup.
@@ -118,25 +121,6 @@ pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
                                  const std::vector<LateWrite>& late_writes,
                                  const std::string& batch_key, DedupPolicy policy,
                                  const std::string& policy_key = std::string());
-// The optimistic form, for a round whose clients this instance last saw with
-// a max below their first ids (the common case: one writer per client, ids
-// ascending). All compares at the top level, so it writes every client or none:
-//
-//   if value(max_1) < pad(first id of client 1) and ... (and the policy compare):
-//       put log/... and max of every client
-//   else: nothing
-//
-// Its puts are at the top level, where etcd applies its quota and permission
-// checks, so it needs no ".batch" put; and each record is carried once. When
-// its compares fail nothing was written and build_persist_txn decides the
-// round, with the same writes (tokens included: a resend of this form that
-// finds its own landing then reads its own token back).
-pb::TxnRequest build_optimistic_persist_txn(const std::vector<ClientWrite>& writes,
-                                            DedupPolicy policy,
-                                            const std::string& policy_key = std::string());
-// The operations it needs at its one level: a put per message and per client.
-size_t optimistic_persist_ops(const std::vector<ClientWrite>& writes);
-
 // The compare build_persist_txn adds for `policy_key`.
 void add_policy_compare(pb::TxnRequest& txn, const std::string& policy_key, DedupPolicy policy);
 
@@ -172,6 +156,35 @@ struct PersistTxnResults {
 Result<PersistTxnResults> parse_persist_txn(const std::vector<ClientWrite>& writes,
                                             const std::vector<LateWrite>& late_writes,
                                             const pb::TxnResponse& response);
+
+// The optimistic form, for a round whose clients this instance last saw with
+// a max below their first ids (the common case: one writer per client, ids
+// ascending), or at or above their last (a redelivery: `expected_duplicate`).
+// All compares at the top level, so it decides every client or none:
+//
+//   if value(max) < pad(first id) for each client expected new,
+//      value(max) > pad(last id) (max at or above it) for each expected duplicate,
+//      (and the policy compare):
+//       put log/... and max of each new client; read each duplicate's max
+//       (under kExact also its floor and logs, as the full form's duplicate branch)
+//   else: nothing
+//
+// Its puts are at the top level, where etcd applies its quota and permission
+// checks, so it needs no ".batch" put; and each record is carried once. When
+// its compares fail nothing was written and build_persist_txn decides the
+// round, with the same writes (tokens included: a resend of this form that
+// finds its own landing then reads its own token back).
+pb::TxnRequest build_optimistic_persist_txn(const std::vector<ClientWrite>& writes,
+                                            DedupPolicy policy,
+                                            const std::string& policy_key = std::string());
+// The operations it needs at its one level: a put per message and per new
+// client, and a duplicate's reads.
+size_t optimistic_persist_ops(const std::vector<ClientWrite>& writes, DedupPolicy policy);
+// Its answer when its compares held: new clients written, duplicates with
+// their stored max (and reads). kCorruption for another shape.
+Result<PersistTxnResults> parse_optimistic_persist_txn(const std::vector<ClientWrite>& writes,
+                                                       DedupPolicy policy,
+                                                       const pb::TxnResponse& response);
 
 // After a request that failed (its answer lost, then a definite refusal such
 // as NOSPACE on the resend), reads every client's max: a write whose token
