@@ -51,6 +51,17 @@ class EtcdExactDedupTest : public SharedEtcdTest {
     return keys;
   }
 
+  // The revision at which the service's ".batch" key last changed (only the
+  // full form of a persist puts it).
+  std::optional<int64_t> batch_key_revision(etcd::EtcdClient& raw) {
+    pb::RangeRequest request;
+    request.set_key(prefix_ + "/test/.batch");
+    auto response = raw.range(request);
+    EXPECT_TRUE(response.is_ok()) << response.status().to_string();
+    if (!response.is_ok() || response->kvs_size() != 1) return std::nullopt;
+    return response->kvs(0).mod_revision();
+  }
+
   std::vector<uint64_t> log_ids(const std::string& client) {
     std::vector<uint64_t> ids;
     for (const auto& [key, value] : client_keys(client)) {
@@ -280,6 +291,23 @@ TEST_F(EtcdExactDedupTest, AnInstanceOfTheOtherPolicyWritesNothingOnceTheService
   EXPECT_EQ(ids_in_state(*exact, "c"), (std::vector<uint64_t>{1, 2}));
 }
 
+TEST_F(EtcdExactDedupTest, AnInstanceThatSawAClientBeforeTheServiceRecordedAPolicyWritesNothing) {
+  // It last saw the client's max below the next id: the optimistic form goes
+  // first, and its policy compare fails as the full form's does.
+  auto high_water_mark = open(options(DedupPolicy::kHighWaterMark));
+  persist_id(*high_water_mark, "c", 1);
+  ASSERT_TRUE(open(options(DedupPolicy::kHighWaterMark))->clear("c").is_ok());
+  auto exact = open();  // the service is empty: it records its policy
+  const int64_t before = transactions_answered(*cluster_);
+  auto refused = high_water_mark->persist("c", id_message(2), 2);
+  EXPECT_EQ(transactions_answered(*cluster_) - before, 2) << "the optimistic form, then the full";
+  ASSERT_FALSE(refused.is_ok());
+  EXPECT_EQ(refused.status().code(), Code::kInvalidArgument) << refused.status().to_string();
+  EXPECT_NE(refused.status().message().find("dedup policy"), std::string::npos)
+      << refused.status().to_string();
+  EXPECT_TRUE(client_keys("c").empty());
+}
+
 TEST_F(EtcdExactDedupTest, LateWritesOfLargeRecordsAreSpreadOverRequestsWithinEtcdsSizeLimit) {
   // 62 late records of 12 KB under a 200-byte client id: about 1.6 MB as
   // late writes in one request, more than etcd's 1.5 MiB.
@@ -342,8 +370,10 @@ TEST_F(EtcdExactDedupTest, ADamagedFloorFailsItsOwnClientsWritesAlone) {
   const std::string record2 = R"({"data": {"id": 2}, "_metadata": {"message_id": 2}})";
   ASSERT_EQ(*commit.persist(bad, 5, record5), PersistOutcome::kWritten);
   const int64_t before = transactions_answered(*cluster_);
+  const std::optional<int64_t> batch_revision = batch_key_revision(**raw);
   outcomes = commit.persist_all({{&bad, 1, &record}, {&good, 2, &record2}});
   EXPECT_EQ(transactions_answered(*cluster_) - before, 1);
+  EXPECT_EQ(batch_key_revision(**raw), batch_revision) << "the full form puts .batch";
   ASSERT_EQ(outcomes.size(), 2u);
   EXPECT_EQ(outcomes[0].status().code(), Code::kCorruption) << outcomes[0].status().to_string();
   ASSERT_TRUE(outcomes[1].is_ok()) << outcomes[1].status().to_string();

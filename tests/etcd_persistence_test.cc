@@ -2,6 +2,7 @@
 // is particular to etcd: the key layout, transactions within etcd's limits,
 // retries, group commit, checkpoints in chunks, compaction, the quota, auth.
 #include <atomic>
+#include <functional>
 #include <thread>
 
 #include "data_persistence_contract.h"
@@ -216,7 +217,15 @@ TEST_F(EtcdPersistenceTest, PersistsToAClientWhoseMaxIsKnownTakeOneOptimisticTra
     EXPECT_EQ(current_revision(), revision);
   }
   EXPECT_EQ(batch_key_revision(), full_form);
-  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 5));
+  // Ids on both sides of the max it saw: the full form finds the first a
+  // duplicate, then the other goes optimistically.
+  const int64_t before = transactions_answered();
+  auto outcomes = log->persist_batch({{"c", sentence(4), 4}, {"c", sentence(6), 6}});
+  ASSERT_TRUE(outcomes.is_ok()) << outcomes.status().to_string();
+  EXPECT_EQ(*outcomes, (std::vector{PersistOutcome::kDuplicate, PersistOutcome::kWritten}));
+  EXPECT_EQ(transactions_answered(), before + 2);
+  EXPECT_EQ(batch_key_revision(), current_revision() - 1);
+  EXPECT_EQ((*log->retrieve("c"))["content"], sentences(1, 6));
 }
 
 TEST_F(EtcdPersistenceTest, AnotherInstancesWritesSendTheOptimisticFormBackToTheFullOne) {
@@ -244,17 +253,21 @@ TEST_F(EtcdPersistenceTest, AClientClearedByAnotherInstanceIsWrittenAgainFromAny
   ASSERT_TRUE(other->clear("c").is_ok());
   // Above what this instance last saw: the optimistic compare fails on the
   // missing max, and the full form writes it.
+  int64_t before = transactions_answered();
   EXPECT_EQ(*mine->persist("c", sentence(7), 7), PersistOutcome::kWritten);
+  EXPECT_EQ(transactions_answered(), before + 2);
   ASSERT_TRUE(other->clear("c").is_ok());
   // At or below it: expected a duplicate, but the optimistic compare (max at
   // or above the id) fails on the missing max, and the full form writes it.
+  before = transactions_answered();
   EXPECT_EQ(*mine->persist("c", sentence(2), 2), PersistOutcome::kWritten);
+  EXPECT_EQ(transactions_answered(), before + 2);
   EXPECT_EQ(*mine->persist("c", sentence(3), 3), PersistOutcome::kWritten);
   EXPECT_EQ((*other->retrieve("c"))["content"], sentences(2, 3));
   // Cleared by this instance, the client starts again in the full form, at
   // once (one transaction) whatever its id.
   ASSERT_TRUE(mine->clear("c").is_ok());
-  const int64_t before = transactions_answered();
+  before = transactions_answered();
   EXPECT_EQ(*mine->persist("c", sentence(9), 9), PersistOutcome::kWritten);
   EXPECT_EQ(transactions_answered(), before + 1);
   EXPECT_EQ(batch_key_revision(), current_revision());
@@ -303,36 +316,54 @@ TEST_F(EtcdPersistenceTest, TransactionsFilledToEtcdsOperationLimitAreAccepted) 
 }
 
 TEST_F(EtcdPersistenceTest, OptimisticTransactionsFilledToEtcdsOperationLimitAreAccepted) {
-  for (const DedupPolicy policy : {DedupPolicy::kHighWaterMark, DedupPolicy::kExact}) {
-    SCOPED_TRACE(dedup_policy_name(policy));
-    const etcd::TxnLimits limits;  // etcd's defaults, as the test cluster runs
-    const std::string record = "{}";
-    const std::string clients = prefix_ + "/test/" + dedup_policy_name(policy) + "-c";
-    etcd::ClientWrite duplicate{clients + "dup/", "t", {1, 2}, {&record, &record}};
-    duplicate.expected_duplicate = true;
-    std::vector<etcd::ClientWrite> writes = {duplicate};
-    const size_t duplicate_ops = etcd::optimistic_persist_ops(writes, policy);
-    // New clients of one message, then one more message at a time up to the limit.
-    while (etcd::optimistic_persist_ops(writes, policy) + 2 <= limits.max_ops) {
-      writes.push_back({clients + std::to_string(writes.size()) + "/", "t", {1}, {&record}});
-    }
-    while (etcd::optimistic_persist_ops(writes, policy) < limits.max_ops) {
-      writes.back().ids.push_back(writes.back().ids.size() + 1);
-      writes.back().records.push_back(&record);
-    }
-    EXPECT_EQ(duplicate_ops, policy == DedupPolicy::kExact ? 3u : 1u);
-    ASSERT_EQ(etcd::optimistic_persist_ops(writes, policy), limits.max_ops);
-    auto accepted = raw_->txn(etcd::build_optimistic_persist_txn(writes, policy));
+  const etcd::TxnLimits limits;  // etcd's defaults, as the test cluster runs
+  const std::string record = "{}";
+  const std::string policy_key = prefix_ + "/test/.dedup";
+  // etcd accepts `writes` at exactly its limit, and refuses them grown by one.
+  auto expect_the_limit = [&](DedupPolicy policy, std::vector<etcd::ClientWrite> writes,
+                              const std::function<void(std::vector<etcd::ClientWrite>&)>& grow) {
+    ASSERT_EQ(etcd::optimistic_persist_ops(writes, policy, true), limits.max_ops);
+    auto accepted = raw_->txn(etcd::build_optimistic_persist_txn(writes, policy, policy_key));
     ASSERT_TRUE(accepted.is_ok()) << accepted.status().to_string();
-
-    writes.back().ids.push_back(writes.back().ids.size() + 1);
-    writes.back().records.push_back(&record);
-    ASSERT_EQ(etcd::optimistic_persist_ops(writes, policy), limits.max_ops + 1);
-    auto refused = raw_->txn(etcd::build_optimistic_persist_txn(writes, policy));
+    grow(writes);
+    ASSERT_EQ(etcd::optimistic_persist_ops(writes, policy, true), limits.max_ops + 1);
+    auto refused = raw_->txn(etcd::build_optimistic_persist_txn(writes, policy, policy_key));
     EXPECT_EQ(refused.status().code(), Code::kInvalidArgument);
     EXPECT_NE(refused.status().message().find("too many operations"), std::string::npos)
         << refused.status().to_string();
+  };
+  for (const DedupPolicy policy : {DedupPolicy::kHighWaterMark, DedupPolicy::kExact}) {
+    SCOPED_TRACE(dedup_policy_name(policy));
+    const std::string clients = prefix_ + "/test/" + dedup_policy_name(policy) + "-c";
+    etcd::ClientWrite duplicate{clients + "dup/", "t", {1, 2}, {&record, &record}};
+    duplicate.expected_duplicate = true;
+    EXPECT_EQ(etcd::optimistic_persist_ops({duplicate}, policy, false),
+              policy == DedupPolicy::kExact ? 3u : 1u);
+    // A duplicate, new clients of one message, then one more message at a
+    // time: the operations decide.
+    std::vector<etcd::ClientWrite> writes = {duplicate};
+    while (etcd::optimistic_persist_ops(writes, policy, true) + 2 <= limits.max_ops) {
+      writes.push_back({clients + std::to_string(writes.size()) + "/", "t", {1}, {&record}});
+    }
+    while (etcd::optimistic_persist_ops(writes, policy, true) < limits.max_ops) {
+      writes.back().ids.push_back(writes.back().ids.size() + 1);
+      writes.back().records.push_back(&record);
+    }
+    expect_the_limit(policy, writes, [&](std::vector<etcd::ClientWrite>& more) {
+      more.back().ids.push_back(more.back().ids.size() + 1);
+      more.back().records.push_back(&record);
+    });
   }
+  // Duplicates alone under the high-water mark: a read each, so the
+  // compares (one more, the policy's) decide.
+  std::vector<etcd::ClientWrite> duplicates;
+  auto add_duplicate = [&](std::vector<etcd::ClientWrite>& writes) {
+    writes.push_back(
+        {prefix_ + "/test/d" + std::to_string(writes.size()) + "/", "t", {1}, {&record}});
+    writes.back().expected_duplicate = true;
+  };
+  while (duplicates.size() + 1 < limits.max_ops) add_duplicate(duplicates);
+  expect_the_limit(DedupPolicy::kHighWaterMark, duplicates, add_duplicate);
 }
 
 TEST_F(EtcdPersistenceTest, ConcurrentPersistsShareTransactions) {

@@ -21,8 +21,10 @@ struct GroupCommit::Writer {
 
 namespace {
 
-// Clients whose max is remembered for choosing the optimistic form; past it
-// the memory starts afresh (a forgotten client takes the full form once).
+// Clients whose max is remembered for choosing the optimistic form. Past it
+// the memory starts afresh: a forgotten client takes the full form until a
+// round shows its max again (with more clients than this in rotation, most
+// rounds take the full form).
 constexpr size_t kKnownClientsLimit = size_t{1} << 16;
 
 std::string random_token() {
@@ -164,7 +166,7 @@ void GroupCommit::note_max(const std::string& client_prefix, std::optional<uint6
   known_max_[client_prefix] = *max;
 }
 
-bool GroupCommit::expect_outcomes(std::vector<ClientWrite>& writes) {
+bool GroupCommit::may_go_optimistically(std::vector<ClientWrite>& writes) {
   if (writes.empty()) return false;
   {
     std::lock_guard lock(known_mutex_);
@@ -180,7 +182,7 @@ bool GroupCommit::expect_outcomes(std::vector<ClientWrite>& writes) {
       }
     }
   }
-  return optimistic_persist_ops(writes, limits_.policy) <= limits_.max_ops;
+  return optimistic_persist_ops(writes, limits_.policy, !policy_key_.empty()) <= limits_.max_ops;
 }
 
 Result<GroupCommit::RoundAnswer> GroupCommit::send_round(const std::vector<ClientWrite>& writes,
@@ -286,8 +288,8 @@ void GroupCommit::commit(const std::vector<Writer*>& batch) {
     if (round >= kMaxRounds) {
       failure = Status::failed("persist: still racing another writer after " +
                                std::to_string(kMaxRounds) + " rounds");
-    } else if (auto answer =
-                   send_round(writes, late_writes, late_writes.empty() && expect_outcomes(writes));
+    } else if (auto answer = send_round(writes, late_writes,
+                                        late_writes.empty() && may_go_optimistically(writes));
                answer.is_ok()) {
       auto parsed = answer->optimistic
                         ? parse_optimistic_persist_txn(writes, limits_.policy, answer->response)

@@ -80,14 +80,14 @@ class GroupCommit {
   Result<std::vector<ClientWriteResult>> recover_landed(const std::vector<ClientWrite>& writes,
                                                         const Status& error);
   std::string next_token();
-  // Marks each write for the optimistic form by what this instance last saw
-  // of its client's max: below every id, or at or above every id
-  // (expected_duplicate). False when a client's max is unknown or between
-  // its ids, or the form would not fit: the full form goes alone then.
-  bool expect_outcomes(std::vector<ClientWrite>& writes);
+  // Whether the round may go in the optimistic form: marks each write by
+  // what this instance last saw of its client's max, below every id or at
+  // or above every id (expected_duplicate). False when a client's max is
+  // unknown or between its ids, or the form would not fit etcd's limit.
+  bool may_go_optimistically(std::vector<ClientWrite>& writes);
   struct RoundAnswer {
     pb::TxnResponse response;
-    bool optimistic;  // the optimistic form's, its compares held
+    bool optimistic;  // true: the optimistic form's answer (its compares held)
   };
   // Sends a round's request: the optimistic form first when `optimistic`,
   // then the full form unless the optimistic one's compares held.

@@ -5,7 +5,7 @@
 //   <prefix>/<service>/<client>/log/<20-digit id>      one record per message
 //   <prefix>/<service>/<client>/ckpt                   the checkpoint's header
 //   <prefix>/<service>/<client>/ckpt/<gen>/<6 digits>  its chunks
-//   <prefix>/<service>/.batch                          touched by every persist
+//   <prefix>/<service>/.batch                          touched by every nested-form persist
 //   <prefix>/<service>/.dedup                          "exact" when the service dedups so
 //
 // Ids are zero-padded because etcd compares keys and values as bytes: padded,

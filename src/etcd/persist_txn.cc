@@ -9,6 +9,11 @@ namespace {
 constexpr size_t kRequestMarginBytes = 64u << 10;
 // Under kExact a client's duplicate branch reads max, floor and its logs.
 constexpr size_t kExactDuplicateReads = 3;
+
+// The reads of a client's duplicate branch (add_duplicate_reads).
+size_t duplicate_reads(DedupPolicy policy) {
+  return policy == DedupPolicy::kExact ? kExactDuplicateReads : 1;
+}
 // The log keys a duplicate branch returns at most (ids of the write not
 // among those returned go again as late writes).
 constexpr int64_t kLoggedReadLimit = 1024;
@@ -48,6 +53,12 @@ void add_compare(pb::TxnRequest* txn, const std::string& key, pb::Compare::Compa
   if (target == pb::Compare::CREATE) compare->set_create_revision(0);
 }
 
+void add_value_compare(pb::TxnRequest* txn, const std::string& key,
+                       pb::Compare::CompareResult result, const std::string& value) {
+  add_compare(txn, key, pb::Compare::VALUE, result);
+  txn->mutable_compare(txn->compare_size() - 1)->set_value(value);
+}
+
 void add_late_write(const LateWrite& late, google::protobuf::RepeatedPtrField<pb::RequestOp>* ops) {
   const std::string max_key = KeyLayout::max_key(late.client_prefix);
   const std::string floor_key = KeyLayout::floor_key(late.client_prefix);
@@ -62,8 +73,7 @@ void add_late_write(const LateWrite& late, google::protobuf::RepeatedPtrField<pb
   // cleared and started again below the id meanwhile, which would leave this
   // log above max for an in-order persist to overwrite.
   const auto add_max_at_or_above = [&](pb::TxnRequest* txn) {
-    add_compare(txn, max_key, pb::Compare::VALUE, pb::Compare::GREATER);
-    txn->mutable_compare(txn->compare_size() - 1)->set_value(pad_id(late.id));
+    add_value_compare(txn, max_key, pb::Compare::GREATER, pad_id(late.id));
   };
   // No floor yet: nothing settled.
   pb::TxnRequest* unsettled = ops->Add()->mutable_request_txn();
@@ -74,8 +84,7 @@ void add_late_write(const LateWrite& late, google::protobuf::RepeatedPtrField<pb
 
   pb::TxnRequest* above = unsettled->add_failure()->mutable_request_txn();
   add_max_at_or_above(above);
-  add_compare(above, floor_key, pb::Compare::VALUE, pb::Compare::LESS);
-  above->mutable_compare(1)->set_value(pad_id(late.id));
+  add_value_compare(above, floor_key, pb::Compare::LESS, pad_id(late.id));
   add_compare(above, log_key, pb::Compare::CREATE, pb::Compare::EQUAL);
   put_log(above);
   for (const std::string* key : {&max_key, &floor_key, &log_key}) {
@@ -104,8 +113,7 @@ size_t client_bytes_estimate(size_t client_prefix_bytes, DedupPolicy policy) {
 }  // namespace
 
 size_t client_write_nested_ops(size_t ids, DedupPolicy policy) {
-  const size_t duplicate_branch = policy == DedupPolicy::kExact ? kExactDuplicateReads : size_t{1};
-  return (ids + 1) + std::max(ids + 1, duplicate_branch);
+  return (ids + 1) + std::max(ids + 1, duplicate_reads(policy));
 }
 
 size_t estimated_bytes(const ClientWrite& write, DedupPolicy policy) {
@@ -153,8 +161,7 @@ void PersistTxnBuilder::add(bool new_client, size_t messages, size_t client_pref
 
 void add_policy_compare(pb::TxnRequest& txn, const std::string& policy_key, DedupPolicy policy) {
   if (policy == DedupPolicy::kExact) {
-    add_compare(&txn, policy_key, pb::Compare::VALUE, pb::Compare::EQUAL);
-    txn.mutable_compare(txn.compare_size() - 1)->set_value(dedup_policy_name(policy));
+    add_value_compare(&txn, policy_key, pb::Compare::EQUAL, dedup_policy_name(policy));
   } else {
     add_compare(&txn, policy_key, pb::Compare::CREATE, pb::Compare::EQUAL);
   }
@@ -169,19 +176,11 @@ pb::TxnRequest build_persist_txn(const std::vector<ClientWrite>& writes,
   for (const ClientWrite& write : writes) {
     const std::string max_key = KeyLayout::max_key(write.client_prefix);
     pb::TxnRequest* absent = request.add_success()->mutable_request_txn();
-    pb::Compare* missing = absent->add_compare();
-    missing->set_key(max_key);
-    missing->set_target(pb::Compare::CREATE);
-    missing->set_result(pb::Compare::EQUAL);
-    missing->set_create_revision(0);
+    add_compare(absent, max_key, pb::Compare::CREATE, pb::Compare::EQUAL);
     add_puts(write, absent->mutable_success());
 
     pb::TxnRequest* below = absent->add_failure()->mutable_request_txn();
-    pb::Compare* less = below->add_compare();
-    less->set_key(max_key);
-    less->set_target(pb::Compare::VALUE);
-    less->set_result(pb::Compare::LESS);
-    less->set_value(pad_id(write.ids.front()));
+    add_value_compare(below, max_key, pb::Compare::LESS, pad_id(write.ids.front()));
     add_puts(write, below->mutable_success());
     add_duplicate_reads(write, policy, below->mutable_failure());
   }
@@ -199,10 +198,9 @@ pb::TxnRequest build_optimistic_persist_txn(const std::vector<ClientWrite>& writ
   for (const ClientWrite& write : writes) {
     // "<padded max> <token>" is greater than a padded id exactly when max is
     // at or above it, and less than it exactly when max is below it.
-    add_compare(&request, KeyLayout::max_key(write.client_prefix), pb::Compare::VALUE,
-                write.expected_duplicate ? pb::Compare::GREATER : pb::Compare::LESS);
-    request.mutable_compare(request.compare_size() - 1)
-        ->set_value(pad_id(write.expected_duplicate ? write.ids.back() : write.ids.front()));
+    add_value_compare(&request, KeyLayout::max_key(write.client_prefix),
+                      write.expected_duplicate ? pb::Compare::GREATER : pb::Compare::LESS,
+                      pad_id(write.expected_duplicate ? write.ids.back() : write.ids.front()));
     if (write.expected_duplicate) {
       add_duplicate_reads(write, policy, request.mutable_success());
     } else {
@@ -212,14 +210,14 @@ pb::TxnRequest build_optimistic_persist_txn(const std::vector<ClientWrite>& writ
   return request;
 }
 
-size_t optimistic_persist_ops(const std::vector<ClientWrite>& writes, DedupPolicy policy) {
+size_t optimistic_persist_ops(const std::vector<ClientWrite>& writes, DedupPolicy policy,
+                              bool policy_compare) {
   size_t ops = 0;
   for (const ClientWrite& write : writes) {
-    ops += !write.expected_duplicate       ? write.ids.size() + 1
-           : policy == DedupPolicy::kExact ? kExactDuplicateReads
-                                           : size_t{1};
+    ops += write.expected_duplicate ? duplicate_reads(policy) : write.ids.size() + 1;
   }
-  return ops;
+  // etcd counts the larger of the compares and the operations of a branch.
+  return std::max(ops, writes.size() + (policy_compare ? 1 : 0));
 }
 
 namespace {
@@ -259,8 +257,9 @@ Status parse_exact_reads(const ClientWrite& write, const ResponseOps& reads, int
 // log key fails this client's write alone (it did not land), in result.error.
 Status parse_duplicate_reads(const ClientWrite& write, const ResponseOps& reads, int first,
                              int count, ClientWriteResult& result) {
-  if ((count != 1 && count != 3) || first + count > reads.size() ||
-      !reads.Get(first).has_response_range() || reads.Get(first).response_range().kvs_size() != 1) {
+  if ((count != 1 && count != static_cast<int>(kExactDuplicateReads)) ||
+      first + count > reads.size() || !reads.Get(first).has_response_range() ||
+      reads.Get(first).response_range().kvs_size() != 1) {
     return unexpected_answer("no max in the duplicate branch");
   }
   auto max = parse_max_value(reads.Get(first).response_range().kvs(0).value());
@@ -268,7 +267,9 @@ Status parse_duplicate_reads(const ClientWrite& write, const ResponseOps& reads,
     return Status::corruption("etcd key " + KeyLayout::max_key(write.client_prefix) +
                               ": not a 20-digit id");
   }
-  Status exact = count == 3 ? parse_exact_reads(write, reads, first, result) : Status::ok();
+  Status exact = count == static_cast<int>(kExactDuplicateReads)
+                     ? parse_exact_reads(write, reads, first, result)
+                     : Status::ok();
   if (!exact.is_ok()) {
     result = ClientWriteResult{};
     result.error = std::move(exact);
@@ -367,7 +368,7 @@ Result<PersistTxnResults> parse_optimistic_persist_txn(const std::vector<ClientW
   for (const ClientWrite& write : writes) {
     ClientWriteResult result;
     if (write.expected_duplicate) {
-      const int reads = policy == DedupPolicy::kExact ? kExactDuplicateReads : 1;
+      const int reads = static_cast<int>(duplicate_reads(policy));
       WAL_RETURN_IF_ERROR(parse_duplicate_reads(write, response.responses(), at, reads, result));
       at += reads;
     } else {

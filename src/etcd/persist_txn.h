@@ -177,9 +177,11 @@ Result<PersistTxnResults> parse_persist_txn(const std::vector<ClientWrite>& writ
 pb::TxnRequest build_optimistic_persist_txn(const std::vector<ClientWrite>& writes,
                                             DedupPolicy policy,
                                             const std::string& policy_key = std::string());
-// The operations it needs at its one level: a put per message and per new
-// client, and a duplicate's reads.
-size_t optimistic_persist_ops(const std::vector<ClientWrite>& writes, DedupPolicy policy);
+// The operations etcd counts at its one level: a put per message and per new
+// client and a duplicate's reads, or its compares (a client's, and the
+// policy's with `policy_compare`) when they are more.
+size_t optimistic_persist_ops(const std::vector<ClientWrite>& writes, DedupPolicy policy,
+                              bool policy_compare);
 // Its answer when its compares held: new clients written, duplicates with
 // their stored max (and reads). kCorruption for another shape.
 Result<PersistTxnResults> parse_optimistic_persist_txn(const std::vector<ClientWrite>& writes,
