@@ -26,6 +26,7 @@
 #include <vector>
 
 #include "test_util.h"
+#include "util/paths.h"
 #include "wal/file_system_storage.h"
 #include "wal/storage.h"
 
@@ -208,7 +209,6 @@ class PowerCutStorage final : public Storage {
            path[root_.size()] == '/';
   }
   static std::string parent(const std::string& path) { return path.substr(0, path.rfind('/')); }
-  static std::string base_name(const std::string& path) { return path.substr(path.rfind('/') + 1); }
 
   // The inode at `path` in the current tree, or -1.
   int lookup(const std::string& path) const {

@@ -272,9 +272,7 @@ std::unique_ptr<ConvertTarget> local_target(std::shared_ptr<wal::Storage> storag
 
 std::string convert_temp_dir(const std::string& target_dir) {
   const std::string target = without_trailing_slashes(target_dir);
-  const size_t slash = target.rfind('/');
-  const std::string name = slash == std::string::npos ? target : target.substr(slash + 1);
-  return wal::join_path(wal::parent_of(target), "." + name + ".convert-tmp");
+  return wal::join_path(wal::parent_of(target), "." + wal::base_name(target) + ".convert-tmp");
 }
 
 Status check_distinct(const std::string& source_dir, const std::string& target_dir) {
