@@ -9,14 +9,14 @@ namespace {
 constexpr size_t kRequestMarginBytes = 64u << 10;
 // Under kExact a client's duplicate branch reads max, floor and its logs.
 constexpr size_t kExactDuplicateReads = 3;
+// The log keys a duplicate branch returns at most (ids of the write not
+// among those returned go again as late writes).
+constexpr int64_t kLoggedReadLimit = 1024;
 
 // The reads of a client's duplicate branch (add_duplicate_reads).
 size_t duplicate_reads(DedupPolicy policy) {
   return policy == DedupPolicy::kExact ? kExactDuplicateReads : 1;
 }
-// The log keys a duplicate branch returns at most (ids of the write not
-// among those returned go again as late writes).
-constexpr int64_t kLoggedReadLimit = 1024;
 
 void add_puts(const ClientWrite& write, google::protobuf::RepeatedPtrField<pb::RequestOp>* ops) {
   for (size_t i = 0; i < write.ids.size(); ++i) {
