@@ -31,6 +31,17 @@ class SegmentedRecoveryTest : public ::testing::Test {
     persist_sentences(*log, "c", 1, count);
   }
 
+  // A segment numbered `number` holding client "c"'s message 3, cut short
+  // after it. Returns its path.
+  fs::path write_segment_numbered(uint64_t number) const {
+    std::string bytes;
+    segmented::append_frame(&bytes, segmented::RecordType::kPersist, number,
+                            segmented::encode_persist("c", 3, R"({"content": "far"})"));
+    const fs::path path = data() / segmented::segment_file_name(number);
+    write_bytes(path, bytes);
+    return path;
+  }
+
   // Whether exactly one warning was given, of kCorruption, naming `path` and `action`.
   bool warned_once(const std::string& path, const std::string& action) const {
     return warnings_.size() == 1 && warnings_[0].code() == Code::kCorruption &&
@@ -251,6 +262,50 @@ TEST_F(SegmentedRecoveryTest, MissingSegmentInTheMiddleIsCorruption) {
   auto log = try_open();
   ASSERT_EQ(log.status().code(), Code::kCorruption);
   EXPECT_NE(log.status().message().find("missing"), std::string::npos);
+}
+
+TEST_F(SegmentedRecoveryTest, GapOfAlmostEverySegmentNumberIsOneSkip) {
+  write_sentences(2);
+  // Numbers run to 2^64-2: a gap that long is reported, not walked.
+  const uint64_t far = segmented::kLargestFileNumber - 1;
+  write_segment_numbered(far);
+  EXPECT_EQ(try_open().status().code(), Code::kCorruption);
+  auto log = open(RecoveryMode::kSkipDamaged);
+  std::vector<std::string> missing;
+  for (const auto& event : log->recovery_report().events) {
+    if (event.reason.find("missing") != std::string::npos) missing.push_back(event.reason);
+  }
+  ASSERT_EQ(missing.size(), 1u);
+  EXPECT_EQ(missing[0], "segments 2 to " + std::to_string(far - 1) +
+                            " are missing; later segments hold records");
+  EXPECT_EQ(content_of(*log, "c"), "Sentence 1. Sentence 2. far");
+}
+
+TEST_F(SegmentedRecoveryTest, SegmentNumberedTheLargestOfAnyUseFailsOpen) {
+  write_sentences(2);
+  const fs::path largest = write_segment_numbered(segmented::kLargestFileNumber);
+  // No segment can follow it: writing after it would go where no start-up reads.
+  auto log = try_open(RecoveryMode::kSkipDamaged);
+  ASSERT_EQ(log.status().code(), Code::kCorruption);
+  EXPECT_EQ(log.status().path(), largest.string());
+  EXPECT_NE(log.status().message().find("move the file out"), std::string::npos);
+}
+
+TEST_F(SegmentedRecoveryTest, SegmentEmptiedBeforeOnePreparedAheadIsATornTail) {
+  for (const uint64_t size : {uint64_t{0}, uint64_t{segmented::kHeaderSize - 1}}) {
+    fs::remove_all(data());
+    warnings_.clear();
+    write_sentences(200, 4096);
+    const FrameOnDisk last = persist_frames(data()).back();
+    ASSERT_GT(last.number, 1u);
+    // The next segment as the allocator prepares it: full size, zeros.
+    const fs::path ahead = data() / segmented::segment_file_name(last.number + 1);
+    if (!fs::exists(ahead)) write_bytes(ahead, std::string(4096, '\0'));
+    fs::resize_file(last.path, size);
+    auto log = open();
+    EXPECT_TRUE(log->recovery_report().torn_tail) << size << " bytes";
+    EXPECT_TRUE(reported(log->recovery_report(), last.path, "truncated")) << size << " bytes";
+  }
 }
 
 TEST_F(SegmentedRecoveryTest, SegmentWithoutItsEndRecordBeforeLaterOnesIsCorruption) {

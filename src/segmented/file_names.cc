@@ -26,10 +26,8 @@ bool parse_numbered(std::string_view name, std::string_view prefix, std::string_
                     uint64_t* number) {
   if (name.size() != prefix.size() + kDigits + extension.size()) return false;
   if (!name.starts_with(prefix) || !name.ends_with(extension)) return false;
-  // Numbers run from 1 (0 is the log number of zero-filled space) to one
-  // below the largest, so that every file's number has a successor.
   return seed::parse_u64(name.substr(prefix.size(), kDigits), number) && *number != 0 &&
-         *number != UINT64_MAX;
+         *number <= kLargestFileNumber;
 }
 
 }  // namespace

@@ -25,6 +25,10 @@ inline constexpr std::string_view kLayoutFileContents = "wal segmented 2\n";
 // (no persist data frame is written there), so the builds that wrote it still read it.
 inline constexpr std::string_view kLayoutFileContentsV1 = "wal segmented 1\n";
 
+// Numbers run from 1 (0 is the log number of zero-filled space) to one
+// below the largest, so that every file's number has a successor.
+inline constexpr uint64_t kLargestFileNumber = UINT64_MAX - 1;
+
 enum class FileKind {
   kSegment,
   kSnapshot,

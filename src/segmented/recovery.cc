@@ -126,14 +126,16 @@ class Recoverer {
     return Status::ok();
   }
 
-  // True when the segment's first frame (at `offset`) carries its number, or
-  // is a whole frame of the segment whose log number alone was damaged.
+  // True when the segment's first frame (at `offset`) carries its number, is
+  // a whole frame of the segment whose log number alone was damaged, or the
+  // file ends before a header there (cut short: no segment is prepared so).
   Result<bool> holds_data(uint64_t number, uint64_t offset) {
     WAL_ASSIGN_OR_RETURN(std::unique_ptr<PositionalFile> file,
                          storage_.open_positional_file(segment_path(number), false));
     auto read = [&]() -> Result<bool> {
       WAL_ASSIGN_OR_RETURN(std::string header, file->read_at(offset, kHeaderSize));
-      if (header.size() < kHeaderSize) return false;
+      // Segments are prepared at their full size: one this short was cut.
+      if (header.size() < kHeaderSize) return true;
       if (get_fixed64(header.data() + kLogNumberOffset) == number) return true;
       const uint32_t length = get_fixed32(header.data() + kLengthOffset);
       if (length > kMaxPayload) return false;
@@ -233,7 +235,16 @@ class Recoverer {
           end_number = number - 1;
           break;
         }
-        note(segment_path(number), "skipped", problem);
+        // One note for the whole gap: numbers run to 2^64-2, so a gap may be
+        // too long to walk.
+        const auto next = segments_.lower_bound(number);
+        const uint64_t gap_end = next == segments_.end() ? last : std::min(next->first - 1, last);
+        note(segment_path(number), "skipped",
+             gap_end == number
+                 ? problem
+                 : "segments " + std::to_string(number) + " to " + std::to_string(gap_end) +
+                       " are missing; later segments hold records");
+        number = gap_end;
         continue;
       }
       WAL_ASSIGN_OR_RETURN(std::string contents, storage_.read_file(segment_path(number)));

@@ -72,6 +72,13 @@ Result<std::shared_ptr<Segment>> SegmentAllocator::take() {
     changed_.notify_all();  // the background thread prepares the one after
     return segment;
   }
+  if (next_number_ > kLargestFileNumber) {
+    return Status::corruption(
+        join_path(config_.base_dir, segment_file_name(kLargestFileNumber)), 0,
+        "segment numbers are used up: no segment can follow this one, whose name carries the "
+        "largest number a segment may have. A log never gets that far: move the file out of the "
+        "directory, as it is not this log's");
+  }
   Claim claim = claim_locked();
   lock.unlock();
   auto segment = prepare(claim);
@@ -85,7 +92,9 @@ Result<std::shared_ptr<Segment>> SegmentAllocator::take() {
 void SegmentAllocator::run() {
   std::unique_lock lock(mutex_);
   while (true) {
-    changed_.wait(lock, [&] { return stop_ || (ready_.empty() && !preparing_); });
+    changed_.wait(lock, [&] {
+      return stop_ || (ready_.empty() && !preparing_ && next_number_ <= kLargestFileNumber);
+    });
     if (stop_) return;
     Claim claim = claim_locked();
     lock.unlock();
