@@ -10,7 +10,8 @@
 namespace wal {
 
 // kSegmented when the segmented layout's LAYOUT file is there; kSeed when
-// there are client folders (or clients being cleared); kAuto when the
+// there are client folders (or clients being cleared); kSegmented when
+// there are segments or snapshots without a LAYOUT file; kAuto when the
 // directory holds no data of either.
 Result<Layout> detect_layout(Storage& storage, const std::string& base_dir);
 

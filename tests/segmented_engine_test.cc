@@ -1030,6 +1030,30 @@ TEST_F(LayoutDetectionTest, VersionOneIsReadAndStaysVersionOne) {
   EXPECT_EQ(content_of(*open_log(with_layout(Layout::kAuto)), "c"), "a Sentence 2.");
 }
 
+TEST_F(LayoutDetectionTest, SeedClientNamedLayoutKeepsTheDirectorySeed) {
+  {
+    auto log = open_log(with_layout(Layout::kSeed));
+    ASSERT_EQ(*log->persist("LAYOUT", sentence(1), 1), PersistOutcome::kWritten);
+    ASSERT_EQ(*log->persist("c", sentence(1), 1), PersistOutcome::kWritten);
+  }
+  ASSERT_TRUE(fs::is_directory(data() / "LAYOUT"));
+  auto log = open_log(with_layout(Layout::kAuto));
+  EXPECT_EQ(log->recovery_report().layout, Layout::kSeed);
+  EXPECT_EQ(content_of(*log, "LAYOUT"), "Sentence 1.");
+  EXPECT_EQ(content_of(*log, "c"), "Sentence 1.");
+}
+
+TEST_F(LayoutDetectionTest, SegmentedDirectoryThatLostItsLayoutFileIsStillSegmented) {
+  open_log(with_layout(Layout::kSegmented))->persist("c", sentence(1), 1).status().ignore_error();
+  fs::remove(data() / "LAYOUT");
+  auto as_seed = try_open(Layout::kSeed);
+  ASSERT_EQ(as_seed.status().code(), Code::kInvalidArgument);
+  EXPECT_NE(as_seed.status().message().find("holds the segmented layout"), std::string::npos);
+  auto log = open_log(with_layout(Layout::kAuto));
+  EXPECT_EQ(log->recovery_report().layout, Layout::kSegmented);
+  EXPECT_EQ(content_of(*log, "c"), "Sentence 1.");
+}
+
 TEST_F(LayoutDetectionTest, LayoutFileOfAnotherVersionIsCorruption) {
   write_bytes(data() / "LAYOUT", "wal segmented 9\n");
   auto log = try_open(Layout::kAuto);
