@@ -296,6 +296,23 @@ TEST_F(WalctlTest, IngestPrintsOneOutcomePerMessage) {
             "{\"line\":3,\"client\":\"b\",\"id\":2,\"outcome\":\"written\"}\n");
 }
 
+TEST_F(WalctlTest, IngestWhoseAnswersCannotBeWrittenStopsWithAnIoError) {
+  // /dev/full refuses every write with ENOSPC, as a full disk under a redirect would.
+  std::vector<std::string> argv = {
+      "/bin/sh", "-c", "exec \"$@\" > /dev/full", "sh", WALCTL_PATH, "--dir", dir_.str()};
+  argv.insert(argv.end(), layout_.begin(), layout_.end());
+  argv.push_back("ingest");
+  auto result = run_process(argv, R"({"client": "a", "id": 1, "data": {"content": "one"}})"
+                                  "\n"
+                                  R"({"client": "a", "id": 2, "data": {"content": "two"}})"
+                                  "\n");
+  EXPECT_EQ(result.exit_code, 3) << result.err;
+  EXPECT_NE(result.err.find("stopped at line 1"), std::string::npos) << result.err;
+  EXPECT_NE(result.err.find("standard output"), std::string::npos) << result.err;
+  // Line 1 was persisted before its answer failed; nothing after it was read.
+  EXPECT_EQ(walctl({"retrieve", "a"}).out, "{\"content\":\"one\"}\n");
+}
+
 TEST_F(WalctlTest, IngestReportsMalformedLinesByNumberAndGoesOn) {
   auto result = walctl({"ingest"}, R"({"client": "a", "id": 1, "data": {"content": "one"}})"
                                    "\n"
@@ -456,6 +473,14 @@ TEST_F(WalctlTest, RepairSetsDamagedFilesAsideAndTheClientWorksAgain) {
   EXPECT_EQ(walctl({"verify"}).exit_code, 0);
   EXPECT_EQ(walctl({"clients"}).out, "{\"client\":\"c1\",\"max_message_id\":2}\n")
       << "the quarantine folder is not a client";
+
+  // What the note tells of the lost message 1 holds: below the mark, a duplicate.
+  EXPECT_EQ(lines[0]["max_message_id_now"], 2);
+  EXPECT_NE(lines[0]["note"].get<std::string>().find("at or below it is refused as a duplicate"),
+            std::string::npos)
+      << lines[0]["note"];
+  EXPECT_EQ(walctl({"persist", "c1", "1", R"({"content": "one"})"}).out,
+            "{\"outcome\":\"duplicate\"}\n");
 }
 
 TEST_F(WalctlTest, RepairDryRunMovesNothing) {

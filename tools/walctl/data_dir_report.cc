@@ -239,9 +239,7 @@ wal::Result<size_t> repair_data_dir(wal::Storage& storage, const wal::StateInter
       out["max_message_id_now"] = optional_id(scanned.max_message_id);
       out["quarantine"] = wal::seed::join_path(
           wal::seed::join_path(scope.base_dir, wal::seed::kQuarantineDirName), client);
-      out["note"] =
-          "the messages in the files set aside are no longer part of the state; the dedup mark "
-          "is now max_message_id_now, so a redelivery of those messages will be written again";
+      out["note"] = kLostMessagesNote;
       if (!state.is_ok()) out["problem"] = state.status().to_string();
       repaired += scanned.damage.is_ok() ? 1 : 0;
     }

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <chrono>
 #include <cstdio>
 #include <iostream>
@@ -71,18 +72,31 @@ class Progress {
   std::optional<uint64_t> total_bytes_;
 };
 
-void print_and_flush(const wal::Json& line) {
+// An answer the caller cannot read is as good as none: ingest stops on it.
+[[nodiscard]] wal::Status print_and_flush(const wal::Json& line) {
   const std::string text = line.dump() + "\n";
-  std::fwrite(text.data(), 1, text.size(), stdout);
-  std::fflush(stdout);
+  errno = 0;
+  if (std::fwrite(text.data(), 1, text.size(), stdout) != text.size() || std::fflush(stdout) != 0) {
+    return wal::Status::io_error("write", "standard output", errno);
+  }
+  return wal::Status::ok();
 }
 
 // A rejected line: reported on stderr and, so that every input line has an
 // answer, on stdout.
-void reject(uint64_t line_number, const wal::Status& why, Counts& counts) {
+[[nodiscard]] wal::Status reject(uint64_t line_number, const wal::Status& why, Counts& counts) {
   ++counts.rejected;
   std::cerr << "walctl: ingest: line " << line_number << ": " << why.to_string() << std::endl;
-  print_and_flush({{"line", line_number}, {"outcome", "rejected"}, {"error", why.to_string()}});
+  return print_and_flush(
+      {{"line", line_number}, {"outcome", "rejected"}, {"error", why.to_string()}});
+}
+
+ExitCode answer_lost(const wal::Status& why, uint64_t line_number) {
+  std::cerr << "walctl: ingest stopped at line " << line_number
+            << ": its answer could not be written. That line and every one before it were "
+               "handled (a persisted message redelivered is answered duplicate)"
+            << std::endl;
+  return report_error(why);
 }
 
 // Errors that concern one message go on to the next line; errors of the
@@ -114,17 +128,19 @@ ExitCode run_ingest(const GlobalOptions& options) {
     if (*next == LineReader::Outcome::kEnd) break;
     const uint64_t number = reader.line_number();
     if (*next == LineReader::Outcome::kTooLong) {
-      reject(
+      const wal::Status answered = reject(
           number,
           wal::Status::invalid_argument("longer than " + std::to_string(kMaxLineBytes) + " bytes"),
           counts);
+      if (!answered.is_ok()) return worse(result, answer_lost(answered, number));
       result = worse(result, kExitUsage);
       continue;
     }
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;  // blank line
     auto message = parse_ingest_line(line);
     if (!message.is_ok()) {
-      reject(number, message.status(), counts);
+      const wal::Status answered = reject(number, message.status(), counts);
+      if (!answered.is_ok()) return worse(result, answer_lost(answered, number));
       result = worse(result, kExitUsage);
       continue;
     }
@@ -136,7 +152,8 @@ ExitCode run_ingest(const GlobalOptions& options) {
                   << "; every line printed before this one is durable" << std::endl;
         return worse(result, report_error(outcome.status()));
       }
-      reject(number, outcome.status(), counts);
+      const wal::Status answered = reject(number, outcome.status(), counts);
+      if (!answered.is_ok()) return worse(result, answer_lost(answered, number));
       result = worse(result, exit_code_for(outcome.status()));
       continue;
     }
@@ -151,10 +168,14 @@ ExitCode run_ingest(const GlobalOptions& options) {
         ++counts.too_old;
         break;
     }
-    print_and_flush({{"line", number},
-                     {"client", message->client_id},
-                     {"id", message->message_id},
-                     {"outcome", wal::outcome_name(*outcome)}});
+    const wal::Status answered = print_and_flush({{"line", number},
+                                                  {"client", message->client_id},
+                                                  {"id", message->message_id},
+                                                  {"outcome", wal::outcome_name(*outcome)}});
+    if (!answered.is_ok()) {
+      progress.update(reader, counts, true);
+      return worse(result, answer_lost(answered, number));
+    }
     progress.update(reader, counts, false);
   }
   progress.update(reader, counts, true);

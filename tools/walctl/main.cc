@@ -1,6 +1,8 @@
 // walctl: persist, retrieve, inspect and verify a wal data directory.
 #include <CLI/CLI.hpp>
+#include <exception>
 #include <iostream>
+#include <new>
 #include <optional>
 #include <string>
 #include <vector>
@@ -132,6 +134,15 @@ int main(int argc, char** argv) {
   } catch (const CLI::ParseError& error) {
     std::cerr << "walctl: usage: " << error.what() << " (walctl --help for usage)" << std::endl;
     return walctl::kExitUsage;
+  } catch (const std::bad_alloc&) {
+    std::cerr << "walctl: out of memory; free memory or raise the limit, and run it again"
+              << std::endl;
+    return walctl::kExitIo;
+  } catch (const std::exception& error) {
+    // Every expected failure is a status; this is a bug, but no reason to abort.
+    std::cerr << "walctl: unexpected error: " << error.what()
+              << "; please report it with the command line" << std::endl;
+    return walctl::kExitIo;
   }
   return code;
 }

@@ -20,11 +20,6 @@ namespace seg = wal::segmented;
 using wal::Json;
 using wal::Status;
 
-constexpr const char* kLostNote =
-    "records in the damaged bytes are no longer part of any state. A client's dedup mark is now "
-    "the highest id that checked out: a lost message redelivered with an id above it is written "
-    "again, one at or below it is refused as a duplicate";
-
 // A damaged file, read once, and what the report says of it.
 struct DamagedFile {
   std::string path;
@@ -244,7 +239,7 @@ wal::Result<size_t> repair_segmented_dir(std::shared_ptr<wal::Storage> storage,
   summary["snapshot"] =
       check->recovered.snapshot ? Json(base_name(check->recovered.snapshot->path)) : Json(nullptr);
   summary["opens_by_default"] = check->damage.empty();
-  summary["note"] = kLostNote;
+  summary["note"] = kLostMessagesNote;
   emit(summary);
   return kept;
 }
