@@ -57,18 +57,33 @@ PyObject* class_for(wal::Code code) {
 
 void raise_status(const wal::Status& status) {
   PyObject* type = class_for(status.code());
-  py::object error = py::reinterpret_borrow<py::object>(type)(status.to_string());
+  py::object error = py::reinterpret_borrow<py::object>(type)(text_to_python(status.to_string()));
   error.attr("code") = wal::code_name(status.code());
-  error.attr("path") = status.path().empty() ? py::object(py::none()) : py::str(status.path());
+  error.attr("path") =
+      status.path().empty() ? py::object(py::none()) : path_to_python(status.path());
   error.attr("offset") = status.offset() ? py::object(py::int_(*status.offset())) : py::none();
   if (PyObject_IsSubclass(type, PyExc_OSError) == 1) {
     if (status.error_number() != 0) error.attr("errno") = status.error_number();
-    if (!status.path().empty()) error.attr("filename") = status.path();
+    if (!status.path().empty()) error.attr("filename") = path_to_python(status.path());
   }
   PyErr_SetObject(type, error.ptr());
 }
 
 }  // namespace
+
+py::str text_to_python(const std::string& text) {
+  PyObject* decoded =
+      PyUnicode_DecodeUTF8(text.data(), static_cast<Py_ssize_t>(text.size()), "backslashreplace");
+  if (decoded == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(decoded);
+}
+
+py::str path_to_python(const std::string& path) {
+  PyObject* decoded =
+      PyUnicode_DecodeFSDefaultAndSize(path.data(), static_cast<Py_ssize_t>(path.size()));
+  if (decoded == nullptr) throw py::error_already_set();
+  return py::reinterpret_steal<py::str>(decoded);
+}
 
 void register_exceptions(py::module_& module) {
   classes.wal_error =
@@ -86,6 +101,10 @@ void register_exceptions(py::module_& module) {
                                {classes.storage_error});
   classes.not_found = new_class(module, "NotFound", "A file or directory that must exist is gone.",
                                 {classes.storage_error});
+  // OSError's str() would print "[Errno 5] None: 'path'" once filename is
+  // set; ours is the library's message, which names the operation and what to do.
+  py::handle(classes.storage_error).attr("__str__") =
+      py::handle(PyExc_BaseException).attr("__str__");
   classes.locked =
       new_class(module, "Locked", "Another instance, in this process or another, holds base_dir.",
                 {classes.wal_error});

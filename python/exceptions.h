@@ -15,6 +15,7 @@
 #pragma once
 
 #include <exception>
+#include <string>
 #include <utility>
 
 #include <pybind11/pybind11.h>
@@ -45,6 +46,15 @@ T unwrap(wal::Result<T> result) {
   if (!result.is_ok()) throw_status(result.status());
   return std::move(result).value();
 }
+
+// A text from the library (a message, a reason) as str. It may hold bytes that
+// are not UTF-8 (from a file name or a damaged file): those are shown as
+// \xNN escapes rather than failing with UnicodeDecodeError.
+py::str text_to_python(const std::string& text);
+
+// A path from the library as str, as os.fsdecode would give it, so that
+// os.fsencode() returns the bytes on disk.
+py::str path_to_python(const std::string& path);
 
 // Creates the exception classes in `module` and installs the translator.
 void register_exceptions(py::module_& module);

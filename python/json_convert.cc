@@ -1,7 +1,9 @@
 #include "json_convert.h"
 
 #include <cmath>
+#include <stdexcept>
 #include <string>
+#include <utility>
 
 #include "exceptions.h"
 
@@ -29,8 +31,16 @@ wal::Json int_to_json(py::handle object) {
     PyErr_Clear();
   }
   throw_status(wal::Status::invalid_argument(
-      "int " + py::str(object).cast<std::string>() +
+      "int " + describe_int(object) +
       " does not fit in 64 bits (JSON numbers are kept as int64 or uint64)"));
+}
+
+// A str's UTF-8; UnicodeEncodeError for lone surrogates.
+std::string utf8_of(py::handle text) {
+  Py_ssize_t size = 0;
+  const char* utf8 = PyUnicode_AsUTF8AndSize(text.ptr(), &size);
+  if (utf8 == nullptr) throw py::error_already_set();
+  return std::string(utf8, static_cast<size_t>(size));
 }
 
 wal::Json convert(py::handle object, int depth) {
@@ -50,26 +60,43 @@ wal::Json convert(py::handle object, int depth) {
     }
     return wal::Json(value);
   }
-  if (PyUnicode_Check(object.ptr())) {
-    Py_ssize_t size = 0;
-    const char* utf8 = PyUnicode_AsUTF8AndSize(object.ptr(), &size);
-    if (utf8 == nullptr) throw py::error_already_set();  // lone surrogates
-    return wal::Json(std::string(utf8, static_cast<size_t>(size)));
-  }
+  if (PyUnicode_Check(object.ptr())) return wal::Json(utf8_of(object));
+  // Converting an item may run Python code (a list subclass's __iter__) that
+  // empties the container; so every key and item is held by an owned
+  // reference while it is converted.
   if (PyDict_Check(object.ptr())) {
     wal::Json result = wal::Json::object();
-    for (auto [key, item] : py::reinterpret_borrow<py::dict>(object)) {
+    const Py_ssize_t size = PyDict_GET_SIZE(object.ptr());
+    Py_ssize_t position = 0;
+    PyObject* borrowed_key = nullptr;
+    PyObject* borrowed_item = nullptr;
+    while (PyDict_Next(object.ptr(), &position, &borrowed_key, &borrowed_item) != 0) {
+      const py::object key = py::reinterpret_borrow<py::object>(borrowed_key);
+      const py::object item = py::reinterpret_borrow<py::object>(borrowed_item);
       if (!PyUnicode_Check(key.ptr())) {
         // Not coerced as json.dumps would: 1 and "1" would collide silently.
         throw py::type_error("dict keys must be str, not " + type_name(key));
       }
-      result[key.cast<std::string>()] = convert(item, depth + 1);
+      std::string name = utf8_of(key);
+      result[std::move(name)] = convert(item, depth + 1);
+      // As Python's own iteration: the positions mean nothing once it changed.
+      if (PyDict_GET_SIZE(object.ptr()) != size) {
+        throw std::runtime_error("dictionary changed size during conversion to JSON");
+      }
     }
     return result;
   }
   if (PyList_Check(object.ptr()) || PyTuple_Check(object.ptr())) {
+    // The items as iteration gives them, as json.dumps does: a list subclass's
+    // __getitem__ is not called. A list or tuple is used as it is.
+    const py::object sequence = py::reinterpret_steal<py::object>(
+        PySequence_Fast(object.ptr(), "expected a list or tuple"));
+    if (!sequence) throw py::error_already_set();
     wal::Json result = wal::Json::array();
-    for (py::handle item : py::reinterpret_borrow<py::sequence>(object)) {
+    // The size is read again each time: a list may shrink while converting.
+    for (Py_ssize_t index = 0; index < PySequence_Fast_GET_SIZE(sequence.ptr()); ++index) {
+      const py::object item =
+          py::reinterpret_borrow<py::object>(PySequence_Fast_GET_ITEM(sequence.ptr(), index));
       result.push_back(convert(item, depth + 1));
     }
     return result;
@@ -79,6 +106,18 @@ wal::Json convert(py::handle object, int depth) {
 }
 
 }  // namespace
+
+std::string describe_int(py::handle integer) {
+  // int.bit_length, not the object's method: a subclass may override it.
+  const py::object bit_length = py::module_::import("builtins").attr("int").attr("bit_length");
+  const size_t bits = bit_length(integer).cast<size_t>();
+  // Far below the smallest limit Python allows (640 digits, about 2126 bits).
+  constexpr size_t kMaxBitsShown = 256;
+  if (bits <= kMaxBitsShown) return py::str(integer).cast<std::string>();
+  int overflow = 0;  // its sign, without calling a subclass's methods
+  PyLong_AsLongLongAndOverflow(integer.ptr(), &overflow);
+  return "of " + std::to_string(bits) + " bits" + (overflow < 0 ? " (negative)" : "");
+}
 
 wal::Json to_json(py::handle object) { return convert(object, 0); }
 

@@ -7,6 +7,8 @@
 // Every function here needs the GIL.
 #pragma once
 
+#include <string>
+
 #include <pybind11/pybind11.h>
 
 #include "wal/json.h"
@@ -17,6 +19,11 @@ namespace py = pybind11;
 
 wal::Json to_json(py::handle object);
 py::object to_python(const wal::Json& value);
+
+// An int (or int subclass) for an error message: its digits, or its size in
+// bits when it is too long for str() (which refuses ints of more than 4300
+// digits, sys.get_int_max_str_digits(), with a plain ValueError).
+std::string describe_int(py::handle integer);
 
 }  // namespace walpy
 

@@ -2,6 +2,7 @@
 
 #include <limits>
 #include <mutex>
+#include <unordered_set>
 #include <utility>
 
 #include "exceptions.h"
@@ -51,13 +52,31 @@ Unsigned to_unsigned(py::handle value, const std::string& name) {
   PyErr_Clear();
   if (out_of_range) {
     throw_status(wal::Status::invalid_argument(
-        name + " " + py::str(as_int).cast<std::string>() + " is not between 0 and 2**" +
+        name + " " + describe_int(as_int) + " is not between 0 and 2**" +
         std::to_string(std::numeric_limits<Unsigned>::digits) + "-1"));
   }
   return static_cast<Unsigned>(number);
 }
 
+// The logs not yet closed, so that close_open_logs() can close them at exit.
+// Entries are removed on close and destruction, so the set never owns a log
+// nor keeps one alive. Guarded by the GIL. Never freed: it may be used after
+// static destructors have run.
+std::unordered_set<PyWriteAheadLog*>& open_logs() {
+  static auto* logs = new std::unordered_set<PyWriteAheadLog*>();
+  return *logs;
+}
+
 }  // namespace
+
+void close_open_logs() {
+  // One at a time, each held by a reference: close() releases the GIL, and
+  // other threads may then close, drop or open logs. close() removes the log.
+  while (!open_logs().empty()) {
+    py::object log = py::cast(*open_logs().begin(), py::return_value_policy::reference);
+    log.cast<PyWriteAheadLog&>().close();
+  }
+}
 
 uint64_t to_message_id(py::handle message_id) {
   return to_unsigned<uint64_t>(message_id, "message_id");
@@ -108,6 +127,7 @@ PyWriteAheadLog::PyWriteAheadLog(py::object state_interpreter, py::object storag
   if (!opened.is_ok()) raise_failure(opened.status());
   take_python_error();
   log_ = std::move(opened).value();
+  open_logs().insert(this);
 }
 
 PyWriteAheadLog::~PyWriteAheadLog() {
@@ -176,13 +196,16 @@ py::dict PyWriteAheadLog::recovery_report() {
   py::list events;
   for (const auto& event : report.events) {
     py::dict item;
-    item["path"] = event.path;
-    item["action"] = event.action;
-    item["reason"] = event.reason;
+    // A stray file's name need not be UTF-8 (nor the reason, which quotes it).
+    item["path"] = path_to_python(event.path);
+    item["action"] = text_to_python(event.action);
+    item["reason"] = text_to_python(event.reason);
     events.append(item);
   }
   py::list damaged;
-  for (const auto& status : report.damaged_clients) damaged.append(status.to_string());
+  for (const auto& status : report.damaged_clients) {
+    damaged.append(text_to_python(status.to_string()));
+  }
   py::dict result;
   result["clients"] = report.clients;
   result["logs"] = report.logs;
@@ -193,6 +216,7 @@ py::dict PyWriteAheadLog::recovery_report() {
 }
 
 void PyWriteAheadLog::close() {
+  open_logs().erase(this);  // with the GIL, which guards the set
   // Without the GIL: calls in flight may need it to finish.
   py::gil_scoped_release release;
   std::unique_lock lock(mutex_);

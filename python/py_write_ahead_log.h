@@ -77,6 +77,12 @@ class PyWriteAheadLog {
   std::unique_ptr<wal::WriteAheadLog> log_;  // null once closed
 };
 
+// Closes every log still open. Called at interpreter exit (atexit), before
+// finalization: a log's background threads (snapshots with a Python
+// interpreter) take the GIL, which they must not do while Python shuts down.
+// Needs the GIL.
+void close_open_logs();
+
 // A Python int as a message id: TypeError for other types (bool included),
 // wal.InvalidArgument for negative ids and ids above 2^64-1.
 uint64_t to_message_id(py::handle message_id);

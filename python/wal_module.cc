@@ -74,7 +74,11 @@ void bind_interpreters(py::module_& m) {
            [](const wal::StateInterpreter& self, const wal::Json& state, py::list entries) {
              require_native(self, "merge_data");
              std::vector<wal::LogEntry> native;
-             for (py::handle entry : entries) native.push_back(entry.cast<wal::LogEntry>());
+             // By index, holding each entry: nothing keeps the list from changing.
+             for (size_t index = 0; index < entries.size(); ++index) {
+               const py::object entry = entries[index];
+               native.push_back(entry.cast<wal::LogEntry>());
+             }
              return unwrap(self.merge_data(state, native));
            })
       .def("format_checkpoint",
@@ -182,8 +186,13 @@ void bind_write_ahead_log(py::module_& m) {
            "What start-up found and removed or ignored.")
       .def("close", &PyWriteAheadLog::close, "Releases base_dir; later calls raise wal.Failed.")
       .def_property_readonly("closed", &PyWriteAheadLog::closed)
-      .def_property_readonly("service_name", &PyWriteAheadLog::service_name)
-      .def_property_readonly("base_dir", &PyWriteAheadLog::base_dir)
+      // Either may have been given as bytes that are not UTF-8.
+      .def_property_readonly(
+          "service_name",
+          [](const PyWriteAheadLog& self) { return walpy::text_to_python(self.service_name()); })
+      .def_property_readonly(
+          "base_dir",
+          [](const PyWriteAheadLog& self) { return walpy::path_to_python(self.base_dir()); })
       .def("__enter__", [](py::object self) { return self; })
       .def("__exit__", [](PyWriteAheadLog& self, py::args) {
         self.close();
@@ -199,4 +208,7 @@ PYBIND11_MODULE(wal, m) {
   bind_interpreters(m);
   bind_storage(m);
   bind_write_ahead_log(m);
+  // A log left open would otherwise be closed during finalization, if at all,
+  // while its background threads may still call Python.
+  py::module_::import("atexit").attr("register")(py::cpp_function(&walpy::close_open_logs));
 }

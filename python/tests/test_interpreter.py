@@ -1,6 +1,9 @@
 """A Python subclass of wal.StateInterpreter as the log's interpreter."""
 
 import gc
+import subprocess
+import sys
+import textwrap
 import unittest
 
 import wal
@@ -41,6 +44,16 @@ class Sum(wal.StateInterpreter):
 
     def parse_checkpoint(self, body):
         return {"total": body["sum"]}
+
+
+class Count(wal.StateInterpreter):
+    """Counts messages."""
+
+    def empty_state(self):
+        return {"n": 0}
+
+    def merge_data(self, state, entries):
+        return {"n": state["n"] + len(entries)}
 
 
 class Boom(Exception):
@@ -136,6 +149,35 @@ class InterpreterTest(TempDirTestCase):
         gc.collect()
         log.persist("c", {"x": 1}, 1)
         self.assertEqual(log.retrieve("c"), {"events": [[1, {"x": 1}]]})
+
+    def test_log_left_open_at_exit_with_background_snapshots(self):
+        # Snapshots of a segmented log run in a background thread and call the
+        # Python interpreter; a log never closed used to crash the interpreter
+        # at exit (most runs) as that thread took the GIL during finalization.
+        program = textwrap.dedent("""\
+            import sys, time, wal
+            class Slow(wal.StateInterpreter):
+                def empty_state(self):
+                    return {"n": 0}
+                def merge_data(self, state, entries):
+                    time.sleep(0.002)
+                    return {"n": state["n"] + len(entries)}
+            log = wal.WriteAheadLog(state_interpreter=Slow(), storage=wal.FileSystemStorage(),
+                                    base_dir=sys.argv[1], layout="segmented",
+                                    checkpoint_bytes=4096)
+            for i in range(1000):
+                log.persist("c%d" % (i % 50), {"content": "x" * 50}, i)
+            """)
+        for run in range(5):
+            base_dir = f"{self.base_dir}-{run}"
+            with self.subTest(run=run):
+                done = subprocess.run([sys.executable, "-c", program, base_dir],
+                                      capture_output=True, text=True, timeout=120)
+                self.assertEqual(done.returncode, 0, done.stderr)
+                log = self.open_log(Count(), base_dir=base_dir, layout="auto")
+                self.assertEqual(len(log.clients()), 50)
+                self.assertEqual(sum(log.retrieve(c)["n"] for c in log.clients()), 1000)
+                log.close()
 
 
 if __name__ == "__main__":
