@@ -9,7 +9,11 @@
 #include <sys/mount.h>
 #include <unistd.h>
 
+#include <chrono>
+#include <thread>
+
 #include "test_util.h"
+#include "wal/latest_state_interpreter.h"
 
 namespace wal::testing {
 namespace {
@@ -154,6 +158,47 @@ TEST_P(SeedFullDiskTest, OtherClientsSparesMakeRoomOnAFullDisk) {
     EXPECT_EQ(content_of(*reopened, client), contents(1, 3)) << client;
   }
 }
+
+// Segments are preallocated whole, so a full disk stops writing until a
+// segment's worth is free unless a snapshot retires segments to recycle.
+using SegmentedFullDiskTest = FullDiskTest;
+
+TEST_P(SegmentedFullDiskTest, WritingResumesOnceASnapshotsWorthIsFreed) {
+  for (const bool background : {false, true}) {
+    SCOPED_TRACE(background ? "snapshots in the background" : "snapshots in the call");
+    fs::remove_all(data());
+    write_bytes(filler(), std::string(48 * 1024, 'f'));
+    WriteAheadLogOptions small = options();
+    small.segmented.background_work = background;
+    small.segmented.segment_bytes = 128 * 1024;
+    small.segmented.checkpoint_bytes = uint64_t{1} << 40;  // none until the disk is full
+    // A state that stays small as the log grows, so its snapshot fits the space freed.
+    const auto latest = std::make_shared<LatestStateInterpreter>();
+    auto log = open_log(small, nullptr, latest);
+    ASSERT_NE(log, nullptr);
+    Status failure;
+    const uint64_t acknowledged = persist_until_full(*log, &failure);
+    ASSERT_EQ(failure.code(), Code::kNoSpace) << failure.to_string();
+    fs::remove(filler());  // less than a segment
+
+    // A background snapshot the full disk asked for may take a moment.
+    const uint64_t next = acknowledged + 1;
+    Result<PersistOutcome> outcome = Status::failed("not tried");
+    for (int attempt = 0; attempt < 100 && !outcome.is_ok(); ++attempt) {
+      if (attempt > 0) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      outcome = log->persist("c", message(next), next);
+    }
+    ASSERT_TRUE(outcome.is_ok()) << outcome.status().to_string();
+    EXPECT_EQ(*outcome, PersistOutcome::kWritten);
+    log.reset();
+    auto state = open_log(small, nullptr, latest)->retrieve("c");
+    ASSERT_TRUE(state.is_ok()) << state.status().to_string();
+    EXPECT_EQ((*state)["message_id"], next);
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Segmented, SegmentedFullDiskTest, ::testing::Values(Layout::kSegmented),
+                         [](const auto& info) { return std::string(layout_name(info.param)); });
 
 INSTANTIATE_TEST_SUITE_P(Seed, SeedFullDiskTest, ::testing::Values(Layout::kSeed),
                          [](const auto& info) { return std::string(layout_name(info.param)); });

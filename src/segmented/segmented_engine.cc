@@ -212,6 +212,7 @@ Result<MessageFrame> SegmentedEngine::encode(std::string_view client_id, const J
 
 Result<PersistOutcome> SegmentedEngine::persist(std::string_view client_id, const Json& data,
                                                 uint64_t message_id) {
+  make_room_if_asked();
   WAL_ASSIGN_OR_RETURN(MessageFrame message, encode(client_id, data, message_id));
   std::shared_ptr<Client> client = clients_.find_or_add(client_id);
   {
@@ -226,7 +227,7 @@ Result<PersistOutcome> SegmentedEngine::persist(std::string_view client_id, cons
         break;
     }
     WAL_ASSIGN_OR_RETURN(LogWriter::Appended appended,
-                         writer_->append({RecordToAppend{message.type, message.payload}}));
+                         append({RecordToAppend{message.type, message.payload}}));
     WAL_RETURN_IF_ERROR(writer_->commit(appended.ticket));
     // A cached state merged the later ids already: it cannot take this one in its place.
     if (client->dedup.arrives_late(message_id)) cache_.erase(std::string(client_id));
@@ -239,6 +240,7 @@ Result<PersistOutcome> SegmentedEngine::persist(std::string_view client_id, cons
 
 Result<std::vector<PersistOutcome>> SegmentedEngine::persist_batch(
     const std::vector<PersistRequest>& batch) {
+  make_room_if_asked();
   std::vector<MessageFrame> messages;
   messages.reserve(batch.size());
   for (size_t i = 0; i < batch.size(); ++i) {
@@ -294,7 +296,7 @@ Result<std::vector<PersistOutcome>> SegmentedEngine::persist_batch(
     written.push_back(i);
   }
   if (records.empty()) return outcomes;
-  WAL_ASSIGN_OR_RETURN(LogWriter::Appended appended, writer_->append(records));
+  WAL_ASSIGN_OR_RETURN(LogWriter::Appended appended, append(records));
   WAL_RETURN_IF_ERROR(writer_->commit(appended.ticket));  // one durability point for all
   for (size_t k = 0; k < written.size(); ++k) {
     involved[involved_index[written[k]]].client->records.push_back(appended.locations[k]);
@@ -309,6 +311,7 @@ Result<std::vector<PersistOutcome>> SegmentedEngine::persist_batch(
 }
 
 Status SegmentedEngine::clear(std::string_view client_id) {
+  make_room_if_asked();
   WAL_RETURN_IF_ERROR(validate_client_id(client_id));
   std::shared_ptr<Client> client = clients_.find(client_id);
   if (!client) return Status::ok();  // nothing recorded, nothing to forget
@@ -321,7 +324,7 @@ Status SegmentedEngine::clear(std::string_view client_id) {
     // A durable record: replay drops everything before it for this client.
     const std::string payload = encode_clear(client_id);
     WAL_ASSIGN_OR_RETURN(LogWriter::Appended appended,
-                         writer_->append({RecordToAppend{RecordType::kClear, payload}}));
+                         append({RecordToAppend{RecordType::kClear, payload}}));
     WAL_RETURN_IF_ERROR(writer_->commit(appended.ticket));
     client->dedup = DedupState(options_.dedup);
     client->snapshot.reset();
@@ -514,6 +517,27 @@ void SegmentedEngine::after_write() {
   }
 }
 
+Result<LogWriter::Appended> SegmentedEngine::append(const std::vector<RecordToAppend>& records) {
+  auto appended = writer_->append(records);
+  // Unless nothing was logged since the last snapshot: a new one would retire nothing.
+  if (appended.status().code() == Code::kNoSpace && log_bytes() > log_bytes_at_snapshot_.load()) {
+    room_asked_ = true;
+    if (options_.segmented.background_work) {
+      std::lock_guard lock(background_mutex_);
+      checkpoint_requested_ = true;
+      background_wake_.notify_all();
+    }
+  }
+  return appended;
+}
+
+void SegmentedEngine::make_room_if_asked() {
+  if (options_.segmented.background_work || !room_asked_.exchange(false)) return;
+  if (Status made = snapshot_now(); !made.is_ok()) {
+    warn(made.with_context("snapshot to make room on a full disk failed"));
+  }
+}
+
 void SegmentedEngine::run_checkpoints() {
   std::unique_lock lock(background_mutex_);
   while (true) {
@@ -521,7 +545,7 @@ void SegmentedEngine::run_checkpoints() {
     if (stopping_) return;
     checkpoint_requested_ = false;
     lock.unlock();
-    Status made = checkpoint();
+    Status made = room_asked_.exchange(false) ? snapshot_now() : checkpoint();
     if (!made.is_ok() && !abandon_checkpoint_) {
       warn(made.with_context("background snapshot failed and will be retried"));
     }

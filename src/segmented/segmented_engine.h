@@ -137,6 +137,11 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   uint64_t checkpoint_interval() const;
   void retire_superseded(std::shared_ptr<SnapshotFile> snapshot);
   void after_write();
+  // writer_->append, asking for a snapshot when the disk is full.
+  Result<LogWriter::Appended> append(const std::vector<RecordToAppend>& records);
+  // A snapshot asked for by a full disk, taken before the next write when
+  // snapshots are not taken in the background.
+  void make_room_if_asked();
   Status checkpoint();     // when due
   Status take_snapshot();  // the caller holds checkpoint_mutex_
   void run_checkpoints();
@@ -176,6 +181,10 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   bool stopping_ = false;
   std::atomic<bool> abandon_checkpoint_{false};
   bool checkpoint_requested_ = false;
+  // A write found the disk full: a snapshot retires segments, which are then
+  // recycled without new space, so writing resumes once a snapshot's worth
+  // is free rather than a whole segment's.
+  std::atomic<bool> room_asked_{false};
   std::thread checkpoint_thread_;
   std::thread sync_thread_;
 };
