@@ -1,5 +1,6 @@
 // walctl end to end: the binary, run as an operator or a script would.
 #include <gtest/gtest.h>
+#include <sys/mount.h>
 
 #include <map>
 #include <thread>
@@ -548,6 +549,38 @@ TEST_F(WalctlSegmentedTest, VerifyOfAHealthyDirectoryMergesEveryStateAndExitsZer
   EXPECT_EQ(lines[3]["problems"], 0);
   EXPECT_EQ(lines[3]["states_merged"], true);
   EXPECT_TRUE(lines[3]["snapshot"].is_string()) << lines[3];
+}
+
+// `to` shows `from` read-only while it lives, as a mounted backup would;
+// unmounted at scope exit, so no failed assertion leaves a mount behind.
+struct ReadOnlyBind {
+  ReadOnlyBind(const fs::path& from, const fs::path& to) : at(to) {
+    mounted = ::mount(from.c_str(), to.c_str(), nullptr, MS_BIND, nullptr) == 0;
+    if (mounted &&
+        ::mount(nullptr, to.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) {
+      ::umount2(to.c_str(), MNT_DETACH);
+      mounted = false;
+    }
+  }
+  ~ReadOnlyBind() {
+    if (mounted) ::umount2(at.c_str(), MNT_DETACH);
+  }
+  fs::path at;
+  bool mounted = false;
+};
+
+TEST_F(WalctlSegmentedTest, VerifyOfAReadOnlyCopyMergesEveryState) {
+  write_with_snapshot();
+  TempDir mount_point;
+  ReadOnlyBind read_only(dir_.path(), mount_point.path());
+  if (!read_only.mounted) GTEST_SKIP() << "cannot bind-mount read-only: run as root";
+  auto result = run_process({WALCTL_PATH, "--dir", mount_point.str(), "verify"}, "");
+  EXPECT_EQ(result.exit_code, 0) << result.err << result.out;
+  const std::vector<Json> lines = json_lines(result.out);
+  EXPECT_EQ(lines.size(), 4u) << result.out;
+  if (!lines.empty()) {
+    EXPECT_EQ(lines.back()["states_merged"], true) << lines.back();
+  }
 }
 
 TEST_F(WalctlSegmentedTest, VerifyReportsDamageInTheMiddleWithFileAndOffset) {

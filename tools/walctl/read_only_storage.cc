@@ -1,5 +1,7 @@
 #include "read_only_storage.h"
 
+#include <cerrno>
+
 namespace walctl {
 namespace {
 
@@ -76,7 +78,13 @@ wal::Result<std::vector<wal::DirEntry>> ReadOnlyStorage::list_dir(const std::str
 }
 
 wal::Result<std::unique_ptr<wal::FileLock>> ReadOnlyStorage::lock_file(const std::string& path) {
-  return base_->lock_file(path);
+  auto lock = base_->lock_file(path);
+  // No instance can write on a read-only file system (a mounted backup or
+  // snapshot): there is no one to keep out.
+  if (!lock.is_ok() && lock.status().error_number() == EROFS) {
+    return std::make_unique<wal::FileLock>();
+  }
+  return lock;
 }
 
 uint64_t ReadOnlyStorage::now_millis() { return base_->now_millis(); }
