@@ -291,23 +291,6 @@ TEST_F(SegmentedRecoveryTest, SegmentNumberedTheLargestOfAnyUseFailsOpen) {
   EXPECT_NE(log.status().message().find("move the file out"), std::string::npos);
 }
 
-TEST_F(SegmentedRecoveryTest, SegmentEmptiedBeforeOnePreparedAheadIsATornTail) {
-  for (const uint64_t size : {uint64_t{0}, uint64_t{segmented::kHeaderSize - 1}}) {
-    fs::remove_all(data());
-    warnings_.clear();
-    write_sentences(200, 4096);
-    const FrameOnDisk last = persist_frames(data()).back();
-    ASSERT_GT(last.number, 1u);
-    // The next segment as the allocator prepares it: full size, zeros.
-    const fs::path ahead = data() / segmented::segment_file_name(last.number + 1);
-    if (!fs::exists(ahead)) write_bytes(ahead, std::string(4096, '\0'));
-    fs::resize_file(last.path, size);
-    auto log = open();
-    EXPECT_TRUE(log->recovery_report().torn_tail) << size << " bytes";
-    EXPECT_TRUE(reported(log->recovery_report(), last.path, "truncated")) << size << " bytes";
-  }
-}
-
 TEST_F(SegmentedRecoveryTest, SegmentWithoutItsEndRecordBeforeLaterOnesIsCorruption) {
   write_sentences(200, 4096);
   const auto frames = frames_on_disk(data());

@@ -126,16 +126,14 @@ class Recoverer {
     return Status::ok();
   }
 
-  // True when the segment's first frame (at `offset`) carries its number, is
-  // a whole frame of the segment whose log number alone was damaged, or the
-  // file ends before a header there (cut short: no segment is prepared so).
+  // True when the segment's first frame (at `offset`) carries its number, or
+  // is a whole frame of the segment whose log number alone was damaged.
   Result<bool> holds_data(uint64_t number, uint64_t offset) {
     WAL_ASSIGN_OR_RETURN(std::unique_ptr<PositionalFile> file,
                          storage_.open_positional_file(segment_path(number), false));
     auto read = [&]() -> Result<bool> {
       WAL_ASSIGN_OR_RETURN(std::string header, file->read_at(offset, kHeaderSize));
-      // Segments are prepared at their full size: one this short was cut.
-      if (header.size() < kHeaderSize) return true;
+      if (header.size() < kHeaderSize) return false;
       if (get_fixed64(header.data() + kLogNumberOffset) == number) return true;
       const uint32_t length = get_fixed32(header.data() + kLengthOffset);
       if (length > kMaxPayload) return false;
