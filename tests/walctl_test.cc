@@ -583,6 +583,22 @@ TEST_F(WalctlSegmentedTest, VerifyOfAReadOnlyCopyMergesEveryState) {
   }
 }
 
+TEST_F(WalctlSegmentedTest, VerifyThroughAReadOnlyMountStillMeetsTheWritersLock) {
+  write_with_snapshot();
+  auto writer = open_log(segmented_options_for(dir_.path()));
+  TempDir mount_point;
+  ReadOnlyBind read_only(dir_.path(), mount_point.path());
+  if (!read_only.mounted) GTEST_SKIP() << "cannot bind-mount read-only: run as root";
+  auto result = run_process({WALCTL_PATH, "--dir", mount_point.str(), "verify"}, "");
+  EXPECT_EQ(result.exit_code, 0) << result.err << result.out;
+  const std::vector<Json> lines = json_lines(result.out);
+  if (!lines.empty()) {
+    EXPECT_EQ(lines.back()["states_merged"], false) << lines.back();
+    EXPECT_NE(lines.back().value("states_not_merged_because", "").find("locked"), std::string::npos)
+        << lines.back();
+  }
+}
+
 TEST_F(WalctlSegmentedTest, VerifyReportsDamageInTheMiddleWithFileAndOffset) {
   write_sentences(20);
   const std::string before = read_bytes(first_segment());

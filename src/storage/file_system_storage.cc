@@ -253,8 +253,17 @@ Result<std::vector<DirEntry>> FileSystemStorage::list_dir(const std::string& pat
 }
 
 Result<std::unique_ptr<FileLock>> FileSystemStorage::lock_file(const std::string& path) {
-  const int fd =
-      retry_on_eintr([&] { return ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644); });
+  int fd = retry_on_eintr([&] { return ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644); });
+  const bool read_only = fd < 0 && errno == EROFS;
+  if (read_only) {
+    // A read-only file system (a mounted backup, or a read-only bind mount of
+    // a live directory): flock needs no write access, and still meets the
+    // lock of a writer through another mount.
+    fd = retry_on_eintr([&] { return ::open(path.c_str(), O_RDONLY | O_CLOEXEC); });
+    // No lock file: no wal instance has opened the directory, and none can
+    // create one through this mount.
+    if (fd < 0 && errno == ENOENT) return std::make_unique<FileLock>();
+  }
   if (fd < 0) return Status::io_error("open lock file", path, errno);
   if (retry_on_eintr([&] { return ::flock(fd, LOCK_EX | LOCK_NB); }) != 0) {
     const int error = errno;
@@ -269,7 +278,7 @@ Result<std::unique_ptr<FileLock>> FileSystemStorage::lock_file(const std::string
   }
   // The holder's pid, for the message a second opener gets; best effort.
   const std::string pid = std::to_string(::getpid());
-  if (::ftruncate(fd, 0) == 0 && ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
+  if (!read_only && ::ftruncate(fd, 0) == 0 && ::pwrite(fd, pid.data(), pid.size(), 0) < 0) {
     // A lock without the pid still excludes; nothing to do.
   }
   return std::unique_ptr<FileLock>(std::make_unique<PosixFileLock>(fd));

@@ -1,7 +1,5 @@
 #include "read_only_storage.h"
 
-#include <cerrno>
-
 namespace walctl {
 namespace {
 
@@ -78,13 +76,7 @@ wal::Result<std::vector<wal::DirEntry>> ReadOnlyStorage::list_dir(const std::str
 }
 
 wal::Result<std::unique_ptr<wal::FileLock>> ReadOnlyStorage::lock_file(const std::string& path) {
-  auto lock = base_->lock_file(path);
-  // No instance can write on a read-only file system (a mounted backup or
-  // snapshot): there is no one to keep out.
-  if (!lock.is_ok() && lock.status().error_number() == EROFS) {
-    return std::make_unique<wal::FileLock>();
-  }
-  return lock;
+  return base_->lock_file(path);
 }
 
 uint64_t ReadOnlyStorage::now_millis() { return base_->now_millis(); }

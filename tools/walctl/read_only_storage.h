@@ -2,7 +2,7 @@
 // how `walctl convert` opens its source. Reads, listings, syncs of what is
 // already there and the directory's lock pass through (the lock file, absent
 // in a directory only the original service wrote, is the one thing it may
-// create; on a read-only file system no lock is needed, nor taken). Every call that would create, write, rename or remove a file fails
+// create). Every call that would create, write, rename or remove a file fails
 // with kInvalidArgument naming it: the source needs recovery (an interrupted
 // write, a torn tail, a retired segment) and convert leaves that to an open
 // by walctl or the service.
