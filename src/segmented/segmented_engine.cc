@@ -504,12 +504,16 @@ bool SegmentedEngine::checkpoint_due() const {
   return log_bytes() - log_bytes_at_snapshot_.load() >= checkpoint_interval();
 }
 
+void SegmentedEngine::request_background_snapshot() {
+  std::lock_guard lock(background_mutex_);
+  checkpoint_requested_ = true;
+  background_wake_.notify_all();
+}
+
 void SegmentedEngine::after_write() {
   if (!checkpoint_due()) return;
   if (options_.segmented.background_work) {
-    std::lock_guard lock(background_mutex_);
-    checkpoint_requested_ = true;
-    background_wake_.notify_all();
+    request_background_snapshot();
     return;
   }
   if (Status made = checkpoint(); !made.is_ok()) {
@@ -520,15 +524,23 @@ void SegmentedEngine::after_write() {
 Result<LogWriter::Appended> SegmentedEngine::append(const std::vector<RecordToAppend>& records) {
   auto appended = writer_->append(records);
   // Unless nothing was logged since the last snapshot: a new one would retire nothing.
-  if (appended.status().code() == Code::kNoSpace && log_bytes() > log_bytes_at_snapshot_.load()) {
+  if (appended.status().code() == Code::kNoSpace && log_bytes() > log_bytes_at_snapshot_.load() &&
+      room_retry_due()) {
     room_asked_ = true;
-    if (options_.segmented.background_work) {
-      std::lock_guard lock(background_mutex_);
-      checkpoint_requested_ = true;
-      background_wake_.notify_all();
-    }
+    if (options_.segmented.background_work) request_background_snapshot();
   }
   return appended;
+}
+
+bool SegmentedEngine::room_retry_due() {
+  // At most one a second: a snapshot that cannot be written either would
+  // otherwise run before every failing write.
+  constexpr int64_t kRetryMillis = 1000;
+  const int64_t now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                          std::chrono::steady_clock::now().time_since_epoch())
+                          .count();
+  int64_t last = room_asked_at_millis_.load();
+  return now - last >= kRetryMillis && room_asked_at_millis_.compare_exchange_strong(last, now);
 }
 
 void SegmentedEngine::make_room_if_asked() {

@@ -14,6 +14,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <functional>
+#include <limits>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -137,8 +138,10 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   uint64_t checkpoint_interval() const;
   void retire_superseded(std::shared_ptr<SnapshotFile> snapshot);
   void after_write();
+  void request_background_snapshot();
   // writer_->append, asking for a snapshot when the disk is full.
   Result<LogWriter::Appended> append(const std::vector<RecordToAppend>& records);
+  bool room_retry_due();
   // A snapshot asked for by a full disk, taken before the next write when
   // snapshots are not taken in the background.
   void make_room_if_asked();
@@ -185,6 +188,7 @@ class SegmentedEngine final : public WriteAheadLog::Engine {
   // recycled without new space, so writing resumes once a snapshot's worth
   // is free rather than a whole segment's.
   std::atomic<bool> room_asked_{false};
+  std::atomic<int64_t> room_asked_at_millis_{std::numeric_limits<int64_t>::min() / 2};
   std::thread checkpoint_thread_;
   std::thread sync_thread_;
 };
