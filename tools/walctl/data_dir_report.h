@@ -21,7 +21,8 @@ inline constexpr const char* kLostMessagesNote =
     "messages in what was set aside are no longer part of any state. A client's dedup mark is now "
     "the highest id that checked out: a lost message redelivered with an id above it is written "
     "again; one at or below it is refused as a duplicate under the high-water-mark policy, and "
-    "under the exact policy only if the files kept still record its id";
+    "under the exact policy if the files kept still record its id or it is at or below the "
+    "client's low-water mark";
 
 // Receives one JSON object per client, then one summary object.
 using EmitLine = std::function<void(const wal::Json&)>;
