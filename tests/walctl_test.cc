@@ -551,52 +551,41 @@ TEST_F(WalctlSegmentedTest, VerifyOfAHealthyDirectoryMergesEveryStateAndExitsZer
   EXPECT_TRUE(lines[3]["snapshot"].is_string()) << lines[3];
 }
 
-// `to` shows `from` read-only while it lives, as a mounted backup would;
-// unmounted at scope exit, so no failed assertion leaves a mount behind.
-struct ReadOnlyBind {
-  ReadOnlyBind(const fs::path& from, const fs::path& to) : at(to) {
-    mounted = ::mount(from.c_str(), to.c_str(), nullptr, MS_BIND, nullptr) == 0;
-    if (mounted &&
-        ::mount(nullptr, to.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) != 0) {
-      ::umount2(to.c_str(), MNT_DETACH);
-      mounted = false;
-    }
+// `walctl verify` of `dir` through a read-only bind mount, as of a mounted
+// backup; nullopt when no mount can be made (not root). Unmounted before it
+// returns, so no failed assertion leaves a mount behind.
+std::optional<ProcessResult> verify_through_read_only_mount(const fs::path& dir) {
+  TempDir mount_point;
+  const std::string at = mount_point.str();
+  if (::mount(dir.c_str(), at.c_str(), nullptr, MS_BIND, nullptr) != 0) return std::nullopt;
+  std::optional<ProcessResult> result;
+  if (::mount(nullptr, at.c_str(), nullptr, MS_REMOUNT | MS_BIND | MS_RDONLY, nullptr) == 0) {
+    result = run_process({WALCTL_PATH, "--dir", at, "verify"}, "");
   }
-  ~ReadOnlyBind() {
-    if (mounted) ::umount2(at.c_str(), MNT_DETACH);
-  }
-  fs::path at;
-  bool mounted = false;
-};
+  ::umount2(at.c_str(), MNT_DETACH);
+  return result;
+}
 
 TEST_F(WalctlSegmentedTest, VerifyOfAReadOnlyCopyMergesEveryState) {
   write_with_snapshot();
-  TempDir mount_point;
-  ReadOnlyBind read_only(dir_.path(), mount_point.path());
-  if (!read_only.mounted) GTEST_SKIP() << "cannot bind-mount read-only: run as root";
-  auto result = run_process({WALCTL_PATH, "--dir", mount_point.str(), "verify"}, "");
-  EXPECT_EQ(result.exit_code, 0) << result.err << result.out;
-  const std::vector<Json> lines = json_lines(result.out);
-  EXPECT_EQ(lines.size(), 4u) << result.out;
-  if (!lines.empty()) {
-    EXPECT_EQ(lines.back()["states_merged"], true) << lines.back();
-  }
+  const auto result = verify_through_read_only_mount(dir_.path());
+  if (!result) GTEST_SKIP() << "cannot bind-mount read-only: run as root";
+  EXPECT_EQ(result->exit_code, 0) << result->err << result->out;
+  const std::vector<Json> lines = json_lines(result->out);
+  ASSERT_EQ(lines.size(), 4u) << result->out;
+  EXPECT_EQ(lines.back()["states_merged"], true) << lines.back();
 }
 
 TEST_F(WalctlSegmentedTest, VerifyThroughAReadOnlyMountStillMeetsTheWritersLock) {
   write_with_snapshot();
   auto writer = open_log(segmented_options_for(dir_.path()));
-  TempDir mount_point;
-  ReadOnlyBind read_only(dir_.path(), mount_point.path());
-  if (!read_only.mounted) GTEST_SKIP() << "cannot bind-mount read-only: run as root";
-  auto result = run_process({WALCTL_PATH, "--dir", mount_point.str(), "verify"}, "");
-  EXPECT_EQ(result.exit_code, 0) << result.err << result.out;
-  const std::vector<Json> lines = json_lines(result.out);
-  if (!lines.empty()) {
-    EXPECT_EQ(lines.back()["states_merged"], false) << lines.back();
-    EXPECT_NE(lines.back().value("states_not_merged_because", "").find("locked"), std::string::npos)
-        << lines.back();
-  }
+  const auto result = verify_through_read_only_mount(dir_.path());
+  if (!result) GTEST_SKIP() << "cannot bind-mount read-only: run as root";
+  const std::vector<Json> lines = json_lines(result->out);
+  ASSERT_FALSE(lines.empty()) << result->err;
+  EXPECT_EQ(lines.back()["states_merged"], false) << lines.back();
+  EXPECT_NE(lines.back().value("states_not_merged_because", "").find("locked"), std::string::npos)
+      << lines.back();
 }
 
 TEST_F(WalctlSegmentedTest, VerifyReportsDamageInTheMiddleWithFileAndOffset) {
